@@ -1,0 +1,94 @@
+"""The two protocols every venue adapter implements, and the errors they raise."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from models.domain import (
+    Account,
+    Bars,
+    BrokerOrder,
+    BrokerPosition,
+    Instrument,
+    OrderRequest,
+    Quote,
+)
+
+
+class BrokerError(Exception):
+    """A broker or data venue refused or failed a request; the message is user-safe."""
+
+
+class UnknownSymbolError(BrokerError):
+    """The venue does not know this symbol."""
+
+    def __init__(self, symbol: str) -> None:
+        super().__init__(f"unknown symbol {symbol!r}")
+        self.symbol = symbol
+
+
+class OrderRejectedError(BrokerError):
+    """The venue rejected an order outright (nothing is open at the venue)."""
+
+
+@runtime_checkable
+class MarketData(Protocol):
+    """Prices, bars and the venue's clock. Every method is async and side-effect free."""
+
+    name: str
+    simulated: bool
+
+    def now(self) -> datetime:
+        """The venue's current time (UTC). The simulator keeps its own clock."""
+        ...
+
+    def universe(self) -> Sequence[Instrument]:
+        """The default scan universe of this source."""
+        ...
+
+    def is_open(self, ts: datetime | None = None) -> bool:
+        """Whether the regular session is open at `ts` (default: now)."""
+        ...
+
+    async def quote(self, symbol: str) -> Quote:
+        """Latest quote; raises UnknownSymbolError."""
+        ...
+
+    async def quotes(self, symbols: Sequence[str]) -> dict[str, Quote]:
+        """Latest quotes for many symbols; unknown ones are left out."""
+        ...
+
+    async def daily_bars(self, symbol: str, limit: int = 300) -> Bars:
+        """The last `limit` completed daily bars, oldest first."""
+        ...
+
+    async def intraday_bars(self, symbol: str, minutes: int = 5, limit: int = 78) -> Bars:
+        """Today's intraday bars so far, at `minutes` resolution, oldest first."""
+        ...
+
+
+@runtime_checkable
+class Broker(Protocol):
+    """Orders and account state at one venue. `client_order_id` makes submit idempotent."""
+
+    name: str
+
+    async def account(self) -> Account: ...
+
+    async def positions(self) -> list[BrokerPosition]: ...
+
+    async def submit(self, request: OrderRequest) -> BrokerOrder:
+        """Place an order. A repeated client_order_id returns the first order, never a second."""
+        ...
+
+    async def order_by_client_id(self, client_order_id: str) -> BrokerOrder | None: ...
+
+    async def open_orders(self) -> list[BrokerOrder]: ...
+
+    async def cancel(self, client_order_id: str) -> BrokerOrder: ...
+
+    async def refresh(self) -> list[BrokerOrder]:
+        """Advance working orders against current prices; return orders that changed."""
+        ...

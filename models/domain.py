@@ -1,0 +1,296 @@
+"""Domain types shared by every layer: plain pydantic values, no I/O."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Mode(StrEnum):
+    """What kind of money is at stake."""
+
+    SIM = "sim"
+    PAPER = "paper"
+    LIVE = "live"
+
+    @property
+    def label(self) -> str:
+        """The banner shown on every card and price."""
+        return {"sim": "SIMULATED", "paper": "PAPER", "live": "LIVE"}[self.value]
+
+
+class Side(StrEnum):
+    BUY = "buy"
+    SELL = "sell"
+
+    @property
+    def sign(self) -> int:
+        return 1 if self is Side.BUY else -1
+
+    @property
+    def opposite(self) -> Side:
+        return Side.SELL if self is Side.BUY else Side.BUY
+
+
+class OrderType(StrEnum):
+    MARKET = "market"
+    LIMIT = "limit"
+    STOP = "stop"
+
+
+class OrderStatus(StrEnum):
+    NEW = "new"
+    PARTIALLY_FILLED = "partially_filled"
+    FILLED = "filled"
+    CANCELED = "canceled"
+    REJECTED = "rejected"
+
+    @property
+    def is_open(self) -> bool:
+        return self in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED)
+
+
+class ProposalStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    SUBMITTED = "submitted"
+    FILLED = "filled"
+    PARTIALLY_FILLED = "partially_filled"
+    CANCELED = "canceled"
+    FAILED = "failed"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    SUPERSEDED = "superseded"
+
+
+class ProposalKind(StrEnum):
+    ENTRY = "entry"
+    EXIT = "exit"
+
+
+class AssetClass(StrEnum):
+    EQUITY = "equity"
+    OPTION = "option"
+
+
+class Period(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    ALL = "all"
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+# ----------------------------------------------------------------------------- market data
+
+
+class Quote(Frozen):
+    symbol: str
+    bid: float
+    ask: float
+    last: float
+    bid_size: int = 100
+    ask_size: int = 100
+    ts: datetime
+    simulated: bool = False
+
+    @property
+    def mid(self) -> float:
+        return (self.bid + self.ask) / 2
+
+    @property
+    def spread_pct(self) -> float:
+        return (self.ask - self.bid) / self.mid * 100 if self.mid > 0 else float("inf")
+
+    def price_for(self, side: Side) -> float:
+        """The price a marketable order on `side` would pay or receive."""
+        return self.ask if side is Side.BUY else self.bid
+
+
+class Bars(BaseModel):
+    """OHLCV columns for one symbol, oldest first (timestamps in UTC)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    symbol: str
+    ts: list[datetime]
+    open: list[float]
+    high: list[float]
+    low: list[float]
+    close: list[float]
+    volume: list[float]
+
+    def __len__(self) -> int:
+        return len(self.close)
+
+
+class Instrument(Frozen):
+    symbol: str
+    name: str
+    sector: str
+    asset_class: AssetClass = AssetClass.EQUITY
+    is_etf: bool = False
+
+
+# ----------------------------------------------------------------------------- analysis
+
+
+class ScoreComponent(Frozen):
+    name: str
+    points: float
+    max_points: float
+    detail: str
+
+
+class ScanResult(Frozen):
+    """One symbol as the scanner saw it: passed filters or why not, and its score."""
+
+    symbol: str
+    passed: bool
+    score: float = 0.0
+    components: tuple[ScoreComponent, ...] = ()
+    reasons: tuple[str, ...] = ()
+    last: float | None = None
+
+
+class TradeIdea(Frozen):
+    symbol: str
+    side: Side
+    entry: float
+    stop: float
+    target: float
+    strategy: str
+    confidence: float = Field(ge=0, le=1)
+    score: float = 0.0
+    facts: dict[str, float] = Field(default_factory=dict)
+    summary: str = ""
+
+    @property
+    def risk_per_share(self) -> float:
+        return abs(self.entry - self.stop)
+
+    @property
+    def reward_risk(self) -> float:
+        rps = self.risk_per_share
+        return abs(self.target - self.entry) / rps if rps > 0 else 0.0
+
+
+class RiskCheck(Frozen):
+    name: str
+    passed: bool
+    value: float
+    limit: float
+    detail: str
+
+
+class RiskDecision(Frozen):
+    approved: bool
+    quantity: int
+    checks: tuple[RiskCheck, ...]
+    risk_amount: float
+    risk_pct: float
+    notional: float
+    sizing: str
+
+    @property
+    def failures(self) -> tuple[RiskCheck, ...]:
+        return tuple(c for c in self.checks if not c.passed)
+
+    def reason(self) -> str:
+        return "; ".join(c.detail for c in self.failures) or "all checks passed"
+
+
+# ----------------------------------------------------------------------------- account
+
+
+class Account(Frozen):
+    account_id: str
+    cash: float
+    equity: float
+    buying_power: float
+    currency: str = "USD"
+
+
+class BrokerPosition(Frozen):
+    symbol: str
+    quantity: int
+    avg_price: float
+
+
+class OrderRequest(Frozen):
+    """What the execution agent asks a broker for. `client_order_id` is the proposal id."""
+
+    client_order_id: str
+    symbol: str
+    side: Side
+    quantity: int = Field(gt=0)
+    order_type: OrderType = OrderType.MARKET
+    limit_price: float | None = None
+    stop_price: float | None = None
+
+
+class FillReport(Frozen):
+    fill_id: str
+    quantity: int
+    price: float
+    commission: float
+    ts: datetime
+
+
+class BrokerOrder(Frozen):
+    """A broker's view of one order, including every fill so far."""
+
+    broker_order_id: str
+    client_order_id: str
+    symbol: str
+    side: Side
+    quantity: int
+    order_type: OrderType
+    limit_price: float | None
+    stop_price: float | None
+    status: OrderStatus
+    filled_quantity: int
+    avg_fill_price: float | None
+    fills: tuple[FillReport, ...] = ()
+    reason: str = ""
+    submitted_at: datetime
+
+
+class Actor(Frozen):
+    """Who did something: a person (with their approver right) or a component."""
+
+    id: str
+    name: str
+    can_approve: bool = False
+    kind: str = "user"
+
+    @classmethod
+    def system(cls, name: str) -> Actor:
+        return cls(id=f"system:{name}", name=name, can_approve=False, kind="system")
+
+
+class Event(Frozen):
+    id: int
+    ts: datetime
+    type: str
+    actor: str
+    proposal_id: str | None
+    order_id: str | None
+    context: dict[str, Any]
+
+
+class BookUpdate(Frozen):
+    """What one fill does to a position, as computed by services.portfolio."""
+
+    quantity: int
+    avg_price: float
+    realized_pnl: float
+    closed_quantity: int
+    opened_quantity: int
+    exit_price: float | None = None

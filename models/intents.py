@@ -1,0 +1,56 @@
+"""What a line of text asks for: a typed intent, never an order.
+
+The offline parser (and later the LLM) turns free text into one of these; the orchestrator
+carries it out. Approving or rejecting a proposal is deliberately *not* an intent: only a
+button (or /approve in the terminal) decides.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.domain import Period, Side
+
+
+class IntentKind(StrEnum):
+    SCAN = "scan"
+    ANALYZE = "analyze"
+    PROPOSE = "propose"
+    CLOSE = "close"
+    POSITIONS = "positions"
+    ORDERS = "orders"
+    PNL = "pnl"
+    WATCHLIST_ADD = "watchlist_add"
+    WATCHLIST_REMOVE = "watchlist_remove"
+    WATCHLIST_LIST = "watchlist_list"
+    PAUSE = "pause"
+    RESUME = "resume"
+    STATUS = "status"
+    WHY = "why"
+    HELP = "help"
+    CLARIFY = "clarify"
+    SMALL_TALK = "small_talk"
+    REFUSE = "refuse"
+    UNKNOWN = "unknown"
+
+
+class Intent(BaseModel):
+    """One understood request. `question` is set for CLARIFY; `reply` for SMALL_TALK/REFUSE."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: IntentKind
+    symbols: tuple[str, ...] = ()
+    side: Side | None = None
+    quantity: int | None = Field(default=None, gt=0)
+    period: Period | None = None
+    proposal_id: str | None = None
+    question: str | None = None
+    reply: str | None = None
+    readback: str = ""
+
+    @property
+    def symbol(self) -> str | None:
+        return self.symbols[0] if self.symbols else None

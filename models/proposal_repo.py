@@ -1,0 +1,110 @@
+"""Proposals and their legs. Status changes are atomic compare-and-set writes."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from models.audit import event_row
+from models.tables import Proposal, ProposalLeg
+
+if TYPE_CHECKING:
+    from models.store import Store
+
+
+class ProposalRepo:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def add(
+        self, proposal: Proposal, legs: list[ProposalLeg], actor: str, context: dict[str, Any]
+    ) -> Proposal:
+        """Insert a proposal, its legs and its `proposal.created` event together."""
+        with self._store.session() as s:
+            s.add(proposal)
+            s.flush()
+            for leg in legs:
+                leg.proposal_id = proposal.id
+                s.add(leg)
+            s.add(event_row("proposal.created", actor, proposal_id=proposal.id, context=context))
+            s.commit()
+            s.refresh(proposal)
+        return proposal
+
+    def get(self, proposal_id: str) -> Proposal | None:
+        with self._store.session() as s:
+            return s.get(Proposal, proposal_id)
+
+    def legs(self, proposal_id: str) -> list[ProposalLeg]:
+        with self._store.session() as s:
+            return list(
+                s.exec(select(ProposalLeg).where(ProposalLeg.proposal_id == proposal_id)).all()
+            )
+
+    def transition(
+        self,
+        proposal_id: str,
+        expected: str | Collection[str],
+        to: str,
+        *,
+        actor: str,
+        event_type: str,
+        context: dict[str, Any] | None = None,
+        fields: dict[str, Any] | None = None,
+    ) -> Proposal | None:
+        """Compare-and-set: move to `to` only if the status is still `expected`.
+
+        One UPDATE ... WHERE id=? AND status IN (...) decides; the event is written in the
+        same transaction. Returns the updated row, or None when another writer got there
+        first (or the proposal does not exist).
+        """
+        allowed = [expected] if isinstance(expected, str) else list(expected)
+        values: dict[str, Any] = {"status": to, "version": Proposal.version + 1}  # type: ignore[operator]
+        values.update(fields or {})
+        with self._store.session() as s:
+            result = s.exec(  # type: ignore[call-overload]
+                update(Proposal)
+                .where(col(Proposal.id) == proposal_id, col(Proposal.status).in_(allowed))
+                .values(**values)
+            )
+            if result.rowcount != 1:
+                s.rollback()
+                return None
+            ctx = {"from": allowed if len(allowed) > 1 else allowed[0], "to": to, **(context or {})}
+            s.add(event_row(event_type, actor, proposal_id=proposal_id, context=ctx))
+            s.commit()
+            return s.get(Proposal, proposal_id, populate_existing=True)
+
+    def list(
+        self, statuses: Collection[str] | None = None, limit: int = 50
+    ) -> list[Proposal]:
+        with self._store.session() as s:
+            q = select(Proposal).order_by(col(Proposal.created_at).desc()).limit(limit)
+            if statuses:
+                q = q.where(col(Proposal.status).in_(list(statuses)))
+            return list(s.exec(q).all())
+
+    def expired_pending(self, now: datetime) -> list[str]:
+        """Ids of pending proposals whose expiry has passed."""
+        with self._store.session() as s:
+            return list(
+                s.exec(
+                    select(Proposal.id).where(
+                        Proposal.status == "pending", col(Proposal.expires_at) <= now
+                    )
+                ).all()
+            )
+
+    def update_fields(self, proposal_id: str, **fields: Any) -> None:
+        """Set non-status fields (e.g. a rationale that arrived late)."""
+        if "status" in fields:
+            raise ValueError("status changes go through transition()")
+        with self._store.session() as s:
+            s.exec(  # type: ignore[call-overload]
+                update(Proposal).where(col(Proposal.id) == proposal_id).values(**fields)
+            )
+            s.commit()

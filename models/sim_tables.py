@@ -1,0 +1,60 @@
+"""The built-in simulator's own books (the broker's side), kept in the same database so
+that the simulated account survives a restart. The co-trader never reads these directly:
+it asks the simulator through the Broker protocol, as it would a real broker."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from models.tables import ts_field
+
+
+class SimAccount(SQLModel, table=True):
+    __tablename__ = "sim_accounts"
+
+    id: str = Field(primary_key=True)
+    cash: float
+    starting_cash: float
+    created_at: datetime = ts_field()
+
+
+class SimOrder(SQLModel, table=True):
+    __tablename__ = "sim_orders"
+
+    broker_order_id: str = Field(primary_key=True)
+    account_id: str = Field(foreign_key="sim_accounts.id", index=True)
+    client_order_id: str = Field(unique=True)
+    symbol: str
+    side: str
+    quantity: int
+    order_type: str
+    limit_price: float | None = None
+    stop_price: float | None = None
+    status: str = Field(index=True)
+    filled_quantity: int = 0
+    avg_fill_price: float | None = None
+    reason: str = ""
+    submitted_at: datetime = ts_field()
+    updated_at: datetime = ts_field()
+
+
+class SimFill(SQLModel, table=True):
+    __tablename__ = "sim_fills"
+
+    fill_id: str = Field(primary_key=True)
+    broker_order_id: str = Field(foreign_key="sim_orders.broker_order_id", index=True)
+    quantity: int
+    price: float
+    commission: float
+    ts: datetime = ts_field()
+
+
+class SimPosition(SQLModel, table=True):
+    __tablename__ = "sim_positions"
+
+    account_id: str = Field(primary_key=True, foreign_key="sim_accounts.id")
+    symbol: str = Field(primary_key=True)
+    quantity: int
+    avg_price: float

@@ -1,0 +1,169 @@
+"""The store: one engine, short sessions, and a repository per concern."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from models.db import make_engine, schema_is_current, upgrade_schema
+from models.audit import event_row, to_event
+from models.domain import Event
+from models.ledger_repo import LedgerRepo
+from models.proposal_repo import ProposalRepo
+from models.tables import (
+    AccountSnapshot,
+    DailyPerformance,
+    EventRow,
+    SystemState,
+    WatchlistItem,
+    utcnow,
+)
+
+
+class Store:
+    """Owns the engine. Repositories share it; every write is one short transaction."""
+
+    def __init__(self, url: str, engine: Engine | None = None) -> None:
+        self.url = url
+        self.engine = engine or make_engine(url)
+        self.events = EventRepo(self)
+        self.proposals = ProposalRepo(self)
+        self.ledger = LedgerRepo(self)
+        self.state = StateRepo(self)
+
+    def upgrade(self) -> None:
+        """Apply pending migrations (cheap when already current)."""
+        if not schema_is_current(self.engine):
+            upgrade_schema(self.url, self.engine)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as s:
+            yield s
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class EventRepo:
+    """The audit trail: append-only."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def add(
+        self,
+        type_: str,
+        actor: str,
+        *,
+        proposal_id: str | None = None,
+        order_id: str | None = None,
+        context: dict[str, Any] | None = None,
+    ) -> Event:
+        row = event_row(type_, actor, proposal_id=proposal_id, order_id=order_id, context=context)
+        with self._store.session() as s:
+            s.add(row)
+            s.commit()
+            s.refresh(row)
+        return to_event(row)
+
+    def for_proposal(self, proposal_id: str) -> list[Event]:
+        with self._store.session() as s:
+            rows = s.exec(
+                select(EventRow)
+                .where(EventRow.proposal_id == proposal_id)
+                .order_by(col(EventRow.id))
+            ).all()
+        return [to_event(r) for r in rows]
+
+    def recent(self, limit: int = 50, type_prefix: str | None = None) -> list[Event]:
+        with self._store.session() as s:
+            q = select(EventRow).order_by(col(EventRow.id).desc()).limit(limit)
+            if type_prefix:
+                q = q.where(col(EventRow.type).startswith(type_prefix))
+            rows = s.exec(q).all()
+        return [to_event(r) for r in reversed(rows)]
+
+
+class StateRepo:
+    """System state (paused/halted), watchlist, account snapshots and daily performance."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def get(self) -> SystemState:
+        with self._store.session() as s:
+            row = s.get(SystemState, 1)
+            return row or SystemState(id=1, updated_at=utcnow())
+
+    def update(self, actor: str, event_type: str, reason: str, **fields: Any) -> SystemState:
+        """Change the system state and record who did it, in one transaction."""
+        with self._store.session() as s:
+            row = s.get(SystemState, 1) or SystemState(id=1, updated_at=utcnow())
+            for k, v in fields.items():
+                setattr(row, k, v)
+            row.updated_at = utcnow()
+            row.updated_by = actor
+            s.add(row)
+            s.add(event_row(event_type, actor, context={"reason": reason, **fields}))
+            s.commit()
+            s.refresh(row)
+            return row
+
+    # -- watchlist
+    def watchlist(self) -> list[str]:
+        with self._store.session() as s:
+            return list(s.exec(select(WatchlistItem.symbol).order_by(WatchlistItem.symbol)).all())
+
+    def watch(self, symbol: str, actor: str) -> bool:
+        with self._store.session() as s:
+            if s.get(WatchlistItem, symbol):
+                return False
+            s.add(WatchlistItem(symbol=symbol, added_at=utcnow(), added_by=actor))
+            s.add(event_row("watchlist.added", actor, context={"symbol": symbol}))
+            s.commit()
+            return True
+
+    def unwatch(self, symbol: str, actor: str) -> bool:
+        with self._store.session() as s:
+            n = s.exec(delete(WatchlistItem).where(col(WatchlistItem.symbol) == symbol))  # type: ignore[call-overload]
+            if not n.rowcount:
+                s.rollback()
+                return False
+            s.add(event_row("watchlist.removed", actor, context={"symbol": symbol}))
+            s.commit()
+            return True
+
+    # -- account snapshots and daily performance
+    def snapshot(self, row: AccountSnapshot) -> None:
+        with self._store.session() as s:
+            s.add(row)
+            s.commit()
+
+    def first_snapshot_since(self, since: datetime) -> AccountSnapshot | None:
+        with self._store.session() as s:
+            return s.exec(
+                select(AccountSnapshot)
+                .where(AccountSnapshot.ts >= since)
+                .order_by(col(AccountSnapshot.ts))
+                .limit(1)
+            ).first()
+
+    def first_snapshot(self) -> AccountSnapshot | None:
+        with self._store.session() as s:
+            return s.exec(select(AccountSnapshot).order_by(col(AccountSnapshot.ts)).limit(1)).first()
+
+    def daily(self, day: date) -> DailyPerformance | None:
+        with self._store.session() as s:
+            return s.get(DailyPerformance, day)
+
+    def upsert_daily(self, row: DailyPerformance) -> None:
+        with self._store.session() as s:
+            s.merge(row)
+            s.commit()

@@ -1,0 +1,208 @@
+"""SQLModel tables of the co-trader's own books (the audit trail lives in `events`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.db import UTCDateTime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def ts_field(**kw: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kw)
+
+
+def json_field() -> Any:
+    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class AccountSnapshot(SQLModel, table=True):
+    __tablename__ = "account_snapshots"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ts: datetime = ts_field(index=True)
+    broker: str
+    account_id: str
+    mode: str
+    cash: float
+    equity: float
+    buying_power: float
+
+
+class Position(SQLModel, table=True):
+    """Our book of one open position (signed quantity: negative is short)."""
+
+    __tablename__ = "positions"
+
+    symbol: str = Field(primary_key=True)
+    asset_class: str = "equity"
+    quantity: int
+    avg_price: float
+    opened_at: datetime = ts_field()
+    updated_at: datetime = ts_field()
+    strategy: str = ""
+    stop_price: float | None = None
+    target_price: float | None = None
+
+
+class Proposal(SQLModel, table=True):
+    __tablename__ = "proposals"
+    __table_args__ = (Index("ix_proposals_status_expires", "status", "expires_at"),)
+
+    id: str = Field(primary_key=True)
+    kind: str = "entry"
+    symbol: str = Field(index=True)
+    side: str
+    quantity: int
+    order_type: str = "market"
+    limit_price: float | None = None
+    entry_price: float
+    stop_price: float | None = None
+    target_price: float | None = None
+    strategy: str = ""
+    score: float = 0.0
+    confidence: float = 0.0
+    quote_bid: float
+    quote_ask: float
+    quote_ts: datetime = ts_field()
+    rationale: str = ""
+    rationale_meta: dict[str, Any] = json_field()
+    risk: dict[str, Any] = json_field()
+    facts: dict[str, Any] = json_field()
+    mode: str
+    broker: str
+    status: str = Field(default="pending", index=True)
+    status_reason: str = ""
+    created_by: str = ""
+    created_at: datetime = ts_field()
+    expires_at: datetime = ts_field()
+    decided_by: str | None = None
+    decided_at: datetime | None = ts_field(default=None, nullable=True)
+    version: int = 0
+    replaces_id: str | None = None
+
+
+class ProposalLeg(SQLModel, table=True):
+    """One leg of a proposal: a stock proposal has one; an options spread has several."""
+
+    __tablename__ = "proposal_legs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: str = Field(foreign_key="proposals.id", index=True)
+    symbol: str
+    asset_class: str = "equity"
+    side: str
+    ratio: int = 1
+
+
+class Order(SQLModel, table=True):
+    __tablename__ = "orders"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_order_id: str = Field(unique=True)
+    broker_order_id: str | None = Field(default=None, index=True)
+    proposal_id: str | None = Field(default=None, foreign_key="proposals.id", index=True)
+    broker: str
+    symbol: str = Field(index=True)
+    side: str
+    quantity: int
+    order_type: str
+    limit_price: float | None = None
+    stop_price: float | None = None
+    status: str = Field(index=True)
+    filled_quantity: int = 0
+    avg_fill_price: float | None = None
+    reason: str = ""
+    submitted_at: datetime = ts_field()
+    updated_at: datetime = ts_field()
+
+
+class Fill(SQLModel, table=True):
+    __tablename__ = "fills"
+    __table_args__ = (UniqueConstraint("broker", "fill_id", name="uq_fills_broker_fill"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    broker: str
+    fill_id: str
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    client_order_id: str
+    symbol: str
+    side: str
+    quantity: int
+    price: float
+    commission: float = 0.0
+    ts: datetime = ts_field(index=True)
+
+
+class Trade(SQLModel, table=True):
+    """A round trip: opened by a fill, closed when the position returns to flat."""
+
+    __tablename__ = "trades"
+
+    id: int | None = Field(default=None, primary_key=True)
+    symbol: str = Field(index=True)
+    direction: str  # long | short
+    quantity: int  # shares opened in this round trip
+    closed_quantity: int = 0
+    entry_price: float
+    exit_price: float | None = None
+    opened_at: datetime = ts_field()
+    closed_at: datetime | None = ts_field(default=None, nullable=True, index=True)
+    realized_pnl: float = 0.0
+    commission: float = 0.0
+    status: str = Field(default="open", index=True)
+    strategy: str = ""
+    proposal_id: str | None = None
+
+
+class EventRow(SQLModel, table=True):
+    __tablename__ = "events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ts: datetime = ts_field(index=True)
+    type: str = Field(index=True)
+    actor: str
+    proposal_id: str | None = Field(default=None, index=True)
+    order_id: str | None = Field(default=None, index=True)
+    context: dict[str, Any] = json_field()
+
+
+class DailyPerformance(SQLModel, table=True):
+    __tablename__ = "daily_performance"
+
+    day: date = Field(primary_key=True)
+    start_equity: float
+    end_equity: float
+    realized_pnl: float = 0.0
+    unrealized_pnl: float = 0.0
+    trades_closed: int = 0
+    updated_at: datetime = ts_field()
+
+
+class WatchlistItem(SQLModel, table=True):
+    __tablename__ = "watchlist"
+
+    symbol: str = Field(primary_key=True)
+    added_at: datetime = ts_field()
+    added_by: str = ""
+
+
+class SystemState(SQLModel, table=True):
+    """One row (id=1): whether new entries are paused or the desk is halted, and why."""
+
+    __tablename__ = "system_state"
+
+    id: int = Field(default=1, primary_key=True)
+    paused: bool = False
+    paused_reason: str = ""
+    halted: bool = False
+    halted_reason: str = ""
+    updated_at: datetime = ts_field()
+    updated_by: str = ""
