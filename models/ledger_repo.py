@@ -20,7 +20,7 @@ from models.tables import Fill, Order, Position, Trade, utcnow
 if TYPE_CHECKING:
     from models.store import Store
 
-OPEN_ORDER_STATUSES = ("new", "partially_filled")
+OPEN_ORDER_STATUSES = ("pending_submit", "new", "partially_filled")
 
 # (current quantity, current avg price) -> the position after the fill
 BookFn = Callable[[int, float], BookUpdate]
@@ -142,7 +142,7 @@ class LedgerRepo:
             if pos is not None:
                 s.delete(pos)
             return
-        if pos is None or upd.opened_quantity and upd.closed_quantity:
+        if pos is None or (upd.opened_quantity and upd.closed_quantity):
             if pos is not None:
                 s.delete(pos)
                 s.flush()
@@ -173,9 +173,9 @@ class LedgerRepo:
         per_share_fee = fill.commission / fill.quantity
         if trade is not None and upd.closed_quantity:
             done = trade.closed_quantity
-            trade.exit_price = ((trade.exit_price or 0.0) * done + fill.price * upd.closed_quantity) / (
-                done + upd.closed_quantity
-            )
+            trade.exit_price = (
+                (trade.exit_price or 0.0) * done + fill.price * upd.closed_quantity
+            ) / (done + upd.closed_quantity)
             trade.closed_quantity = done + upd.closed_quantity
             fee = per_share_fee * upd.closed_quantity
             trade.realized_pnl += upd.realized_pnl - fee
@@ -214,11 +214,15 @@ class LedgerRepo:
         with self._store.session() as s:
             return list(
                 s.exec(
-                    select(Fill).where(Fill.client_order_id == client_order_id).order_by(col(Fill.id))
+                    select(Fill)
+                    .where(Fill.client_order_id == client_order_id)
+                    .order_by(col(Fill.id))
                 ).all()
             )
 
-    def trades(self, closed_since: datetime | None = None, status: str | None = None) -> list[Trade]:
+    def trades(
+        self, closed_since: datetime | None = None, status: str | None = None
+    ) -> list[Trade]:
         with self._store.session() as s:
             q = select(Trade).order_by(col(Trade.id))
             if status:
@@ -230,4 +234,3 @@ class LedgerRepo:
     def fills_since(self, since: datetime) -> list[Fill]:
         with self._store.session() as s:
             return list(s.exec(select(Fill).where(col(Fill.ts) >= since)).all())
-

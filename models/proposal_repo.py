@@ -21,15 +21,23 @@ class ProposalRepo:
         self._store = store
 
     def add(
-        self, proposal: Proposal, legs: list[ProposalLeg], actor: str, context: dict[str, Any]
+        self,
+        proposal: Proposal,
+        legs: list[ProposalLeg],
+        actor: str,
+        context: dict[str, Any],
+        prior_events: list[tuple[str, str, dict[str, Any]]] = (),  # type: ignore[assignment]
     ) -> Proposal:
-        """Insert a proposal, its legs and its `proposal.created` event together."""
+        """Insert a proposal, its legs, the events that led to it (type, actor, context:
+        signal, risk decision, rationale) and `proposal.created`, in one transaction."""
         with self._store.session() as s:
             s.add(proposal)
             s.flush()
             for leg in legs:
                 leg.proposal_id = proposal.id
                 s.add(leg)
+            for type_, who, ctx in prior_events:
+                s.add(event_row(type_, who, proposal_id=proposal.id, context=ctx))
             s.add(event_row("proposal.created", actor, proposal_id=proposal.id, context=context))
             s.commit()
             s.refresh(proposal)
@@ -79,9 +87,7 @@ class ProposalRepo:
             s.commit()
             return s.get(Proposal, proposal_id, populate_existing=True)
 
-    def list(
-        self, statuses: Collection[str] | None = None, limit: int = 50
-    ) -> list[Proposal]:
+    def list(self, statuses: Collection[str] | None = None, limit: int = 50) -> list[Proposal]:
         with self._store.session() as s:
             q = select(Proposal).order_by(col(Proposal.created_at).desc()).limit(limit)
             if statuses:

@@ -11,8 +11,8 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from models.db import make_engine, schema_is_current, upgrade_schema
 from models.audit import event_row, to_event
+from models.db import make_engine, schema_is_current, upgrade_schema
 from models.domain import Event
 from models.ledger_repo import LedgerRepo
 from models.proposal_repo import ProposalRepo
@@ -157,7 +157,9 @@ class StateRepo:
 
     def first_snapshot(self) -> AccountSnapshot | None:
         with self._store.session() as s:
-            return s.exec(select(AccountSnapshot).order_by(col(AccountSnapshot.ts)).limit(1)).first()
+            return s.exec(
+                select(AccountSnapshot).order_by(col(AccountSnapshot.ts)).limit(1)
+            ).first()
 
     def daily(self, day: date) -> DailyPerformance | None:
         with self._store.session() as s:

@@ -1,0 +1,303 @@
+"""The proposal desk: creates proposals, and decides them on a person's click.
+
+Approval is the only road to an entry or exit order: authorise the person, claim the
+proposal with an atomic compare-and-set (pending -> approved), re-check on a fresh quote,
+then hand it to the execution agent.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from agents.data import DataAgent
+from agents.errors import (
+    CotraderError,
+    NotAuthorized,
+    NotPending,
+    ProposalNotFound,
+    RiskRefused,
+)
+from agents.execution import ExecutionAgent
+from agents.llm.offline_writer import write_offline
+from agents.results import Card
+from agents.risk import RiskAgent
+from models.config import ExecutionConfig
+from models.domain import Actor, Mode, ProposalStatus, Quote, RiskDecision, Side, TradeIdea
+from models.store import Store
+from models.tables import Proposal, ProposalLeg
+from services.proposal_states import why_not_approvable
+from services.risk import drift_pct
+
+S = ProposalStatus
+ID_RE = re.compile(r"^p-[a-z2-7]{8}$")
+EXPIRY = Actor.system("expiry")
+
+
+def new_proposal_id() -> str:
+    """'p-' and 8 base32 characters: short enough to type, 40 bits of randomness."""
+    return "p-" + base64.b32encode(secrets.token_bytes(5)).decode().lower()
+
+
+def normalise_id(raw: str) -> str:
+    pid = (raw or "").strip().lower()
+    if not ID_RE.match(pid):
+        raise ProposalNotFound(raw or "")
+    return pid
+
+
+class ProposalDesk:
+    def __init__(
+        self,
+        store: Store,
+        data: DataAgent,
+        risk: RiskAgent,
+        execution: ExecutionAgent,
+        cfg: ExecutionConfig,
+        mode: Mode,
+        broker_name: str,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.store = store
+        self.data = data
+        self.risk = risk
+        self.execution = execution
+        self.cfg = cfg
+        self.mode = mode
+        self.broker_name = broker_name
+        self.clock = clock
+
+    # ------------------------------------------------------------------ creation
+    def create(
+        self,
+        idea: TradeIdea,
+        decision: RiskDecision,
+        quote: Quote,
+        actor: Actor,
+        source: str,
+        kind: str = "entry",
+    ) -> Card:
+        """Store a PENDING proposal with the events that led to it; supersede older ones."""
+        now = self.clock()
+        rationale = write_offline(
+            idea,
+            decision.quantity,
+            decision.risk_amount,
+            decision.risk_pct,
+            self.mode.label,
+            kind,
+        )
+        p = Proposal(
+            id=new_proposal_id(),
+            kind=kind,
+            symbol=idea.symbol,
+            side=idea.side.value,
+            quantity=decision.quantity,
+            order_type="market",
+            entry_price=idea.entry,
+            stop_price=idea.stop if kind == "entry" else None,
+            target_price=idea.target if kind == "entry" else None,
+            strategy=idea.strategy,
+            score=idea.score,
+            confidence=idea.confidence,
+            quote_bid=quote.bid,
+            quote_ask=quote.ask,
+            quote_ts=quote.ts,
+            rationale=rationale.text,
+            rationale_meta=rationale.meta(),
+            risk=decision.model_dump(mode="json"),
+            facts=dict(idea.facts),
+            mode=self.mode.value,
+            broker=self.broker_name,
+            created_by=actor.id,
+            created_at=now,
+            expires_at=now + timedelta(seconds=self.cfg.proposal_ttl_seconds),
+        )
+        leg = ProposalLeg(proposal_id=p.id, symbol=idea.symbol, side=idea.side.value)
+        stored = self.store.proposals.add(
+            p,
+            [leg],
+            actor.id,
+            {
+                "source": source,
+                "kind": kind,
+                "quantity": p.quantity,
+                "expires_at": p.expires_at.isoformat(),
+                "mode": self.mode.label,
+            },
+            prior_events=[
+                ("signal", f"agent:strategy:{idea.strategy}", idea.model_dump(mode="json")),
+                ("risk.decision", "agent:risk", decision.model_dump(mode="json")),
+                (
+                    "rationale",
+                    f"agent:analyst:{rationale.provider}",
+                    {**rationale.meta(), "text": rationale.text},
+                ),
+            ],
+        )
+        self._supersede_older(stored, actor)
+        return Card.of(stored)
+
+    def _supersede_older(self, p: Proposal, actor: Actor) -> None:
+        for old in self.store.proposals.list([S.PENDING.value], limit=200):
+            if old.id != p.id and old.symbol == p.symbol and old.kind == p.kind:
+                self.store.proposals.transition(
+                    old.id,
+                    S.PENDING.value,
+                    S.SUPERSEDED.value,
+                    actor=actor.id,
+                    event_type="proposal.superseded",
+                    context={"by": p.id},
+                    fields={"status_reason": f"replaced by {p.id}"},
+                )
+
+    # ------------------------------------------------------------------ decisions
+    def card(self, proposal_id: str) -> Card:
+        pid = normalise_id(proposal_id)
+        p = self.store.proposals.get(pid)
+        if p is None:
+            raise ProposalNotFound(proposal_id)
+        return Card.of(p, self.store.ledger.order(pid))
+
+    def _decidable(self, proposal_id: str, actor: Actor, verb: str) -> Proposal:
+        pid = normalise_id(proposal_id)
+        p = self.store.proposals.get(pid)
+        if p is None:
+            raise ProposalNotFound(proposal_id)
+        if not actor.can_approve:
+            self.store.events.add(
+                f"{verb}.unauthorized",
+                actor.id,
+                proposal_id=pid,
+                context={"name": actor.name},
+            )
+            raise NotAuthorized(f"Only approvers may {verb} trades; nothing was changed.")
+        if p.status != S.PENDING.value:
+            raise NotPending(
+                f"Proposal {pid} cannot be {verb}d: {why_not_approvable(S(p.status))}."
+            )
+        if self.clock() >= p.expires_at:
+            self.expire(pid)
+            raise NotPending(
+                f"Proposal {pid} expired at {p.expires_at:%H:%M:%S} UTC; nothing was sent."
+            )
+        return p
+
+    async def approve(self, proposal_id: str, actor: Actor) -> Card:
+        p = self._decidable(proposal_id, actor, "approve")
+        now = self.clock()
+        won = self.store.proposals.transition(
+            p.id,
+            S.PENDING.value,
+            S.APPROVED.value,
+            actor=actor.id,
+            event_type="proposal.approved",
+            context={"by": actor.name, "at": now.isoformat()},
+            fields={"decided_by": actor.name, "decided_at": now},
+        )
+        if won is None:
+            cur = self.store.proposals.get(p.id)
+            why = why_not_approvable(S(cur.status)) if cur else "it is gone"
+            raise NotPending(f"Proposal {p.id} cannot be approved: {why}.")
+        await self._recheck(won, actor, now)
+        await self.execution.execute(won, actor.id, now)
+        return self.card(p.id)
+
+    async def _recheck(self, p: Proposal, actor: Actor, now: datetime) -> None:
+        """Fresh quote, drift and every risk limit again; on refusal the proposal fails."""
+        side = Side(p.side)
+        try:
+            q = await self.data.quote(p.symbol, fresh=True)
+        except CotraderError as e:
+            self._refuse(p, actor, f"no fresh quote: {e}", {})
+            raise RiskRefused(
+                f"Refused at the click: no fresh quote ({e}). Nothing was sent."
+            ) from e
+        px = q.price_for(side)
+        drift = drift_pct(p.entry_price, px)
+        ctx = {
+            "bid": q.bid,
+            "ask": q.ask,
+            "price": px,
+            "proposed": p.entry_price,
+            "drift_pct": round(drift, 4),
+            "tolerance_pct": self.cfg.drift_tolerance_pct,
+        }
+        if drift > self.cfg.drift_tolerance_pct:
+            reason = (
+                f"price moved {drift:.2f}% since the proposal ({p.entry_price:.2f} -> "
+                f"{px:.2f}), more than the {self.cfg.drift_tolerance_pct:g}% tolerance"
+            )
+            self._refuse(p, actor, reason, ctx)
+            raise RiskRefused(
+                f"Refused at the click: {reason}. Nothing was sent; "
+                f"/propose {p.symbol} again for a fresh card."
+            )
+        decision = await self.risk.evaluate(
+            p.symbol, side, px, p.stop_price, p.quantity, now, kind=p.kind
+        )
+        ctx["checks"] = [c.model_dump() for c in decision.checks]
+        if not decision.approved:
+            self._refuse(p, actor, decision.reason(), ctx)
+            raise RiskRefused(
+                f"Refused at the click: {decision.reason()}. Nothing was sent.", decision
+            )
+        self.store.events.add("recheck.passed", "agent:risk", proposal_id=p.id, context=ctx)
+
+    def _refuse(self, p: Proposal, actor: Actor, reason: str, ctx: dict[str, object]) -> None:
+        self.store.proposals.transition(
+            p.id,
+            S.APPROVED.value,
+            S.FAILED.value,
+            actor="agent:risk",
+            event_type="recheck.refused",
+            context={**ctx, "reason": reason, "by": actor.name},
+            fields={"status_reason": f"refused at the click: {reason}"},
+        )
+
+    def reject(self, proposal_id: str, actor: Actor, reason: str = "") -> Card:
+        p = self._decidable(proposal_id, actor, "reject")
+        now = self.clock()
+        reason = (reason or "").strip()[:500]
+        won = self.store.proposals.transition(
+            p.id,
+            S.PENDING.value,
+            S.REJECTED.value,
+            actor=actor.id,
+            event_type="proposal.rejected",
+            context={"by": actor.name, "at": now.isoformat(), "reason": reason},
+            fields={
+                "decided_by": actor.name,
+                "decided_at": now,
+                "status_reason": reason or "rejected",
+            },
+        )
+        if won is None:
+            cur = self.store.proposals.get(p.id)
+            why = why_not_approvable(S(cur.status)) if cur else "it is gone"
+            raise NotPending(f"Proposal {p.id} cannot be rejected: {why}.")
+        return Card.of(won)
+
+    def expire(self, proposal_id: str, reason: str = "expired") -> Card | None:
+        done = self.store.proposals.transition(
+            proposal_id,
+            S.PENDING.value,
+            S.EXPIRED.value,
+            actor=EXPIRY.id,
+            event_type="proposal.expired",
+            context={"reason": reason},
+            fields={"status_reason": reason},
+        )
+        return Card.of(done) if done else None
+
+    def expire_due(self) -> list[Card]:
+        """Expire every pending proposal past its time (the scheduler calls this)."""
+        out = []
+        for pid in self.store.proposals.expired_pending(self.clock()):
+            card = self.expire(pid)
+            if card:
+                out.append(card)
+        return out

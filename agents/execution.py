@@ -1,0 +1,197 @@
+"""ExecutionAgent: sends an approved proposal's order and books what comes back.
+
+It is only ever called with a proposal the store has already moved to APPROVED (or by the
+kill switch's flatten, on a person's command). The order carries the proposal id as its
+client order id, so the broker itself refuses a second execution.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from loguru import logger
+
+from agents.errors import ExecutionFailed
+from brokers.base import Broker, BrokerError, OrderRejectedError
+from models.domain import BrokerOrder, OrderRequest, OrderStatus, OrderType, ProposalStatus, Side
+from models.store import Store
+from models.tables import Fill, Order, Proposal
+from services.portfolio import apply_fill
+from services.proposal_states import sources_of, status_after_fill
+
+S = ProposalStatus
+
+
+class ExecutionAgent:
+    def __init__(self, store: Store, broker: Broker) -> None:
+        self.store = store
+        self.broker = broker
+
+    async def execute(self, p: Proposal, actor: str, now: datetime) -> Order:
+        """Submit the proposal's order; returns our order row after booking any fills."""
+        req = OrderRequest(
+            client_order_id=p.id,
+            symbol=p.symbol,
+            side=Side(p.side),
+            quantity=p.quantity,
+            order_type=OrderType(p.order_type),
+            limit_price=p.limit_price,
+        )
+        return await self.send(req, actor, now, proposal_id=p.id, strategy=p.strategy)
+
+    async def send(
+        self,
+        req: OrderRequest,
+        actor: str,
+        now: datetime,
+        proposal_id: str | None = None,
+        strategy: str = "",
+    ) -> Order:
+        row, created = self.store.ledger.add_order(
+            Order(
+                client_order_id=req.client_order_id,
+                proposal_id=proposal_id,
+                broker=self.broker.name,
+                symbol=req.symbol,
+                side=req.side.value,
+                quantity=req.quantity,
+                order_type=req.order_type.value,
+                limit_price=req.limit_price,
+                stop_price=req.stop_price,
+                status="pending_submit",
+                submitted_at=now,
+                updated_at=now,
+            ),
+            actor,
+            {"request": req.model_dump(mode="json")},
+        )
+        if not created:  # someone already sent it: never a second submit
+            return row
+        try:
+            bo = await self.broker.submit(req)
+        except OrderRejectedError as e:
+            self._fail(req.client_order_id, proposal_id, f"broker rejected: {e}", actor, "rejected")
+            raise ExecutionFailed(f"The broker rejected the order: {e}") from e
+        except BrokerError as e:
+            # outcome unknown: look the order up by its client id before concluding anything
+            found = await self._lookup(req.client_order_id)
+            if found is None:
+                self._fail(req.client_order_id, proposal_id, f"submit failed: {e}", actor, "failed")
+                raise ExecutionFailed(f"The order could not be placed: {e}") from e
+            bo = found
+        if proposal_id:
+            self.store.proposals.transition(
+                proposal_id,
+                S.APPROVED.value,
+                S.SUBMITTED.value,
+                actor=actor,
+                event_type="proposal.submitted",
+                context={"broker_order_id": bo.broker_order_id},
+            )
+        return self.apply(bo, actor, strategy)
+
+    async def _lookup(self, client_order_id: str) -> BrokerOrder | None:
+        try:
+            return await self.broker.order_by_client_id(client_order_id)
+        except BrokerError:
+            return None
+
+    def _fail(
+        self, cid: str, proposal_id: str | None, reason: str, actor: str, status: str
+    ) -> None:
+        self.store.ledger.update_order(cid, actor, "order." + status, status=status, reason=reason)
+        if proposal_id:
+            self.store.proposals.transition(
+                proposal_id,
+                [S.APPROVED.value, S.SUBMITTED.value],
+                S.FAILED.value,
+                actor=actor,
+                event_type="proposal.failed",
+                context={"reason": reason},
+                fields={"status_reason": reason},
+            )
+        logger.warning("order {} {}: {}", cid, status, reason)
+
+    def apply(self, bo: BrokerOrder, actor: str, strategy: str = "") -> Order:
+        """Book a broker's view of an order: new fills, order status, proposal status."""
+        row = self.store.ledger.order(bo.client_order_id)
+        if row is None:
+            raise ExecutionFailed(f"order {bo.client_order_id} is not in our books")
+        for f in bo.fills:
+            self.store.ledger.record_fill(
+                Fill(
+                    broker=self.broker.name,
+                    fill_id=f.fill_id,
+                    order_id=row.id or 0,
+                    client_order_id=bo.client_order_id,
+                    symbol=bo.symbol,
+                    side=bo.side.value,
+                    quantity=f.quantity,
+                    price=f.price,
+                    commission=f.commission,
+                    ts=f.ts,
+                ),
+                lambda q, avg, f=f: apply_fill(q, avg, bo.side, f.quantity, f.price),
+                actor,
+                strategy=strategy,
+            )
+        event = None if row.status == bo.status.value else f"order.{bo.status.value}"
+        updated = self.store.ledger.update_order(
+            bo.client_order_id,
+            actor,
+            event,
+            broker_order_id=bo.broker_order_id,
+            status=bo.status.value,
+            filled_quantity=bo.filled_quantity,
+            avg_fill_price=bo.avg_fill_price,
+            reason=bo.reason,
+        )
+        if row.proposal_id:
+            self._advance_proposal(row.proposal_id, bo, actor)
+        return updated or row
+
+    def _advance_proposal(self, proposal_id: str, bo: BrokerOrder, actor: str) -> None:
+        if bo.status is OrderStatus.CANCELED:
+            target = S.CANCELED
+        elif bo.status is OrderStatus.REJECTED:
+            target = S.FAILED
+        else:
+            target = status_after_fill(bo.filled_quantity, bo.quantity)
+        if target is S.SUBMITTED:
+            return
+        self.store.proposals.transition(
+            proposal_id,
+            [s.value for s in sources_of(target)],
+            target.value,
+            actor=actor,
+            event_type=f"proposal.{target.value}",
+            context={"filled": bo.filled_quantity, "avg_fill_price": bo.avg_fill_price},
+            fields={"status_reason": bo.reason} if bo.reason else None,
+        )
+
+    async def sync(self, actor: str) -> list[Order]:
+        """Advance working orders at the broker and book every change."""
+        open_rows = self.store.ledger.orders(open_only=True, limit=500)
+        if not open_rows:
+            return []
+        await self.broker.refresh()
+        out: list[Order] = []
+        for row in open_rows:
+            bo = await self._lookup(row.client_order_id)
+            if bo is not None and (
+                bo.status.value != row.status or bo.filled_quantity != row.filled_quantity
+            ):
+                out.append(self.apply(bo, actor))
+        return out
+
+    async def cancel_all(self, actor: str) -> list[str]:
+        canceled: list[str] = []
+        for row in self.store.ledger.orders(open_only=True, limit=500):
+            try:
+                bo = await self.broker.cancel(row.client_order_id)
+            except BrokerError as e:
+                logger.warning("cancel {} failed: {}", row.client_order_id, e)
+                continue
+            self.apply(bo, actor)
+            canceled.append(row.client_order_id)
+        return canceled

@@ -1,0 +1,84 @@
+"""The offline analyst: a rationale written from the proposal's facts by a versioned template.
+
+It states only numbers it was handed, so it always passes the grounding check that the LLM
+analyst (a later issue) must pass. It is also the fallback when an LLM is slow or wrong.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from models.domain import Side, TradeIdea
+
+PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
+TEMPLATE = "rationale_offline.v1"
+
+
+class Rationale(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    provider: str
+    model: str
+    prompt_version: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    latency_ms: float = 0.0
+
+    def meta(self) -> dict[str, object]:
+        return self.model_dump(exclude={"text"})
+
+
+@lru_cache(maxsize=8)
+def load_template(name: str) -> str:
+    """A prompt template from prompts/, without its '#' comment header."""
+    raw = (PROMPTS_DIR / f"{name}.txt").read_text(encoding="utf-8")
+    return "\n".join(line for line in raw.splitlines() if not line.startswith("#")).strip()
+
+
+def write_offline(
+    idea: TradeIdea,
+    quantity: int,
+    risk_amount: float,
+    risk_pct: float,
+    mode_label: str,
+    kind: str = "entry",
+) -> Rationale:
+    """Fill the template from the idea and the risk decision."""
+    t0 = time.perf_counter()
+    if kind == "exit":
+        action = "Close: " + ("sell" if idea.side is Side.SELL else "buy back")
+    else:
+        action = "Buy" if idea.side is Side.BUY else "Sell short"
+    above = "below" if idea.side is Side.BUY else "above"
+    text = load_template(TEMPLATE).format(
+        symbol=idea.symbol,
+        action=action,
+        quantity=quantity,
+        entry=f"{idea.entry:.2f}",
+        stop=f"{idea.stop:.2f}",
+        target=f"{idea.target:.2f}",
+        strategy_line=idea.summary or idea.strategy,
+        score=f"{idea.score:.0f}",
+        risk_amount=f"{risk_amount:,.2f}",
+        risk_pct=f"{risk_pct:.2f}",
+        reward_risk=f"{idea.reward_risk:.2f}",
+        invalidation=f"a close {above} the stop at {idea.stop:.2f} ends the idea.",
+        risks=(
+            "a gap through the stop can lose more than planned; "
+            "trend signals lag and whipsaw in sideways markets."
+        ),
+        mode_label=mode_label,
+    )
+    return Rationale(
+        text=text,
+        provider="offline",
+        model="template",
+        prompt_version=TEMPLATE,
+        latency_ms=round((time.perf_counter() - t0) * 1000, 3),
+    )

@@ -1,0 +1,412 @@
+"""The orchestrator: the one API every front end (terminal, Discord, CLI, scheduler) calls."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+
+from loguru import logger
+
+from agents.data import DataAgent
+from agents.desk import ProposalDesk
+from agents.errors import BadInput, CotraderError, RiskRefused
+from agents.execution import ExecutionAgent
+from agents.reports import Reports
+from agents.results import (
+    Card,
+    KillReport,
+    OrdersView,
+    OrderView,
+    PnlView,
+    PositionsView,
+    ScanReport,
+    StatusView,
+    WhyView,
+)
+from agents.risk import RiskAgent
+from agents.scanner import ScannerAgent
+from agents.strategy import StrategyAgent
+from brokers.base import Broker, BrokerError, MarketData
+from models.config import ExecutionConfig, RiskLimits, ScannerConfig, StrategyConfig
+from models.domain import Actor, Mode, OrderRequest, Period, ProposalStatus, Side, TradeIdea
+from models.store import Store
+
+AlertFn = Callable[[str, str], Awaitable[None]]
+SCANNER = Actor.system("scanner")
+
+
+def parse_side(raw: str | Side | None) -> Side:
+    if isinstance(raw, Side):
+        return raw
+    s = (raw or "").strip().lower()
+    if s in ("buy", "b", "long"):
+        return Side.BUY
+    if s in ("sell", "s", "short"):
+        return Side.SELL
+    raise BadInput(f"Side must be buy or sell, not {s[:20]!r}.")
+
+
+class Orchestrator:
+    def __init__(
+        self,
+        store: Store,
+        broker: Broker,
+        market: MarketData,
+        *,
+        mode: Mode = Mode.SIM,
+        risk_limits: RiskLimits | None = None,
+        scanner: ScannerConfig | None = None,
+        strategy: StrategyConfig | None = None,
+        execution: ExecutionConfig | None = None,
+        clock: Callable[[], datetime] | None = None,
+        llm_name: str = "offline",
+    ) -> None:
+        self.store = store
+        self.broker = broker
+        self.market = market
+        self.mode = mode
+        self.llm_name = llm_name
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.limits = risk_limits or RiskLimits()
+        self.data = DataAgent(market)
+        self.scanner = ScannerAgent(
+            self.data, scanner or ScannerConfig(), strategy or StrategyConfig()
+        )
+        self.strategy = StrategyAgent(strategy or StrategyConfig(), self.limits.allow_short)
+        self.risk = RiskAgent(store, broker, self.data, self.limits, mode)
+        self.execution = ExecutionAgent(store, broker)
+        self.desk = ProposalDesk(
+            store,
+            self.data,
+            self.risk,
+            self.execution,
+            execution or ExecutionConfig(),
+            mode,
+            broker.name,
+            self.clock,
+        )
+        self.reports = Reports(store, broker, self.data, mode, self.clock)
+        self._alerts: list[AlertFn] = []
+
+    # ------------------------------------------------------------------ alerts
+    def subscribe(self, fn: AlertFn) -> None:
+        """Receive (kind, text) alerts: fills, expiries, kill, state changes."""
+        self._alerts.append(fn)
+
+    async def alert(self, kind: str, text: str) -> None:
+        for fn in self._alerts:
+            try:
+                await fn(kind, text)
+            except Exception as e:  # an alert sink must never break trading
+                logger.warning("alert sink failed: {}", e)
+
+    # ------------------------------------------------------------------ ideas
+    def universe(self) -> list[str]:
+        return self.store.state.watchlist() or [i.symbol for i in self.market.universe()]
+
+    async def scan(
+        self, symbols: Sequence[str] | None = None, actor: Actor = SCANNER
+    ) -> ScanReport:
+        """Scan, rank, and card every idea that passes risk (unless the desk is paused)."""
+        syms = [self.data.normalise(s) for s in symbols] if symbols else self.universe()
+        ranked, filtered, data = await self.scanner.scan(syms)
+        desk = self.risk.desk()
+        notes: list[str] = []
+        cards: list[Card] = []
+        ideas = self.strategy.ideas(ranked, data)
+        if desk.paused or desk.halted:
+            notes.append(
+                f"Desk {'halted' if desk.halted else 'paused'}: ideas shown, "
+                "no proposals made (/resume to continue)."
+            )
+        else:
+            for idea in ideas:
+                try:
+                    cards.append(await self._propose_idea(idea, None, actor, "scan"))
+                except RiskRefused as e:
+                    notes.append(f"{idea.symbol} {idea.side.value} idea refused by risk: {e}")
+        if not ideas:
+            notes.append("No trade idea met the strategy's rule this time.")
+        self.store.events.add(
+            "scan.completed",
+            actor.id,
+            context={
+                "symbols": len(syms),
+                "ranked": [r.symbol for r in ranked],
+                "cards": [c.id for c in cards],
+            },
+        )
+        return ScanReport(
+            mode_label=self.mode.label,
+            scanned=len(syms),
+            ranked=tuple(ranked),
+            filtered=tuple(filtered),
+            cards=tuple(cards),
+            notes=tuple(notes),
+        )
+
+    async def _propose_idea(
+        self, idea: TradeIdea, quantity: int | None, actor: Actor, source: str
+    ) -> Card:
+        decision = await self.risk.evaluate(
+            idea.symbol, idea.side, idea.entry, idea.stop, quantity, self.clock()
+        )
+        if not decision.approved:
+            self.store.events.add(
+                "proposal.refused",
+                "agent:risk",
+                context={
+                    "idea": idea.model_dump(mode="json"),
+                    "decision": decision.model_dump(mode="json"),
+                    "source": source,
+                },
+            )
+            raise RiskRefused(decision.reason(), decision)
+        quote = await self.data.quote(idea.symbol)
+        return self.desk.create(idea, decision, quote, actor, source)
+
+    def check_quantity(self, quantity: object) -> int | None:
+        """A user-typed quantity as whole shares within limits, or None (let risk size it)."""
+        if quantity is None or quantity == "":
+            return None
+        if isinstance(quantity, bool):
+            raise BadInput("Quantity must be a whole number of shares.")
+        try:
+            f = float(str(quantity).replace(",", "").replace("_", ""))
+        except ValueError:
+            raise BadInput(
+                f"Quantity must be a whole number of shares, not {str(quantity)[:20]!r}."
+            ) from None
+        if f != f or f in (float("inf"), float("-inf")) or f != int(f):
+            raise BadInput("Quantity must be a whole number of shares.")
+        if f < 1:
+            raise BadInput("Quantity must be at least 1 share.")
+        if f > self.limits.max_order_quantity:
+            raise BadInput(
+                f"Quantity {f:,.0f} is above the {self.limits.max_order_quantity:,} "
+                "share limit for one order."
+            )
+        return int(f)
+
+    async def propose(
+        self,
+        symbol: str,
+        side: str | Side = Side.BUY,
+        quantity: object = None,
+        actor: Actor = SCANNER,
+        source: str = "command",
+    ) -> Card:
+        """A trader's own proposal: validated, sized (unless a quantity was given), risk-checked."""
+        sym = self.data.normalise(symbol)
+        sd = parse_side(side)
+        qty = self.check_quantity(quantity)
+        d = await self.data.symbol_data(sym)
+        ranked, _, _ = await self.scanner.scan([sym])
+        scan = ranked[0] if ranked else None
+        idea = self.strategy.for_side(d, sd, scan)
+        if idea is None:
+            raise RiskRefused(f"Cannot build a {sd.value} idea for {sym}: no usable ATR stop.")
+        return await self._propose_idea(idea, qty, actor, source)
+
+    async def close(self, symbol: str, quantity: object = None, actor: Actor = SCANNER) -> Card:
+        """An exit proposal for (part of) a position; it still needs its own click."""
+        sym = self.data.normalise(symbol)
+        pos = self.store.ledger.position(sym)
+        if pos is None or pos.quantity == 0:
+            raise BadInput(f"No open {sym} position to close.")
+        qty = self.check_quantity(quantity) or abs(pos.quantity)
+        if qty > abs(pos.quantity):
+            raise BadInput(f"Only {abs(pos.quantity)} {sym} held; cannot close {qty}.")
+        side = Side.SELL if pos.quantity > 0 else Side.BUY
+        q = await self.data.quote(sym, fresh=True)
+        entry = q.price_for(side)
+        idea = TradeIdea(
+            symbol=sym,
+            side=side,
+            entry=entry,
+            stop=entry,
+            target=entry,
+            strategy="exit",
+            confidence=1.0,
+            facts={
+                "bid": q.bid,
+                "ask": q.ask,
+                "last": q.last,
+                "avg_price": round(pos.avg_price, 4),
+                "held": pos.quantity,
+            },
+            summary=f"closing {qty} of {abs(pos.quantity)} held at avg {pos.avg_price:.2f}",
+        )
+        decision = await self.risk.evaluate(sym, side, entry, None, qty, self.clock(), "exit")
+        if not decision.approved:
+            raise RiskRefused(decision.reason(), decision)
+        return self.desk.create(idea, decision, q, actor, "close", kind="exit")
+
+    # ------------------------------------------------------------------ decisions
+    async def approve(self, proposal_id: str, actor: Actor) -> Card:
+        card = await self.desk.approve(proposal_id, actor)
+        if card.order:
+            o = card.order
+            await self.alert(
+                "fill",
+                f"[{card.mode_label}] {o.side} {o.filled_quantity}/"
+                f"{o.quantity} {o.symbol} @ {o.avg_fill_price} ({card.id}, "
+                f"approved by {actor.name})",
+            )
+        return card
+
+    def reject(self, proposal_id: str, actor: Actor, reason: str = "") -> Card:
+        return self.desk.reject(proposal_id, actor, reason)
+
+    def proposal(self, proposal_id: str) -> Card:
+        return self.desk.card(proposal_id)
+
+    def pending(self) -> list[Card]:
+        return [Card.of(p) for p in self.store.proposals.list([ProposalStatus.PENDING.value])]
+
+    async def expire_due(self) -> list[Card]:
+        cards = self.desk.expire_due()
+        for c in cards:
+            await self.alert(
+                "expired", f"Proposal {c.id} ({c.side} {c.quantity} {c.symbol}) expired."
+            )
+        return cards
+
+    async def sync(self) -> list[OrderView]:
+        """Book fills of working orders (the simulator fills the rest of big orders here)."""
+        changed = await self.execution.sync("agent:execution")
+        return [OrderView.of(o) for o in changed]
+
+    # ------------------------------------------------------------------ account
+    async def positions(self) -> PositionsView:
+        return await self.reports.positions()
+
+    def orders(self, open_only: bool = False) -> OrdersView:
+        return self.reports.orders(open_only)
+
+    async def pnl(self, period: str | Period = Period.DAY) -> PnlView:
+        try:
+            per = Period(str(period).strip().lower() or "day")
+        except ValueError:
+            raise BadInput("Period must be day, week, month or all.") from None
+        return await self.reports.pnl(per)
+
+    def why(self, proposal_id: str) -> WhyView:
+        card = self.desk.card(proposal_id)
+        return WhyView(card=card, events=tuple(self.store.events.for_proposal(card.id)))
+
+    # ------------------------------------------------------------------ watchlist
+    def watch(self, symbol: str, actor: Actor) -> bool:
+        return self.store.state.watch(self.data.normalise(symbol), actor.id)
+
+    def unwatch(self, symbol: str, actor: Actor) -> bool:
+        sym = (symbol or "").strip().upper().lstrip("$")
+        if not self.store.state.unwatch(sym, actor.id):
+            raise BadInput(f"{sym[:12] or '(empty)'} is not on the watchlist.")
+        return True
+
+    def watchlist(self) -> list[str]:
+        return self.store.state.watchlist()
+
+    # ------------------------------------------------------------------ desk state
+    def pause(self, actor: Actor, reason: str = "") -> None:
+        self.store.state.update(
+            actor.id,
+            "desk.paused",
+            reason or "paused by " + actor.name,
+            paused=True,
+            paused_reason=reason or f"paused by {actor.name}",
+        )
+
+    def resume(self, actor: Actor, reason: str = "") -> None:
+        self.store.state.update(
+            actor.id,
+            "desk.resumed",
+            reason or "resumed by " + actor.name,
+            paused=False,
+            paused_reason="",
+            halted=False,
+            halted_reason="",
+        )
+
+    async def kill(self, actor: Actor, flatten: bool = False) -> KillReport:
+        """Cancel open orders, expire pending proposals, halt; flatten only when confirmed."""
+        if not actor.can_approve:
+            self.store.events.add("kill.unauthorized", actor.id, context={"name": actor.name})
+            raise CotraderError("Only approvers may use the kill switch; nothing was changed.")
+        canceled = await self.execution.cancel_all(actor.id)
+        expired = [
+            c.id
+            for p in self.store.proposals.list([ProposalStatus.PENDING.value], 500)
+            if (c := self.desk.expire(p.id, f"kill switch by {actor.name}"))
+        ]
+        self.store.state.update(
+            actor.id,
+            "desk.halted",
+            f"kill switch by {actor.name}",
+            halted=True,
+            halted_reason=f"kill switch by {actor.name}",
+        )
+        flat: list[OrderView] = []
+        if flatten:
+            for pos in self.store.ledger.positions():
+                side = Side.SELL if pos.quantity > 0 else Side.BUY
+                req = OrderRequest(
+                    client_order_id=f"kill-{uuid.uuid4().hex[:12]}",
+                    symbol=pos.symbol,
+                    side=side,
+                    quantity=abs(pos.quantity),
+                )
+                try:
+                    flat.append(
+                        OrderView.of(await self.execution.send(req, actor.id, self.clock()))
+                    )
+                except (CotraderError, BrokerError) as e:
+                    logger.error("flatten {} failed: {}", pos.symbol, e)
+        left = tuple(p.symbol for p in self.store.ledger.positions())
+        self.store.events.add(
+            "kill",
+            actor.id,
+            context={
+                "canceled": canceled,
+                "expired": expired,
+                "flatten": flatten,
+                "flatten_orders": [o.client_order_id for o in flat],
+                "open_after": list(left),
+            },
+        )
+        await self.alert(
+            "kill",
+            f"KILL by {actor.name}: {len(canceled)} orders canceled, "
+            f"{len(expired)} proposals expired"
+            + (f", {len(flat)} positions flattened" if flatten else "")
+            + ". Desk halted until /resume.",
+        )
+        return KillReport(
+            canceled_orders=tuple(canceled),
+            expired_proposals=tuple(expired),
+            flatten_orders=tuple(flat),
+            open_positions=left,
+            halted=True,
+            flattened=flatten,
+        )
+
+    async def status(self) -> StatusView:
+        st = self.store.state.get()
+        acct = await self.broker.account()
+        return StatusView(
+            mode=self.mode.value,
+            mode_label=self.mode.label,
+            broker=self.broker.name,
+            data=self.market.name,
+            llm=self.llm_name,
+            paused=st.paused,
+            halted=st.halted,
+            reason=st.halted_reason or st.paused_reason,
+            pending=len(self.store.proposals.list([ProposalStatus.PENDING.value], 500)),
+            open_orders=len(self.store.ledger.orders(open_only=True, limit=500)),
+            positions=len(self.store.ledger.positions()),
+            equity=acct.equity,
+            market_open=self.market.is_open(),
+        )

@@ -1,0 +1,109 @@
+"""Account views: positions marked to market, orders, P&L by period."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from agents.data import DataAgent
+from agents.results import OrdersView, OrderView, PnlView, PositionLine, PositionsView
+from brokers.base import Broker
+from models.domain import Mode, Period
+from models.store import Store
+from services.pnl import PnlSummary, period_start
+from services.portfolio import Mark
+
+
+class Reports:
+    def __init__(
+        self,
+        store: Store,
+        broker: Broker,
+        data: DataAgent,
+        mode: Mode,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.store = store
+        self.broker = broker
+        self.data = data
+        self.mode = mode
+        self.clock = clock
+
+    async def marks(self) -> list[Mark]:
+        out = []
+        for p in self.store.ledger.positions():
+            try:
+                px = (await self.data.quote(p.symbol)).last
+            except Exception:  # show the position even without a price
+                px = p.avg_price
+            out.append(Mark(p.symbol, p.quantity, p.avg_price, px))
+        return out
+
+    async def positions(self) -> PositionsView:
+        acct = await self.broker.account()
+        stops = {p.symbol: p for p in self.store.ledger.positions()}
+        lines = []
+        for m in await self.marks():
+            trade = stops.get(m.symbol)
+            lines.append(
+                PositionLine(
+                    symbol=m.symbol,
+                    quantity=m.quantity,
+                    avg_price=round(m.avg_price, 4),
+                    price=m.price,
+                    market_value=round(m.market_value, 2),
+                    unrealized_pnl=round(m.unrealized_pnl, 2),
+                    unrealized_pct=round(m.unrealized_pct, 2),
+                    stop=trade.stop_price if trade else None,
+                    target=trade.target_price if trade else None,
+                )
+            )
+        return PositionsView(
+            mode_label=self.mode.label,
+            positions=tuple(lines),
+            cash=acct.cash,
+            equity=acct.equity,
+            buying_power=acct.buying_power,
+        )
+
+    def orders(self, open_only: bool = False, limit: int = 20) -> OrdersView:
+        rows = self.store.ledger.orders(open_only=open_only, limit=limit)
+        return OrdersView(mode_label=self.mode.label, orders=tuple(OrderView.of(o) for o in rows))
+
+    async def pnl(self, period: Period) -> PnlView:
+        now = self.clock()
+        since = period_start(now, period)
+        trades = self.store.ledger.trades(closed_since=since, status="closed")
+        marks = await self.marks()
+        acct = await self.broker.account()
+        snap = (
+            self.store.state.first_snapshot_since(since)
+            if since is not None
+            else self.store.state.first_snapshot()
+        )
+        s = PnlSummary(
+            period=period,
+            since=since,
+            realized=round(sum(t.realized_pnl for t in trades), 2),
+            unrealized=round(sum(m.unrealized_pnl for m in marks), 2),
+            commissions=round(sum(t.commission for t in trades), 2),
+            trades_closed=len(trades),
+            wins=sum(1 for t in trades if t.realized_pnl > 0),
+            equity=acct.equity,
+            start_equity=snap.equity if snap else None,
+        )
+        change = s.equity_change_pct
+        return PnlView(
+            mode_label=self.mode.label,
+            period=period,
+            since=since,
+            realized=s.realized,
+            unrealized=s.unrealized,
+            total=round(s.total, 2),
+            commissions=s.commissions,
+            trades_closed=s.trades_closed,
+            win_rate=round(s.win_rate, 1) if s.win_rate is not None else None,
+            equity=s.equity,
+            start_equity=s.start_equity,
+            equity_change_pct=round(change, 3) if change is not None else None,
+        )

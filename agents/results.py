@@ -1,0 +1,209 @@
+"""What the orchestrator hands back to front ends: plain values, easy to render or JSON."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.domain import Event, Mode, Period, RiskCheck, ScanResult
+from models.tables import Order, Proposal
+
+
+class View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Card(View):
+    """A proposal as shown on its card."""
+
+    id: str
+    kind: str
+    symbol: str
+    side: str
+    quantity: int
+    order_type: str
+    limit_price: float | None
+    entry: float
+    stop: float | None
+    target: float | None
+    risk_amount: float
+    risk_pct: float
+    reward_risk: float | None
+    notional: float
+    strategy: str
+    score: float
+    confidence: float
+    checks: tuple[RiskCheck, ...]
+    sizing: str
+    rationale: str
+    rationale_meta: dict[str, Any]
+    mode: str
+    mode_label: str
+    status: str
+    status_reason: str
+    created_at: datetime
+    expires_at: datetime
+    decided_by: str | None = None
+    order: OrderView | None = None
+
+    @classmethod
+    def of(cls, p: Proposal, order: Order | None = None) -> Card:
+        risk = p.risk or {}
+        rr = None
+        if p.stop_price is not None and p.target_price is not None:
+            per = abs(p.entry_price - p.stop_price)
+            rr = round(abs(p.target_price - p.entry_price) / per, 2) if per else None
+        return cls(
+            id=p.id,
+            kind=p.kind,
+            symbol=p.symbol,
+            side=p.side,
+            quantity=p.quantity,
+            order_type=p.order_type,
+            limit_price=p.limit_price,
+            entry=p.entry_price,
+            stop=p.stop_price,
+            target=p.target_price,
+            risk_amount=float(risk.get("risk_amount", 0.0)),
+            risk_pct=float(risk.get("risk_pct", 0.0)),
+            reward_risk=rr,
+            notional=float(risk.get("notional", p.quantity * p.entry_price)),
+            strategy=p.strategy,
+            score=p.score,
+            confidence=p.confidence,
+            checks=tuple(RiskCheck(**c) for c in risk.get("checks", [])),
+            sizing=str(risk.get("sizing", "")),
+            rationale=p.rationale,
+            rationale_meta=dict(p.rationale_meta or {}),
+            mode=p.mode,
+            mode_label=Mode(p.mode).label,
+            status=p.status,
+            status_reason=p.status_reason,
+            created_at=p.created_at,
+            expires_at=p.expires_at,
+            decided_by=p.decided_by,
+            order=OrderView.of(order) if order else None,
+        )
+
+
+class OrderView(View):
+    client_order_id: str
+    broker_order_id: str | None
+    symbol: str
+    side: str
+    quantity: int
+    order_type: str
+    status: str
+    filled_quantity: int
+    avg_fill_price: float | None
+    reason: str
+    submitted_at: datetime
+
+    @classmethod
+    def of(cls, o: Order) -> OrderView:
+        return cls(
+            client_order_id=o.client_order_id,
+            broker_order_id=o.broker_order_id,
+            symbol=o.symbol,
+            side=o.side,
+            quantity=o.quantity,
+            order_type=o.order_type,
+            status=o.status,
+            filled_quantity=o.filled_quantity,
+            avg_fill_price=o.avg_fill_price,
+            reason=o.reason,
+            submitted_at=o.submitted_at,
+        )
+
+
+Card.model_rebuild()
+
+
+class ScanReport(View):
+    mode_label: str
+    scanned: int
+    ranked: tuple[ScanResult, ...]
+    filtered: tuple[ScanResult, ...]
+    cards: tuple[Card, ...]
+    notes: tuple[str, ...] = ()
+
+
+class PositionLine(View):
+    symbol: str
+    quantity: int
+    avg_price: float
+    price: float
+    market_value: float
+    unrealized_pnl: float
+    unrealized_pct: float
+    stop: float | None = None
+    target: float | None = None
+
+
+class PositionsView(View):
+    mode_label: str
+    positions: tuple[PositionLine, ...]
+    cash: float
+    equity: float
+    buying_power: float
+
+
+class OrdersView(View):
+    mode_label: str
+    orders: tuple[OrderView, ...]
+
+
+class PnlView(View):
+    mode_label: str
+    period: Period
+    since: datetime | None
+    realized: float
+    unrealized: float
+    total: float
+    commissions: float
+    trades_closed: int
+    win_rate: float | None
+    equity: float
+    start_equity: float | None
+    equity_change_pct: float | None
+
+
+class KillReport(View):
+    canceled_orders: tuple[str, ...]
+    expired_proposals: tuple[str, ...]
+    flatten_orders: tuple[OrderView, ...]
+    open_positions: tuple[str, ...]
+    halted: bool
+    flattened: bool
+
+
+class WhyView(View):
+    card: Card
+    events: tuple[Event, ...]
+
+
+class StatusView(View):
+    mode: str
+    mode_label: str
+    broker: str
+    data: str
+    llm: str
+    paused: bool
+    halted: bool
+    reason: str
+    pending: int
+    open_orders: int
+    positions: int
+    equity: float
+    market_open: bool
+    notes: tuple[str, ...] = Field(default=())
+
+
+class Reply(View):
+    """The answer to a line of chat: text, and optionally a structured payload."""
+
+    kind: str
+    text: str
+    payload: Any = None

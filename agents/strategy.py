@@ -1,0 +1,29 @@
+"""StrategyAgent: turns scanned symbols into trade ideas with services.strategies."""
+
+from __future__ import annotations
+
+from models.config import StrategyConfig
+from models.domain import ScanResult, Side, TradeIdea
+from services.scanner import SymbolData
+from services.strategies import manual_idea, sma_trend_idea
+
+
+class StrategyAgent:
+    def __init__(self, cfg: StrategyConfig, allow_short: bool = True) -> None:
+        self.cfg = cfg
+        self.allow_short = allow_short
+
+    def ideas(self, ranked: list[ScanResult], data: dict[str, SymbolData]) -> list[TradeIdea]:
+        out: list[TradeIdea] = []
+        for r in ranked:
+            idea = sma_trend_idea(data[r.symbol], self.cfg, r, self.allow_short)
+            if idea is not None:
+                out.append(idea)
+        return out
+
+    def for_side(self, d: SymbolData, side: Side, scan: ScanResult | None) -> TradeIdea | None:
+        """The trend idea if it agrees with the requested side, else the trader's own."""
+        idea = sma_trend_idea(d, self.cfg, scan, allow_short=True)
+        if idea is not None and idea.side is side:
+            return idea
+        return manual_idea(d, side, self.cfg, scan)

@@ -1,0 +1,173 @@
+"""Settings from the environment and `.env`: ours under COTRADER_, vendors' under their names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from models.config import ExecutionConfig, RiskLimits, ScannerConfig, StrategyConfig
+from models.domain import Mode
+
+SECRET_FIELDS = (
+    "discord_token",
+    "openai_api_key",
+    "anthropic_api_key",
+    "apca_api_key_id",
+    "apca_api_secret_key",
+    "tt_secret",
+    "tt_refresh",
+)
+
+
+def _vendor(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="COTRADER_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    mode: Mode = Mode.SIM
+    broker: Literal["sim", "alpaca", "tastytrade"] = "sim"
+    data: Literal["sim", "alpaca"] = "sim"
+    database_url: str | None = None
+    home: Path = Path("~/.cotrader")
+    armed: bool = False
+    log_level: Literal["TRACE", "DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # the simulator
+    sim_seed: int = 42
+    sim_cash: float = Field(100_000.0, gt=0)
+    sim_slippage_bps: float = Field(2.0, ge=0, le=500)
+    sim_commission_per_share: float = Field(0.0, ge=0, le=10)
+
+    # proposals and risk
+    proposal_ttl_seconds: int = Field(900, ge=10, le=86_400)
+    drift_tolerance_pct: float = Field(1.0, gt=0, le=50)
+    risk_per_trade_pct: float = Field(1.0, gt=0, le=10)
+    max_risk_per_trade_pct: float = Field(2.0, gt=0, le=20)
+    max_position_pct: float = Field(20.0, gt=0, le=100)
+    max_open_positions: int = Field(10, ge=1, le=500)
+    daily_loss_limit_pct: float = Field(3.0, gt=0, le=100)
+    max_order_quantity: int = Field(100_000, ge=1)
+    allow_short: bool = True
+
+    # vendors' own variable names
+    discord_token: SecretStr | None = Field(None, validation_alias=_vendor("DISCORD_TOKEN"))
+    openai_api_key: SecretStr | None = Field(None, validation_alias=_vendor("OPENAI_API_KEY"))
+    anthropic_api_key: SecretStr | None = Field(
+        None, validation_alias=_vendor("ANTHROPIC_API_KEY")
+    )
+    apca_api_key_id: SecretStr | None = Field(None, validation_alias=_vendor("APCA_API_KEY_ID"))
+    apca_api_secret_key: SecretStr | None = Field(
+        None, validation_alias=_vendor("APCA_API_SECRET_KEY")
+    )
+    tt_secret: SecretStr | None = Field(None, validation_alias=_vendor("TT_SECRET"))
+    tt_refresh: SecretStr | None = Field(None, validation_alias=_vendor("TT_REFRESH"))
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Settings:
+        problems: list[str] = []
+        if self.mode is Mode.SIM and self.broker != "sim":
+            problems.append(
+                f"COTRADER_MODE=sim trades the built-in simulator; set COTRADER_MODE=paper "
+                f"to use COTRADER_BROKER={self.broker}"
+            )
+        if self.mode is not Mode.SIM and self.broker == "sim":
+            problems.append(
+                f"COTRADER_MODE={self.mode.value} needs a real broker "
+                "(COTRADER_BROKER=alpaca or tastytrade)"
+            )
+        if self.mode is Mode.LIVE and not self.armed:
+            problems.append("COTRADER_MODE=live also needs COTRADER_ARMED=1 (the live gate)")
+        if self.max_risk_per_trade_pct < self.risk_per_trade_pct:
+            problems.append(
+                "COTRADER_MAX_RISK_PER_TRADE_PCT must be at least COTRADER_RISK_PER_TRADE_PCT"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # -- derived values
+    @property
+    def home_dir(self) -> Path:
+        return self.home.expanduser()
+
+    @property
+    def db_url(self) -> str:
+        """Paper and live never share a database file by default."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.home_dir / f'cotrader-{self.mode.value}.db'}"
+
+    def secrets(self) -> list[str]:
+        """Every configured secret value (for log redaction)."""
+        out = []
+        for name in SECRET_FIELDS:
+            v = getattr(self, name)
+            if v is not None and v.get_secret_value():
+                out.append(v.get_secret_value())
+        return out
+
+    def risk_limits(self) -> RiskLimits:
+        return RiskLimits(
+            risk_per_trade_pct=self.risk_per_trade_pct,
+            max_risk_per_trade_pct=self.max_risk_per_trade_pct,
+            max_position_pct=self.max_position_pct,
+            max_open_positions=self.max_open_positions,
+            daily_loss_limit_pct=self.daily_loss_limit_pct,
+            max_order_quantity=self.max_order_quantity,
+            allow_short=self.allow_short,
+        )
+
+    def execution(self) -> ExecutionConfig:
+        return ExecutionConfig(
+            proposal_ttl_seconds=self.proposal_ttl_seconds,
+            drift_tolerance_pct=self.drift_tolerance_pct,
+        )
+
+    def scanner(self) -> ScannerConfig:
+        return ScannerConfig()
+
+    def strategy(self) -> StrategyConfig:
+        return StrategyConfig()
+
+
+class SettingsError(Exception):
+    """Invalid settings: `lines` holds one clear line per problem (never a secret value)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def _env_name(loc: tuple[object, ...]) -> str:
+    if not loc:
+        return "settings"
+    name = str(loc[0])
+    if name.upper() in {f.upper() for f in SECRET_FIELDS}:
+        return name.upper()
+    return "COTRADER_" + name.upper()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings, or SettingsError with one line per problem."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as e:
+        lines = []
+        for err in e.errors(include_input=False, include_url=False):
+            msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+            if err.get("loc"):
+                lines.append(f"{_env_name(err['loc'])}: {msg}")
+            else:
+                lines.extend(msg.split("; "))
+        raise SettingsError(lines) from None
