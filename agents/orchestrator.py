@@ -202,9 +202,7 @@ class Orchestrator:
         sd = parse_side(side)
         qty = self.check_quantity(quantity)
         d = await self.data.symbol_data(sym)
-        ranked, _, _ = await self.scanner.scan([sym])
-        scan = ranked[0] if ranked else None
-        idea = self.strategy.for_side(d, sd, scan)
+        idea = self.strategy.for_side(d, sd, self.scanner.score(d))
         if idea is None:
             raise RiskRefused(f"Cannot build a {sd.value} idea for {sym}: no usable ATR stop.")
         return await self._propose_idea(idea, qty, actor, source)

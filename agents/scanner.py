@@ -31,3 +31,7 @@ class ScannerAgent:
         filtered = [r for r in results if r.symbol not in ranked_syms]
         filtered.sort(key=lambda r: (r.passed, -r.score, r.symbol), reverse=False)
         return ranked, filtered, {d.symbol: d for d in datas}
+
+    def score(self, d: SymbolData) -> ScanResult:
+        """One symbol's filters and score, whatever its rank."""
+        return scan_symbol(d, self.cfg, self.strategy)
