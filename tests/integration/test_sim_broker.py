@@ -1,0 +1,138 @@
+"""The paper broker: idempotent ids, order types, partial fills, buying power, restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+import pytest
+
+from brokers.base import OrderRejectedError
+from brokers.sim.broker import SimBroker, SimCosts
+from brokers.sim.market import SimMarket
+from models.domain import OrderRequest, OrderStatus, OrderType, Side
+from models.store import Store
+from tests.conftest import Clock
+
+
+def setup(tmp_path: Path, clock: Clock, **kw: float) -> tuple[Store, SimMarket, SimBroker]:
+    store = Store(f"sqlite:///{tmp_path / 'b.db'}")
+    store.upgrade()
+    market = SimMarket(seed=42, clock=clock)
+    return store, market, SimBroker(store, market, **kw)  # type: ignore[arg-type]
+
+
+def req(
+    cid: str, symbol: str = "AAPL", side: Side = Side.BUY, qty: int = 10, **kw: object
+) -> OrderRequest:
+    return OrderRequest(client_order_id=cid, symbol=symbol, side=side, quantity=qty, **kw)
+
+
+async def test_market_order_fills_at_the_ask_plus_slippage(tmp_path: Path, clock: Clock) -> None:
+    _, market, broker = setup(tmp_path, clock)
+    q = await market.quote("AAPL")
+    o = await broker.submit(req("a1"))
+    assert o.status is OrderStatus.FILLED and o.filled_quantity == 10
+    assert o.avg_fill_price == pytest.approx(round(q.ask * 1.0002, 2))
+    acct = await broker.account()
+    assert acct.cash == pytest.approx(100_000 - 10 * o.avg_fill_price, abs=0.01)
+
+
+async def test_repeated_client_id_returns_the_first_order(tmp_path: Path, clock: Clock) -> None:
+    _, _, broker = setup(tmp_path, clock)
+    first = await broker.submit(req("same"))
+    second = await broker.submit(req("same", qty=999))
+    assert second.broker_order_id == first.broker_order_id and len(second.fills) == 1
+    assert [(p.symbol, p.quantity) for p in await broker.positions()] == [("AAPL", 10)]
+
+
+def test_concurrent_submits_of_one_client_id(tmp_path: Path, clock: Clock) -> None:
+    store, market, _ = setup(tmp_path, clock)
+    brokers = [SimBroker(Store(store.url), market) for _ in range(16)]
+    barrier = threading.Barrier(16)
+    ids: list[str] = []
+
+    def go(b: SimBroker) -> None:
+        barrier.wait()
+        ids.append(asyncio.run(b.submit(req("race"))).broker_order_id)
+
+    ts = [threading.Thread(target=go, args=(b,)) for b in brokers]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert len(set(ids)) == 1
+    assert [(p.symbol, p.quantity) for p in asyncio.run(brokers[0].positions())] == [("AAPL", 10)]
+
+
+async def test_limit_order_waits_until_marketable(tmp_path: Path, clock: Clock) -> None:
+    _, market, broker = setup(tmp_path, clock)
+    ask = (await market.quote("MSFT")).ask
+    o = await broker.submit(
+        req("lim", "MSFT", limit_price=round(ask * 0.97, 2), order_type=OrderType.LIMIT)
+    )
+    assert o.status is OrderStatus.NEW and o.filled_quantity == 0
+    assert [x.client_order_id for x in await broker.open_orders()] == ["lim"]
+    market.shock("MSFT", -4.0)
+    changed = await broker.refresh()
+    assert [c.status for c in changed] == [OrderStatus.FILLED]
+    assert changed[0].avg_fill_price is not None
+    assert changed[0].avg_fill_price <= round(ask * 0.97, 2)
+
+
+async def test_stop_order_triggers_on_the_cross(tmp_path: Path, clock: Clock) -> None:
+    _, market, broker = setup(tmp_path, clock)
+    await broker.submit(req("long", "NVDA", qty=5))
+    last = (await market.quote("NVDA")).last
+    stop = await broker.submit(
+        req(
+            "stop",
+            "NVDA",
+            Side.SELL,
+            5,
+            order_type=OrderType.STOP,
+            stop_price=round(last * 0.98, 2),
+        )
+    )
+    assert stop.status is OrderStatus.NEW
+    market.shock("NVDA", -3.0)
+    (filled,) = await broker.refresh()
+    assert filled.status is OrderStatus.FILLED
+    assert await broker.positions() == []
+
+
+async def test_large_order_fills_partially_per_tick(tmp_path: Path, clock: Clock) -> None:
+    _, market, broker = setup(tmp_path, clock, starting_cash=10_000_000)
+    q = await market.quote("INTC")
+    o = await broker.submit(req("big", "INTC", qty=40_000))
+    assert o.status is OrderStatus.PARTIALLY_FILLED
+    assert o.filled_quantity == min(40_000, max(100, q.ask_size * 10))
+    while o.status is not OrderStatus.FILLED:
+        clock.advance(seconds=60)
+        (o,) = await broker.refresh()
+    assert sum(f.quantity for f in o.fills) == 40_000 and len(o.fills) >= 2
+
+
+async def test_rejections(tmp_path: Path, clock: Clock) -> None:
+    _, _, broker = setup(tmp_path, clock, starting_cash=1_000)
+    with pytest.raises(OrderRejectedError, match="buying power"):
+        await broker.submit(req("bp", "SPY", qty=100))
+    with pytest.raises(OrderRejectedError, match="unknown symbol"):
+        await broker.submit(req("sym", "ZZZZ"))
+    with pytest.raises(OrderRejectedError, match="limit price"):
+        await broker.submit(req("lp", order_type=OrderType.LIMIT))
+    assert await broker.open_orders() == [] and await broker.positions() == []
+    assert (await broker.account()).cash == 1_000
+
+
+async def test_commission_and_state_survive_restart(tmp_path: Path, clock: Clock) -> None:
+    store, market, broker = setup(
+        tmp_path, clock, costs=SimCosts(commission_per_share=0.01, min_commission=1.0)
+    )
+    o = await broker.submit(req("c", qty=10))
+    assert o.fills[0].commission == 1.0
+    cash = (await broker.account()).cash
+    again = SimBroker(Store(store.url), market, starting_cash=5.0)  # existing account kept
+    assert (await again.account()).cash == cash
+    assert (await again.order_by_client_id("c")) == o
