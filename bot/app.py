@@ -25,8 +25,11 @@ class App:
 
 def llm_description(settings: Settings) -> str:
     """Which analyst serves (the LLM providers arrive with their own issue)."""
-    keys = [n for n, v in (("openai", settings.openai_api_key),
-                           ("anthropic", settings.anthropic_api_key)) if v is not None]
+    keys = [
+        n
+        for n, v in (("openai", settings.openai_api_key), ("anthropic", settings.anthropic_api_key))
+        if v is not None
+    ]
     if keys:
         return "offline (keys set for " + ", ".join(keys) + "; LLM providers not in this build)"
     return "offline (no LLM key configured)"

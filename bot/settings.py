@@ -63,9 +63,7 @@ class Settings(BaseSettings):
     # vendors' own variable names
     discord_token: SecretStr | None = Field(None, validation_alias=_vendor("DISCORD_TOKEN"))
     openai_api_key: SecretStr | None = Field(None, validation_alias=_vendor("OPENAI_API_KEY"))
-    anthropic_api_key: SecretStr | None = Field(
-        None, validation_alias=_vendor("ANTHROPIC_API_KEY")
-    )
+    anthropic_api_key: SecretStr | None = Field(None, validation_alias=_vendor("ANTHROPIC_API_KEY"))
     apca_api_key_id: SecretStr | None = Field(None, validation_alias=_vendor("APCA_API_KEY_ID"))
     apca_api_secret_key: SecretStr | None = Field(
         None, validation_alias=_vendor("APCA_API_SECRET_KEY")

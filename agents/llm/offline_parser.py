@@ -1,0 +1,458 @@
+"""Offline, rule-based parser: one chat message in, one typed `Intent` out.
+
+The fallback when no LLM key is configured. It is pure and total: no I/O, it never raises,
+it reads at most the first `MAX_CHARS` characters, and it never yields a decision — asking to
+approve, confirm or execute anything is refused (only a card's buttons decide).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+from agents.llm import offline_vocab as v
+from models.domain import Period, Side
+from models.intents import Intent, IntentKind
+
+__all__ = ["parse"]
+
+K = IntentKind
+_POLITE_RE = re.compile(
+    r"^(?:(?:"
+    + "|".join(sorted(map(re.escape, v.POLITE), key=len, reverse=True))
+    + r")(?:[\s,!.]+|$))+"
+)
+_PERIOD_TEXT = {"day": "today", "week": "this week", "month": "this month", "all": "all time"}
+_QTY_SKIP = frozenset({"shares", "share", "of", "x", "more", "additional", "extra", "my", "the"})
+_BARE_OK = frozenset(
+    {"and", "or", "vs", "versus", "the", "stock", "ticker", "?", "&", "of", "shares", "worth"}
+)
+_VAGUE = frozenset({"half", "third", "quarter", "some", "part", "partial", "portion", "bit"})
+_NUM_WORDS = frozenset(v.UNITS) | frozenset(v.TENS) | frozenset(v.SCALES)
+_PREPOSITIONS = frozenset({"about", "on", "of", "for", "in"})
+_NOT_TICKER = v.ENGLISH | v.FILLER | v.POLITE | v.TRADE_VERBS | _NUM_WORDS | v.OTHER_OBJ_VERBS
+
+
+@dataclass(frozen=True, slots=True)
+class _Qty:
+    """A number that reads as a size: shares, dollars or percent."""
+
+    value: float
+    kind: str
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class _Msg:
+    """Everything derived once from the text."""
+
+    low: str
+    clow: str
+    core: str
+    toks: list[v.Tok]
+    known: frozenset[str]
+    all_caps: bool
+    core_idx: int = 0
+    qtys: list[_Qty] = field(default_factory=list)
+    verbs: list[tuple[int, str]] = field(default_factory=list)
+    symbols: list[str] = field(default_factory=list)
+    stray: str | None = None
+    price: bool = False
+
+
+def parse(text: str, known_symbols: Collection[str]) -> Intent:
+    """Turn one chat message into an Intent. Pure, fast and never raises."""
+    try:
+        return _parse(text, known_symbols)
+    except Exception:  # the parser is a fallback: a bug here must not take the bot down
+        return _intent(K.UNKNOWN, reply=v.UNKNOWN_REPLY, readback="not understood")
+
+
+def _intent(kind: IntentKind, **kw: object) -> Intent:
+    """Build an Intent, dropping a non-positive quantity rather than raising."""
+    q = kw.get("quantity")
+    if not isinstance(q, int) or q <= 0:
+        kw.pop("quantity", None)
+    return Intent(kind=kind, **kw)  # type: ignore[arg-type]
+
+
+def _parse(text: str, known_symbols: Collection[str]) -> Intent:
+    cleaned, too_long = v.clean(text)
+    low = cleaned.lower()
+    if not any(c.isalnum() or c == "?" for c in low):
+        return _intent(K.UNKNOWN, reply=v.UNKNOWN_REPLY, readback="no words found")
+    pid = v.PROPOSAL_ID_RE.search(low)
+    if refusal := _refusal(low, pid.group(1) if pid else None):
+        return refusal
+    if too_long:
+        return _intent(K.UNKNOWN, reply=v.TOO_LONG_REPLY, readback="message too long")
+    known = frozenset(s.upper() for s in known_symbols if isinstance(s, str))
+    m = _prepare(cleaned, known)
+    if v.HELP_RE.fullmatch(m.core) or re.fullmatch(r"[?\s]+", low):
+        return _intent(K.HELP, readback="show help")
+    if pid:
+        return _intent(K.WHY, proposal_id=pid.group(1), readback=f"explain proposal p-{pid[1]}")
+    if v.BAD_ID_RE.search(low):
+        q = "That doesn't look like a proposal id: ids are 'p-' plus 8 letters/digits, e.g. "
+        return _clarify(q + "'why p-ab12cd34'.", "explain a proposal (id not recognised)")
+    if v.NEGATION_RE.search(m.clow):
+        return _intent(K.UNKNOWN, reply=v.NEGATION_REPLY, readback="negative request: no action")
+    return _route(m)
+
+
+def _route(m: _Msg) -> Intent:
+    """Pick the intent once the message has been analysed."""
+    syms = tuple(m.symbols)
+    if (wl := _watchlist(m, syms)) is not None:
+        return wl
+    if v.RESUME_RE.search(m.core):
+        return _intent(K.RESUME, readback="resume trading proposals")
+    if v.PAUSE_RE.search(m.core):
+        return _intent(K.PAUSE, readback="pause trading proposals")
+    imperative = any(i == m.core_idx for i, _ in m.verbs)
+    if m.verbs and (imperative or syms or m.qtys):
+        return _trade(m, syms, imperative)
+    if v.PNL_RE.search(m.clow):
+        per = next((p for rx, p in v.PERIODS if rx.search(m.clow)), "day")
+        return _intent(
+            K.PNL,
+            period=Period(per),
+            symbols=syms,
+            readback=f"P&L for {_PERIOD_TEXT[per]}" + (f" ({syms[0]})" if syms else ""),
+        )
+    if v.ORDERS_RE.search(m.clow):
+        return _intent(K.ORDERS, readback="show open orders")
+    if v.POSITIONS_RE.search(m.clow):
+        return _intent(K.POSITIONS, symbols=syms, readback="show positions")
+    if v.STATUS_RE.search(m.core):
+        return _intent(K.STATUS, readback="show status")
+    if v.SCAN_RE.search(m.clow):
+        what = ", ".join(syms) if syms else "the watchlist"
+        return _intent(K.SCAN, symbols=syms, readback=f"scan {what} for trade ideas")
+    if syms and (v.ANALYZE_VERB_RE.search(m.clow) or v.ANALYZE_RE.search(m.clow)):
+        return _intent(K.ANALYZE, symbols=syms, readback=f"analyze {', '.join(syms)}")
+    if v.ANALYZE_VERB_RE.search(m.clow):
+        q = "Which symbol should I analyze? e.g. 'analyze NVDA'."
+        return _clarify(q, "analyze (no symbol)")
+    if m.verbs:
+        return _trade(m, syms, imperative)
+    if syms and all(t.low in _BARE_OK or _is_symbol_tok(t, m) for t in m.toks if t.kind != "num"):
+        if m.qtys and len(syms) == 1:
+            q = f"Buy or sell {syms[0]}? Say e.g. 'buy 10 {syms[0]}' or 'sell 10 {syms[0]}'."
+            return _clarify(q, f"{syms[0]} (side missing)", symbols=syms)
+        return _intent(K.ANALYZE, symbols=syms, readback=f"analyze {', '.join(syms)}")
+    if m.core.startswith("why"):
+        q = "Which proposal? Say 'why' plus its id from the card, e.g. 'why p-ab12cd34'."
+        return _clarify(q, "explain a proposal (id missing)")
+    if v.HELP_LOOSE_RE.search(m.clow):
+        return _intent(K.HELP, readback="show help")
+    unknown = _intent(K.UNKNOWN, reply=v.UNKNOWN_REPLY, readback="not understood")
+    return _small_talk(m.low) or unknown
+
+
+# ----------------------------------------------------------------------------- preparation
+
+
+def _refusal(low: str, pid: str | None) -> Intent | None:
+    """Decisions and prompt-injection attempts are refused before anything else."""
+    if v.INJECTION_RE.search(low):
+        return _intent(
+            K.REFUSE,
+            reply=v.INJECTION_REPLY,
+            proposal_id=pid,
+            readback="refused: settings, secrets or instructions request",
+        )
+    if v.DECISION_RE.search(low) or v.DECISION_EXACT_RE.fullmatch(low.strip(" .!?")):
+        what = f"decision on p-{pid}" if pid else "approve/reject/execute request"
+        return _intent(
+            K.REFUSE, reply=v.DECISION_REPLY, proposal_id=pid, readback=f"refused: {what}"
+        )
+    return None
+
+
+def _prepare(cleaned: str, known: frozenset[str]) -> _Msg:
+    """Canonicalise phrases, tokenise, find quantities, verbs and symbols."""
+    text = v.BAD_ID_RE.sub(" ", v.PROPOSAL_ID_RE.sub(" ", cleaned))
+    text = v.COMPANY_RE.sub(
+        lambda x: f" {v.MARK}{v.COMPANIES[int(str(x.lastgroup)[1:])][1]} ", text
+    )
+    for rx, rep in v.REWRITES:
+        text = rx.sub(rep, text)
+    clow = " ".join(text.lower().replace(v.MARK, "").split())
+    letters = [c for c in cleaned if c.isascii() and c.isalpha()]
+    m = _Msg(
+        low=cleaned.lower(),
+        clow=clow,
+        core=_POLITE_RE.sub("", clow).rstrip(" ?!.,"),
+        toks=v.tokenize(text),
+        known=known,
+        all_caps=len(letters) >= 4 and not any(c.islower() for c in letters),
+    )
+    m.core_idx = next((i for i, t in enumerate(m.toks) if t.low not in v.POLITE), 0)
+    m.qtys = _quantities(m)
+    _verbs_and_symbols(m)
+    return m
+
+
+def _quantities(m: _Msg) -> list[_Qty]:
+    """Every number that reads as a trade size (not a price, time or rank)."""
+    out: list[_Qty] = []
+    toks, i = m.toks, 0
+    while i < len(toks):
+        t = toks[i]
+        if t.kind == "num" and not t.glued:
+            val, end, dollar = t.value, i + 1, t.dollar
+        elif t.kind == "word" and (wn := v.word_number(toks, i)):
+            val, end, dollar = float(wn[0]), wn[1], False
+        else:
+            i += 1
+            continue
+        prev = toks[i - 1].low if i else ""
+        nxt = toks[end].low if end < len(toks) else ""
+        if prev in v.PRICE_WORDS:
+            m.price = True
+        elif (
+            prev not in v.NOT_QTY_BEFORE
+            and nxt not in v.TIME_UNITS
+            and not (
+                t.kind == "word" and prev in ("the", "which", "this", "that", "any", "every", "no")
+            )
+        ):
+            kind = "dollars" if dollar or nxt in v.DOLLAR_WORDS else "shares"
+            out.append(_Qty(val, "percent" if nxt in v.PERCENT_WORDS else kind, i, end))
+        i = end
+    return out
+
+
+def _verbs_and_symbols(m: _Msg) -> None:
+    """Find valid trade verbs, the object slots they open, and the symbols in the message."""
+    toks, n = m.toks, len(m.toks)
+    in_qty = {j for q in m.qtys for j in range(q.start, q.end)}
+    qty_slots = {_skip(toks, q.end, _QTY_SKIP, m.all_caps) for q in m.qtys}
+    for i, t in enumerate(toks):
+        if t.kind == "word" and t.low in v.TRADE_VERBS and _verb_ok(m, i, in_qty):
+            m.verbs.append((i, t.low))
+    slot_verbs = {i for i, _ in m.verbs} | {
+        i for i, t in enumerate(toks) if t.low in v.OTHER_OBJ_VERBS and t.kind == "word"
+    }
+    verb_slots: set[int] = set()
+    for i in sorted(slot_verbs):
+        j = i + 1
+        while j < n and (j in in_qty or _is_filler(toks[j], m.all_caps)):
+            j += 1
+        if toks[i].low not in _PREPOSITIONS:
+            verb_slots.add(j)
+        elif j < n and toks[j].low in v.TIER2:
+            verb_slots.add(-j - 1)  # preposition slot: known short tickers only
+    strong: list[str] = []
+    weak: list[str] = []
+    for i, t in enumerate(toks):
+        if i in in_qty:
+            continue
+        slot = 2 if i in qty_slots else 1 if i in verb_slots else 3 if -i - 1 in verb_slots else 0
+        sym, is_weak = _symbol(m, t, slot)
+        if sym:
+            (weak if is_weak else strong).append(sym)
+        elif slot in (1, 2) and m.stray is None and t.kind == "word" and t.low not in _NOT_TICKER:
+            m.stray = t.raw
+    m.symbols = list(dict.fromkeys(strong or weak))
+
+
+def _skip(toks: list[v.Tok], j: int, words: frozenset[str], all_caps: bool) -> int:
+    """Index of the first token at or after j that is not in `words` (lower-case)."""
+    while j < len(toks) and toks[j].low in words and (all_caps or not toks[j].raw.isupper()):
+        j += 1
+    return j
+
+
+def _is_filler(t: v.Tok, all_caps: bool) -> bool:
+    return t.low in v.FILLER and (all_caps or not t.raw.isupper())
+
+
+def _verb_ok(m: _Msg, i: int, in_qty: set[int]) -> bool:
+    """Whether the trade word at i acts as a verb here ('how long' and 'the close' do not)."""
+    w = m.toks[i].low
+    if w in v.ALWAYS_VERBS:
+        return True
+    j = i + 1
+    while j < len(m.toks) and _is_filler(m.toks[j], m.all_caps) and j not in in_qty:
+        j += 1
+    if w == "add":
+        return j in in_qty
+    nxt_is_object = j < len(m.toks) and (j in in_qty or _looks_symbol(m, m.toks[j]))
+    if w in ("b", "s"):
+        return i == m.core_idx and nxt_is_object
+    return i == m.core_idx or nxt_is_object
+
+
+def _looks_symbol(m: _Msg, t: v.Tok) -> bool:
+    if t.kind in ("co", "cash"):
+        return True
+    return t.kind == "word" and (
+        (t.raw.upper() in m.known and t.low not in v.ENGLISH)
+        or (t.raw.isupper() and bool(v.TICKER_RE.fullmatch(t.raw)) and t.low not in _NOT_TICKER)
+    )
+
+
+def _is_symbol_tok(t: v.Tok, m: _Msg) -> bool:
+    return t.kind in ("co", "cash") or (t.kind == "word" and t.raw.upper() in m.symbols)
+
+
+def _symbol(m: _Msg, t: v.Tok, slot: int) -> tuple[str | None, bool]:
+    """(ticker, weak) for a token; slot 2 = after a quantity, 1 = after a verb, 3 = after a
+    preposition, 0 = elsewhere. Weak symbols (an upper-case English word) yield to strong ones."""
+    if t.kind == "co":
+        return (t.raw[1:] if t.raw[1:] in m.known else None), False
+    if t.kind == "cash":
+        tick = t.raw[1:].upper()
+        return (tick if tick in m.known or v.TICKER_RE.fullmatch(tick) else None), False
+    if t.kind != "word":
+        return None, False
+    up, low = t.raw.upper(), t.low
+    upper = t.raw.isupper() and not m.all_caps and (len(up) > 1 or slot in (1, 2))
+    if up not in m.known:
+        unknown_ok = slot == 2 or (slot == 1 and t.raw.isupper())
+        ok = unknown_ok and low not in _NOT_TICKER and bool(v.TICKER_RE.fullmatch(t.raw))
+        return (up if ok else None), False
+    if low in v.ENGLISH:
+        if slot == 2 or (upper and slot == 1):
+            return up, False
+        return (up, True) if upper else (None, False)
+    if low in v.TIER2 or len(low) <= 2:
+        return (up if slot or upper else None), False
+    return up, False
+
+
+# ----------------------------------------------------------------------------- intents
+
+
+def _clarify(question: str, readback: str, **kw: object) -> Intent:
+    return _intent(K.CLARIFY, question=question, readback=readback, **kw)
+
+
+def _watchlist(m: _Msg, syms: tuple[str, ...]) -> Intent | None:
+    """Watchlist add/remove/list, or None when the message is not about the watchlist."""
+    if v.WATCH_LIST_RE.search(m.clow):
+        return _intent(K.WATCHLIST_LIST, readback="show watchlist")
+    words = {t.low for t in m.toks}
+    has_wl = "watchlist" in words or "wl" in words
+    if not (has_wl or words & {"watch", "unwatch"}):
+        return None
+    names = ", ".join(syms)
+    if v.WL_REMOVE_RE.search(m.clow):
+        if not syms:
+            return _clarify("Which symbol should I remove from the watchlist?", "watchlist remove")
+        return _intent(K.WATCHLIST_REMOVE, symbols=syms, readback=f"remove {names} from watchlist")
+    if v.WL_ADD_RE.search(m.clow) and (syms or not has_wl):
+        if not syms:
+            return _clarify("Which symbol should I watch? e.g. 'watch NVDA'.", "watchlist add")
+        return _intent(K.WATCHLIST_ADD, symbols=syms, readback=f"add {names} to watchlist")
+    return _intent(K.WATCHLIST_LIST, symbols=syms, readback="show watchlist")
+
+
+def _size_problem(q: _Qty, sym: str, verb: str) -> str | None:
+    """Why a quantity cannot be used as a share count, or None when it can."""
+    how = f"How many shares? e.g. '{verb} 10 {sym}'"
+    if q.kind in ("dollars", "percent"):
+        sizing = "Dollar" if q.kind == "dollars" else "Percent"
+        return (
+            f"{sizing} sizing isn't supported: I size in whole shares. {how}, "
+            f"or 'should I {verb} {sym}?' to have it sized for you."
+        )
+    if q.value <= 0:
+        return f"The quantity must be a positive whole number of shares. {how}."
+    if q.value != int(q.value):
+        return f"Only whole shares are supported ({q.value:g} isn't a whole number). {how}."
+    if q.value > v.MAX_QTY:
+        return f"That is more than {v.MAX_QTY:,} shares; please check the number. {how}."
+    return None
+
+
+def _trade(m: _Msg, syms: tuple[str, ...], imperative: bool) -> Intent:
+    """PROPOSE, CLOSE or a CLARIFY about one of them."""
+    words = {w for _, w in m.verbs}
+    buy, sell = bool(words & v.BUY_VERBS), bool(words & v.SELL_VERBS)
+    close = bool(words & v.CLOSE_VERBS)
+    opinion = bool(v.OPINION_RE.search(m.clow))
+    verb = (
+        "close"
+        if close
+        else "short"
+        if words & {"short", "xshort", "shorting"}
+        else ("sell" if sell else "buy")
+    )
+    side = Side.BUY if buy and not sell else Side.SELL if sell and not buy else None
+    if (buy and sell and not opinion) or (close and (buy or sell) and imperative and not opinion):
+        return _clarify(
+            "One trade at a time, please: e.g. 'buy 10 AAPL' or 'close TSLA'.",
+            "several trades in one message",
+            symbols=syms,
+        )
+    if len(syms) > 1:
+        q = (
+            f"One symbol at a time, please (you mentioned {', '.join(syms)}): e.g. '{verb} 10 "
+            f"{syms[0]}'."
+        )
+        return _clarify(
+            q, f"{verb} {' and '.join(syms)} (several symbols)", symbols=syms, side=side
+        )
+    if not syms:
+        what = f"I don't recognise '{m.stray}' as a ticker. " if m.stray else ""
+        target = (
+            "Which position should I close? One symbol at a time, e.g. 'close TSLA'."
+            if close
+            else f"Which symbol? e.g. '{verb} 10 AAPL', or 'scan' for ideas."
+        )
+        return _clarify(what + target, f"{verb} (symbol missing)", side=None if close else side)
+    sym = syms[0]
+    qty = next((q for q in m.qtys if q.kind == "shares"), m.qtys[0] if m.qtys else None)
+    if qty and (problem := _size_problem(qty, sym, verb)):
+        return _clarify(
+            problem, f"{verb} {sym} (size not usable)", symbols=syms, side=None if close else side
+        )
+    n = int(qty.value) if qty else None
+    note = " (price ignored)" if m.price else ""
+    if close:
+        if n is None and {t.low for t in m.toks} & _VAGUE:
+            q = (
+                f"How many shares of {sym} should I close? e.g. 'close 5 {sym}', or "
+                f"'close {sym}' for the whole position."
+            )
+            return _clarify(q, f"close part of {sym}", symbols=syms)
+        what = f"{n:,} {sym}" if n else f"{sym} (whole position)"
+        return _intent(K.CLOSE, symbols=syms, quantity=n, readback=f"close {what}{note}")
+    if side is None and (n or not opinion):
+        q = (
+            f"Buy or sell? e.g. 'buy 10 {sym}' or 'sell 10 {sym}', or 'propose a trade in {sym}' "
+            "to let me pick."
+        )
+        return _clarify(q, f"trade {sym} (side missing)", symbols=syms, quantity=n)
+    if n:
+        return _intent(
+            K.PROPOSE, symbols=syms, side=side, quantity=n, readback=f"{verb} {n:,} {sym}{note}"
+        )
+    if opinion:
+        what = f"{verb} {sym}" if side else f"trade idea for {sym}"
+        return _intent(
+            K.PROPOSE, symbols=syms, side=side, readback=f"{what} (size to be suggested)"
+        )
+    q = (
+        f"How many shares of {sym}? Say e.g. '{verb} 10 {sym}', or 'should I {verb} {sym}?' to "
+        "have it sized for you."
+    )
+    return _clarify(q, f"{verb} {sym} (quantity missing)", symbols=syms, side=side)
+
+
+def _small_talk(low: str) -> Intent | None:
+    """A friendly reply to greetings, thanks and 'who are you'."""
+    text = low.strip(" !.?,:)(")
+    if not v.SMALL_TALK_RE.match(text) and not re.search(r"\b(?:thanks|thank you)\b", text):
+        return None
+    reply = v.GREETING_REPLY
+    if re.search(r"\b(?:thanks|thank|thx|ty|tysm|cheers|appreciate)\b", text):
+        reply = v.THANKS_REPLY
+    elif re.search(r"\b(?:who|what)\s+are\s+you\b|\bname\b|\bbot\b|\bhuman\b", text):
+        reply = v.WHOAMI_REPLY
+    return _intent(K.SMALL_TALK, reply=reply, readback="small talk")

@@ -1,0 +1,87 @@
+"""`cotrader chat`: the front end that needs no Discord. Reads a terminal or a pipe."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import sys
+from typing import TextIO
+
+from loguru import logger
+from rich.console import Console
+
+from agents.orchestrator import Orchestrator
+from agents.results import Reply
+from bot.chat.commands import CommandHandler, QuitRequested
+from bot.chat.render import render, reply_json
+from models.domain import Actor
+
+
+def local_actor() -> Actor:
+    """The person at this terminal: the account's owner, so an approver."""
+    try:
+        user = getpass.getuser()
+    except Exception:
+        user = "local"
+    return Actor(id=f"terminal:{user}", name=user, can_approve=True)
+
+
+async def run_chat(
+    orch: Orchestrator,
+    as_json: bool = False,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> int:
+    """Read lines until /quit or end of input; every line gets an answer, none kills us."""
+    inp = stdin or sys.stdin
+    out = stdout or sys.stdout
+    con = Console(file=out, highlight=False, soft_wrap=True, markup=False)
+    interactive = inp.isatty() and not as_json
+    handler = CommandHandler(orch, local_actor())
+
+    def emit(reply: Reply) -> None:
+        if as_json:
+            out.write(reply_json(reply) + "\n")
+            out.flush()
+        else:
+            render(reply, con)
+
+    async def on_alert(kind: str, text: str) -> None:
+        emit(Reply(kind=f"alert.{kind}", text=text))
+
+    orch.subscribe(on_alert)
+    st = await orch.status()
+    banner = (
+        f"cotrader [{st.mode_label}] broker {st.broker}, data {st.data}, LLM {st.llm}. "
+        "/help lists commands; /quit leaves."
+    )
+    if as_json:
+        out.write(
+            json.dumps({"kind": "ready", "ok": True, "mode": st.mode_label, "text": banner}) + "\n"
+        )
+        out.flush()
+    else:
+        con.print(banner)
+    while True:
+        if interactive:
+            out.write("cotrader> ")
+            out.flush()
+        line = await asyncio.to_thread(inp.readline)
+        if line == "":
+            break
+        try:
+            reply = await handler.handle(line)
+        except QuitRequested:
+            emit(Reply(kind="bye", text="Bye."))
+            break
+        except Exception as e:  # the process never dies on input
+            logger.exception("chat line failed")
+            reply = Reply(
+                kind="error",
+                text=f"Internal error ({type(e).__name__}); it was "
+                "logged and nothing was changed by this line.",
+            )
+        if reply is not None:
+            emit(reply)
+    return 0
