@@ -142,17 +142,16 @@ class ProposalDesk:
         return Card.of(stored)
 
     def _supersede_older(self, p: Proposal, actor: Actor) -> None:
-        for old in self.store.proposals.list([S.PENDING.value], limit=200):
-            if old.id != p.id and old.symbol == p.symbol and old.kind == p.kind:
-                self.store.proposals.transition(
-                    old.id,
-                    S.PENDING.value,
-                    S.SUPERSEDED.value,
-                    actor=actor.id,
-                    event_type="proposal.superseded",
-                    context={"by": p.id},
-                    fields={"status_reason": f"replaced by {p.id}"},
-                )
+        for old_id in self.store.proposals.pending_like(p.symbol, p.kind, exclude=p.id):
+            self.store.proposals.transition(
+                old_id,
+                S.PENDING.value,
+                S.SUPERSEDED.value,
+                actor=actor.id,
+                event_type="proposal.superseded",
+                context={"by": p.id},
+                fields={"status_reason": f"replaced by {p.id}"},
+            )
 
     # ------------------------------------------------------------------ decisions
     def card(self, proposal_id: str) -> Card:
@@ -202,11 +201,13 @@ class ProposalDesk:
             cur = self.store.proposals.get(p.id)
             why = why_not_approvable(S(cur.status)) if cur else "it is gone"
             raise NotPending(f"Proposal {p.id} cannot be approved: {why}.")
-        await self._recheck(won, actor, now)
-        await self.execution.execute(won, actor.id, now)
-        return self.card(p.id)
+        ctx = await self._recheck(won, actor, now)
+        order, prop = await self.execution.execute(
+            won, actor.id, now, prior_events=[("recheck.passed", "agent:risk", ctx)]
+        )
+        return Card.of(prop or won, order)
 
-    async def _recheck(self, p: Proposal, actor: Actor, now: datetime) -> None:
+    async def _recheck(self, p: Proposal, actor: Actor, now: datetime) -> dict[str, object]:
         """Fresh quote, drift and every risk limit again; on refusal the proposal fails."""
         side = Side(p.side)
         try:
@@ -245,7 +246,7 @@ class ProposalDesk:
             raise RiskRefused(
                 f"Refused at the click: {decision.reason()}. Nothing was sent.", decision
             )
-        self.store.events.add("recheck.passed", "agent:risk", proposal_id=p.id, context=ctx)
+        return ctx
 
     def _refuse(self, p: Proposal, actor: Actor, reason: str, ctx: dict[str, object]) -> None:
         self.store.proposals.transition(

@@ -7,13 +7,25 @@ client order id, so the broker itself refuses a second execution.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
+from typing import Any
 
 from loguru import logger
 
 from agents.errors import ExecutionFailed
 from brokers.base import Broker, BrokerError, OrderRejectedError
-from models.domain import BrokerOrder, OrderRequest, OrderStatus, OrderType, ProposalStatus, Side
+from models.domain import (
+    BookUpdate,
+    BrokerOrder,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    ProposalStatus,
+    Side,
+)
+from models.proposal_repo import Step
 from models.store import Store
 from models.tables import Fill, Order, Proposal
 from services.portfolio import apply_fill
@@ -27,8 +39,15 @@ class ExecutionAgent:
         self.store = store
         self.broker = broker
 
-    async def execute(self, p: Proposal, actor: str, now: datetime) -> Order:
-        """Submit the proposal's order; returns our order row after booking any fills."""
+    async def execute(
+        self,
+        p: Proposal,
+        actor: str,
+        now: datetime,
+        prior_events: Sequence[tuple[str, str, dict[str, Any]]] = (),
+    ) -> tuple[Order, Proposal | None]:
+        """Submit the proposal's order; returns our order row and the proposal after booking
+        any fills. `prior_events` (the re-check) are written with the order."""
         req = OrderRequest(
             client_order_id=p.id,
             symbol=p.symbol,
@@ -37,16 +56,24 @@ class ExecutionAgent:
             order_type=OrderType(p.order_type),
             limit_price=p.limit_price,
         )
-        return await self.send(req, actor, now, proposal_id=p.id, strategy=p.strategy)
+        levels = (p.stop_price, p.target_price) if p.kind == "entry" else (None, None)
+        return await self._send(req, actor, now, p.id, p.strategy, prior_events, levels)
 
-    async def send(
+    async def send(self, req: OrderRequest, actor: str, now: datetime) -> Order:
+        """An order that is not a proposal's (only the kill switch's flatten, on a person's
+        command)."""
+        return (await self._send(req, actor, now, None, "", (), (None, None)))[0]
+
+    async def _send(
         self,
         req: OrderRequest,
         actor: str,
         now: datetime,
-        proposal_id: str | None = None,
-        strategy: str = "",
-    ) -> Order:
+        proposal_id: str | None,
+        strategy: str,
+        prior_events: Sequence[tuple[str, str, dict[str, Any]]],
+        levels: tuple[float | None, float | None],
+    ) -> tuple[Order, Proposal | None]:
         row, created = self.store.ledger.add_order(
             Order(
                 client_order_id=req.client_order_id,
@@ -64,9 +91,10 @@ class ExecutionAgent:
             ),
             actor,
             {"request": req.model_dump(mode="json")},
+            prior_events,
         )
         if not created:  # someone already sent it: never a second submit
-            return row
+            return row, self.store.proposals.get(proposal_id) if proposal_id else None
         try:
             bo = await self.broker.submit(req)
         except OrderRejectedError as e:
@@ -79,16 +107,7 @@ class ExecutionAgent:
                 self._fail(req.client_order_id, proposal_id, f"submit failed: {e}", actor, "failed")
                 raise ExecutionFailed(f"The order could not be placed: {e}") from e
             bo = found
-        if proposal_id:
-            self.store.proposals.transition(
-                proposal_id,
-                S.APPROVED.value,
-                S.SUBMITTED.value,
-                actor=actor,
-                event_type="proposal.submitted",
-                context={"broker_order_id": bo.broker_order_id},
-            )
-        return self.apply(bo, actor, strategy)
+        return self._book(bo, actor, strategy, proposal_id is not None, levels)
 
     async def _lookup(self, client_order_id: str) -> BrokerOrder | None:
         try:
@@ -112,17 +131,47 @@ class ExecutionAgent:
             )
         logger.warning("order {} {}: {}", cid, status, reason)
 
-    def apply(self, bo: BrokerOrder, actor: str, strategy: str = "") -> Order:
-        """Book a broker's view of an order: new fills, order status, proposal status."""
-        row = self.store.ledger.order(bo.client_order_id)
-        if row is None:
-            raise ExecutionFailed(f"order {bo.client_order_id} is not in our books")
-        for f in bo.fills:
-            self.store.ledger.record_fill(
+    def apply(self, bo: BrokerOrder, actor: str) -> Order:
+        """Book a broker's view of an order (from sync or cancel)."""
+        return self._book(bo, actor, "", False, (None, None))[0]
+
+    def _book(
+        self,
+        bo: BrokerOrder,
+        actor: str,
+        strategy: str,
+        just_submitted: bool,
+        levels: tuple[float | None, float | None],
+    ) -> tuple[Order, Proposal | None]:
+        """Book a broker's view of an order in one transaction: new fills, the order's
+        status, and the proposal's status (approved -> submitted -> filled ...)."""
+        steps: list[Step] = []
+        if just_submitted:
+            steps.append(
+                Step(
+                    S.APPROVED.value,
+                    S.SUBMITTED.value,
+                    "proposal.submitted",
+                    {"broker_order_id": bo.broker_order_id},
+                )
+            )
+        target = self._proposal_target(bo)
+        if target is not None:
+            steps.append(
+                Step(
+                    [s.value for s in sources_of(target)],
+                    target.value,
+                    f"proposal.{target.value}",
+                    {"filled": bo.filled_quantity, "avg_fill_price": bo.avg_fill_price},
+                    {"status_reason": bo.reason} if bo.reason else None,
+                )
+            )
+        fills = [
+            (
                 Fill(
                     broker=self.broker.name,
                     fill_id=f.fill_id,
-                    order_id=row.id or 0,
+                    order_id=0,
                     client_order_id=bo.client_order_id,
                     symbol=bo.symbol,
                     side=bo.side.value,
@@ -131,47 +180,41 @@ class ExecutionAgent:
                     commission=f.commission,
                     ts=f.ts,
                 ),
-                lambda q, avg, f=f: apply_fill(q, avg, bo.side, f.quantity, f.price),
-                actor,
-                strategy=strategy,
+                partial(_book, side=bo.side, qty=f.quantity, price=f.price),
             )
-        event = None if row.status == bo.status.value else f"order.{bo.status.value}"
-        updated = self.store.ledger.update_order(
+            for f in bo.fills
+        ]
+        booked = self.store.ledger.book(
             bo.client_order_id,
+            fills,
             actor,
-            event,
-            broker_order_id=bo.broker_order_id,
-            status=bo.status.value,
-            filled_quantity=bo.filled_quantity,
-            avg_fill_price=bo.avg_fill_price,
-            reason=bo.reason,
+            strategy=strategy,
+            steps=steps,
+            levels=levels,
+            order_fields={
+                "broker_order_id": bo.broker_order_id,
+                "status": bo.status.value,
+                "filled_quantity": bo.filled_quantity,
+                "avg_fill_price": bo.avg_fill_price,
+                "reason": bo.reason,
+            },
         )
-        if row.proposal_id:
-            self._advance_proposal(row.proposal_id, bo, actor)
-        return updated or row
+        if booked is None:
+            raise ExecutionFailed(f"order {bo.client_order_id} is not in our books")
+        return booked
 
-    def _advance_proposal(self, proposal_id: str, bo: BrokerOrder, actor: str) -> None:
+    @staticmethod
+    def _proposal_target(bo: BrokerOrder) -> ProposalStatus | None:
         if bo.status is OrderStatus.CANCELED:
-            target = S.CANCELED
-        elif bo.status is OrderStatus.REJECTED:
-            target = S.FAILED
-        else:
-            target = status_after_fill(bo.filled_quantity, bo.quantity)
-        if target is S.SUBMITTED:
-            return
-        self.store.proposals.transition(
-            proposal_id,
-            [s.value for s in sources_of(target)],
-            target.value,
-            actor=actor,
-            event_type=f"proposal.{target.value}",
-            context={"filled": bo.filled_quantity, "avg_fill_price": bo.avg_fill_price},
-            fields={"status_reason": bo.reason} if bo.reason else None,
-        )
+            return S.CANCELED
+        if bo.status is OrderStatus.REJECTED:
+            return S.FAILED
+        target = status_after_fill(bo.filled_quantity, bo.quantity)
+        return None if target is S.SUBMITTED else target
 
     async def sync(self, actor: str) -> list[Order]:
         """Advance working orders at the broker and book every change."""
-        open_rows = self.store.ledger.orders(open_only=True, limit=500)
+        open_rows = self.store.ledger.orders(open_only=True, limit=None)
         if not open_rows:
             return []
         await self.broker.refresh()
@@ -186,7 +229,7 @@ class ExecutionAgent:
 
     async def cancel_all(self, actor: str) -> list[str]:
         canceled: list[str] = []
-        for row in self.store.ledger.orders(open_only=True, limit=500):
+        for row in self.store.ledger.orders(open_only=True, limit=None):
             try:
                 bo = await self.broker.cancel(row.client_order_id)
             except BrokerError as e:
@@ -195,3 +238,7 @@ class ExecutionAgent:
             self.apply(bo, actor)
             canceled.append(row.client_order_id)
         return canceled
+
+
+def _book(quantity: int, avg: float, *, side: Side, qty: int, price: float) -> BookUpdate:
+    return apply_fill(quantity, avg, side, qty, price)

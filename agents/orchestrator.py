@@ -336,7 +336,7 @@ class Orchestrator:
         canceled = await self.execution.cancel_all(actor.id)
         expired = [
             c.id
-            for p in self.store.proposals.list([ProposalStatus.PENDING.value], 500)
+            for p in self.store.proposals.list([ProposalStatus.PENDING.value], None)
             if (c := self.desk.expire(p.id, f"kill switch by {actor.name}"))
         ]
         self.store.state.update(
@@ -402,8 +402,8 @@ class Orchestrator:
             paused=st.paused,
             halted=st.halted,
             reason=st.halted_reason or st.paused_reason,
-            pending=len(self.store.proposals.list([ProposalStatus.PENDING.value], 500)),
-            open_orders=len(self.store.ledger.orders(open_only=True, limit=500)),
+            pending=self.store.proposals.count(ProposalStatus.PENDING.value),
+            open_orders=self.store.ledger.count_open_orders(),
             positions=len(self.store.ledger.positions()),
             equity=acct.equity,
             market_open=self.market.is_open(),

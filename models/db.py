@@ -55,9 +55,12 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
-            # Take the write lock up front: a read-modify-write transaction in one process
-            # can never interleave with another's (no lost updates, no upgrade deadlock).
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers (engine.execution_options(begin="IMMEDIATE")) take the write lock up
+            # front, so a read-modify-write transaction never interleaves with another's
+            # (no lost update, no lock-upgrade deadlock); readers begin deferred and, in WAL
+            # mode, never block or wait.
+            mode = conn.get_execution_options().get("begin", "DEFERRED")
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
     return create_engine(url, pool_pre_ping=True)

@@ -6,16 +6,18 @@ the position change and the trade change commit together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from models.audit import event_row
 from models.domain import BookUpdate
-from models.tables import Fill, Order, Position, Trade, utcnow
+from models.proposal_repo import Step, cas
+from models.tables import Fill, Order, Position, Proposal, Trade, utcnow
 
 if TYPE_CHECKING:
     from models.store import Store
@@ -31,10 +33,27 @@ class LedgerRepo:
         self._store = store
 
     # -- orders
-    def add_order(self, order: Order, actor: str, context: dict[str, Any]) -> tuple[Order, bool]:
-        """Insert an order keyed by its client id; a repeat returns the first (created=False)."""
+    def add_order(
+        self,
+        order: Order,
+        actor: str,
+        context: dict[str, Any],
+        prior_events: Sequence[tuple[str, str, dict[str, Any]]] = (),
+    ) -> tuple[Order, bool]:
+        """Insert an order keyed by its client id (with the events that led to it, e.g. the
+        re-check); a repeat returns the first order (created=False) and writes nothing."""
         with self._store.session() as s:
             s.add(order)
+            for type_, who, ctx in prior_events:
+                s.add(
+                    event_row(
+                        type_,
+                        who,
+                        proposal_id=order.proposal_id,
+                        order_id=order.client_order_id,
+                        context=ctx,
+                    )
+                )
             s.add(
                 event_row(
                     "order.submitted",
@@ -62,7 +81,7 @@ class LedgerRepo:
     def update_order(
         self, client_order_id: str, actor: str, event_type: str | None = None, **fields: Any
     ) -> Order | None:
-        with self._store.session() as s:
+        with self._store.session(write=True) as s:
             row = s.exec(select(Order).where(Order.client_order_id == client_order_id)).first()
             if row is None:
                 return None
@@ -87,7 +106,8 @@ class LedgerRepo:
             s.refresh(row)
             return row
 
-    def orders(self, open_only: bool = False, limit: int = 50) -> list[Order]:
+    def orders(self, open_only: bool = False, limit: int | None = 50) -> list[Order]:
+        """Newest first; limit=None for all of them."""
         with self._store.session() as s:
             q = select(Order).order_by(col(Order.id).desc()).limit(limit)
             if open_only:
@@ -97,36 +117,14 @@ class LedgerRepo:
     # -- fills, positions and trades
     def record_fill(self, fill: Fill, book: BookFn, actor: str, strategy: str = "") -> bool:
         """Apply one broker fill to the books. Returns False if this fill was already booked."""
-        with self._store.session() as s:
+        with self._store.session(write=True) as s:
             dup = s.exec(
                 select(Fill.id).where(Fill.broker == fill.broker, Fill.fill_id == fill.fill_id)
             ).first()
             if dup is not None:
                 return False
             order = s.get(Order, fill.order_id)
-            pos = s.get(Position, fill.symbol)
-            upd = book(pos.quantity if pos else 0, pos.avg_price if pos else 0.0)
-            s.add(fill)
-            self._apply_position(s, pos, fill, upd, strategy)
-            self._apply_trade(s, fill, upd, strategy, order.proposal_id if order else None)
-            s.add(
-                event_row(
-                    "fill",
-                    actor,
-                    proposal_id=order.proposal_id if order else None,
-                    order_id=fill.client_order_id,
-                    context={
-                        "fill_id": fill.fill_id,
-                        "symbol": fill.symbol,
-                        "side": fill.side,
-                        "quantity": fill.quantity,
-                        "price": fill.price,
-                        "commission": fill.commission,
-                        "realized_pnl": round(upd.realized_pnl, 4),
-                        "position_after": upd.quantity,
-                    },
-                )
-            )
+            self._book_fill(s, fill, book, actor, strategy, order.proposal_id if order else None)
             try:
                 s.commit()
             except IntegrityError:
@@ -134,9 +132,116 @@ class LedgerRepo:
                 return False
             return True
 
+    def book(
+        self,
+        client_order_id: str,
+        fills: Sequence[tuple[Fill, BookFn]],
+        actor: str,
+        *,
+        strategy: str = "",
+        order_fields: dict[str, Any] | None = None,
+        steps: Sequence[Step] = (),
+        levels: tuple[float | None, float | None] = (None, None),
+    ) -> tuple[Order, Proposal | None] | None:
+        """One broker update in one transaction: the new fills (each booked once), the
+        order's status, and the proposal's status steps (compare-and-set each)."""
+        for attempt in range(3):
+            with self._store.session(write=True) as s:
+                row = s.exec(select(Order).where(Order.client_order_id == client_order_id)).first()
+                if row is None:
+                    return None
+                seen = set(
+                    s.exec(
+                        select(Fill.fill_id).where(Fill.client_order_id == client_order_id)
+                    ).all()
+                )
+                for fill, fn in fills:
+                    if fill.fill_id in seen:
+                        continue
+                    fill.order_id = row.id or 0
+                    self._book_fill(s, fill, fn, actor, strategy, row.proposal_id, levels)
+                changed = {k: v for k, v in (order_fields or {}).items() if getattr(row, k) != v}
+                if changed:
+                    for k, v in changed.items():
+                        setattr(row, k, v)
+                    row.updated_at = utcnow()
+                    s.add(row)
+                    if "status" in changed:
+                        s.add(
+                            event_row(
+                                f"order.{row.status}",
+                                actor,
+                                proposal_id=row.proposal_id,
+                                order_id=client_order_id,
+                                context=changed,
+                            )
+                        )
+                if row.proposal_id:
+                    for st in steps:
+                        cas(
+                            s,
+                            row.proposal_id,
+                            st.expected,
+                            st.to,
+                            actor,
+                            st.event_type,
+                            st.context,
+                            st.fields,
+                        )
+                try:
+                    s.commit()
+                except IntegrityError:  # another instance booked a fill first: re-read
+                    s.rollback()
+                    if attempt == 2:
+                        raise
+                    continue
+                s.refresh(row)
+                prop = s.get(Proposal, row.proposal_id) if row.proposal_id else None
+                return row, prop
+        return None
+
+    def _book_fill(
+        self,
+        s: Session,
+        fill: Fill,
+        book: BookFn,
+        actor: str,
+        strategy: str,
+        proposal_id: str | None,
+        levels: tuple[float | None, float | None] = (None, None),
+    ) -> None:
+        pos = s.get(Position, fill.symbol)
+        upd = book(pos.quantity if pos else 0, pos.avg_price if pos else 0.0)
+        s.add(fill)
+        self._apply_position(s, pos, fill, upd, strategy, levels)
+        self._apply_trade(s, fill, upd, strategy, proposal_id)
+        s.add(
+            event_row(
+                "fill",
+                actor,
+                proposal_id=proposal_id,
+                order_id=fill.client_order_id,
+                context={
+                    "fill_id": fill.fill_id,
+                    "symbol": fill.symbol,
+                    "side": fill.side,
+                    "quantity": fill.quantity,
+                    "price": fill.price,
+                    "commission": fill.commission,
+                    "realized_pnl": round(upd.realized_pnl, 4),
+                    "position_after": upd.quantity,
+                },
+            )
+        )
+
     @staticmethod
     def _apply_position(
-        s: Any, pos: Position | None, fill: Fill, upd: BookUpdate, strategy: str
+        s: Any,
+        pos: Position | None,
+        fill: Fill,
+        upd: BookUpdate,
+        strategy: str,
+        levels: tuple[float | None, float | None] = (None, None),
     ) -> None:
         if upd.quantity == 0:
             if pos is not None:
@@ -154,9 +259,13 @@ class LedgerRepo:
                     opened_at=fill.ts,
                     updated_at=fill.ts,
                     strategy=strategy,
+                    stop_price=levels[0],
+                    target_price=levels[1],
                 )
             )
             return
+        if upd.opened_quantity and levels != (None, None):
+            pos.stop_price, pos.target_price = levels
         pos.quantity = upd.quantity
         pos.avg_price = upd.avg_price
         pos.updated_at = fill.ts
@@ -201,6 +310,18 @@ class LedgerRepo:
             trade.commission += fee
             trade.realized_pnl -= fee
             s.add(trade)
+
+    def count_open_orders(self) -> int:
+        with self._store.session() as s:
+            return int(
+                s.exec(
+                    select(func.count())
+                    .select_from(Order)
+                    .where(  # type: ignore[arg-type]
+                        col(Order.status).in_(OPEN_ORDER_STATUSES)
+                    )
+                ).one()
+            )
 
     def positions(self) -> list[Position]:
         with self._store.session() as s:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import update
-from sqlmodel import col, select
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
 
 from models.audit import event_row
 from models.tables import Proposal, ProposalLeg
@@ -70,29 +71,44 @@ class ProposalRepo:
         same transaction. Returns the updated row, or None when another writer got there
         first (or the proposal does not exist).
         """
-        allowed = [expected] if isinstance(expected, str) else list(expected)
-        values: dict[str, Any] = {"status": to, "version": Proposal.version + 1}  # type: ignore[operator]
-        values.update(fields or {})
         with self._store.session() as s:
-            result = s.exec(  # type: ignore[call-overload]
-                update(Proposal)
-                .where(col(Proposal.id) == proposal_id, col(Proposal.status).in_(allowed))
-                .values(**values)
-            )
-            if result.rowcount != 1:
+            if not cas(s, proposal_id, expected, to, actor, event_type, context, fields):
                 s.rollback()
                 return None
-            ctx = {"from": allowed if len(allowed) > 1 else allowed[0], "to": to, **(context or {})}
-            s.add(event_row(event_type, actor, proposal_id=proposal_id, context=ctx))
             s.commit()
             return s.get(Proposal, proposal_id, populate_existing=True)
 
-    def list(self, statuses: Collection[str] | None = None, limit: int = 50) -> list[Proposal]:
+    def list(
+        self, statuses: Collection[str] | None = None, limit: int | None = 50
+    ) -> list[Proposal]:
+        """Newest first; limit=None for all of them."""
         with self._store.session() as s:
             q = select(Proposal).order_by(col(Proposal.created_at).desc()).limit(limit)
             if statuses:
                 q = q.where(col(Proposal.status).in_(list(statuses)))
             return list(s.exec(q).all())
+
+    def pending_like(self, symbol: str, kind: str, exclude: str) -> list[str]:
+        """Ids of other pending proposals for the same symbol and kind (to supersede)."""
+        with self._store.session() as s:
+            return list(
+                s.exec(
+                    select(Proposal.id).where(
+                        Proposal.status == "pending",
+                        Proposal.symbol == symbol,
+                        Proposal.kind == kind,
+                        Proposal.id != exclude,
+                    )
+                ).all()
+            )
+
+    def count(self, status: str) -> int:
+        with self._store.session() as s:
+            return int(
+                s.exec(
+                    select(func.count()).select_from(Proposal).where(Proposal.status == status)  # type: ignore[arg-type]
+                ).one()
+            )
 
     def expired_pending(self, now: datetime) -> list[str]:
         """Ids of pending proposals whose expiry has passed."""
@@ -114,3 +130,42 @@ class ProposalRepo:
                 update(Proposal).where(col(Proposal.id) == proposal_id).values(**fields)
             )
             s.commit()
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One compare-and-set of a proposal's status, applied inside a larger transaction."""
+
+    expected: str | Collection[str]
+    to: str
+    event_type: str
+    context: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, Any] | None = None
+
+
+def cas(
+    s: Session,
+    proposal_id: str,
+    expected: str | Collection[str],
+    to: str,
+    actor: str,
+    event_type: str,
+    context: dict[str, Any] | None = None,
+    fields: dict[str, Any] | None = None,
+) -> bool:
+    """UPDATE proposals SET status=to WHERE id=? AND status IN expected, plus its event,
+    in the caller's transaction. True if this writer moved it."""
+    allowed = [expected] if isinstance(expected, str) else list(expected)
+    values: dict[str, Any] = {"status": to, "version": Proposal.version + 1}  # type: ignore[operator]
+    values.update(fields or {})
+    result = s.exec(  # type: ignore[call-overload]
+        update(Proposal)
+        .where(col(Proposal.id) == proposal_id, col(Proposal.status).in_(allowed))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    ctx = {"from": allowed if len(allowed) > 1 else allowed[0], "to": to, **(context or {})}
+    s.add(event_row(event_type, actor, proposal_id=proposal_id, context=ctx))
+    return True

@@ -32,6 +32,7 @@ class Store:
     def __init__(self, url: str, engine: Engine | None = None) -> None:
         self.url = url
         self.engine = engine or make_engine(url)
+        self._writer = self.engine.execution_options(begin="IMMEDIATE")
         self.events = EventRepo(self)
         self.proposals = ProposalRepo(self)
         self.ledger = LedgerRepo(self)
@@ -43,8 +44,10 @@ class Store:
             upgrade_schema(self.url, self.engine)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as s:
+    def session(self, write: bool = False) -> Iterator[Session]:
+        """A short session. `write=True` for read-modify-write work: on SQLite it holds the
+        write lock from its first statement (other databases use row locks)."""
+        with Session(self._writer if write else self.engine, expire_on_commit=False) as s:
             yield s
 
     def dispose(self) -> None:
@@ -104,7 +107,7 @@ class StateRepo:
 
     def update(self, actor: str, event_type: str, reason: str, **fields: Any) -> SystemState:
         """Change the system state and record who did it, in one transaction."""
-        with self._store.session() as s:
+        with self._store.session(write=True) as s:
             row = s.get(SystemState, 1) or SystemState(id=1, updated_at=utcnow())
             for k, v in fields.items():
                 setattr(row, k, v)
@@ -122,7 +125,7 @@ class StateRepo:
             return list(s.exec(select(WatchlistItem.symbol).order_by(WatchlistItem.symbol)).all())
 
     def watch(self, symbol: str, actor: str) -> bool:
-        with self._store.session() as s:
+        with self._store.session(write=True) as s:
             if s.get(WatchlistItem, symbol):
                 return False
             s.add(WatchlistItem(symbol=symbol, added_at=utcnow(), added_by=actor))
@@ -166,6 +169,6 @@ class StateRepo:
             return s.get(DailyPerformance, day)
 
     def upsert_daily(self, row: DailyPerformance) -> None:
-        with self._store.session() as s:
+        with self._store.session(write=True) as s:
             s.merge(row)
             s.commit()

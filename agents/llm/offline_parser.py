@@ -24,7 +24,9 @@ _POLITE_RE = re.compile(
     + r")(?:[\s,!.]+|$))+"
 )
 _PERIOD_TEXT = {"day": "today", "week": "this week", "month": "this month", "all": "all time"}
-_QTY_SKIP = frozenset({"shares", "share", "of", "x", "more", "additional", "extra", "my", "the"})
+_QTY_SKIP = frozenset({"shares", "share", "of", "x", "more", "extra", "my", "the", "in"}) | (
+    v.DOLLAR_WORDS | v.PERCENT_WORDS
+)
 _BARE_OK = frozenset(
     {"and", "or", "vs", "versus", "the", "stock", "ticker", "?", "&", "of", "shares", "worth"}
 )
@@ -32,16 +34,6 @@ _VAGUE = frozenset({"half", "third", "quarter", "some", "part", "partial", "port
 _NUM_WORDS = frozenset(v.UNITS) | frozenset(v.TENS) | frozenset(v.SCALES)
 _PREPOSITIONS = frozenset({"about", "on", "of", "for", "in"})
 _NOT_TICKER = v.ENGLISH | v.FILLER | v.POLITE | v.TRADE_VERBS | _NUM_WORDS | v.OTHER_OBJ_VERBS
-
-
-@dataclass(frozen=True, slots=True)
-class _Qty:
-    """A number that reads as a size: shares, dollars or percent."""
-
-    value: float
-    kind: str
-    start: int
-    end: int
 
 
 @dataclass(slots=True)
@@ -55,7 +47,7 @@ class _Msg:
     known: frozenset[str]
     all_caps: bool
     core_idx: int = 0
-    qtys: list[_Qty] = field(default_factory=list)
+    qtys: list[v.Qty] = field(default_factory=list)
     verbs: list[tuple[int, str]] = field(default_factory=list)
     symbols: list[str] = field(default_factory=list)
     stray: str | None = None
@@ -88,12 +80,12 @@ def _parse(text: str, known_symbols: Collection[str]) -> Intent:
         return refusal
     if too_long:
         return _intent(K.UNKNOWN, reply=v.TOO_LONG_REPLY, readback="message too long")
-    known = frozenset(s.upper() for s in known_symbols if isinstance(s, str))
+    known = frozenset(s.upper() for s in known_symbols or () if isinstance(s, str))
     m = _prepare(cleaned, known)
     if v.HELP_RE.fullmatch(m.core) or re.fullmatch(r"[?\s]+", low):
         return _intent(K.HELP, readback="show help")
     if pid:
-        return _intent(K.WHY, proposal_id=pid.group(1), readback=f"explain proposal p-{pid[1]}")
+        return _intent(K.WHY, proposal_id=pid.group(1), readback=f"explain proposal {pid[1]}")
     if v.BAD_ID_RE.search(low):
         q = "That doesn't look like a proposal id: ids are 'p-' plus 8 letters/digits, e.g. "
         return _clarify(q + "'why p-ab12cd34'.", "explain a proposal (id not recognised)")
@@ -111,6 +103,9 @@ def _route(m: _Msg) -> Intent:
         return _intent(K.RESUME, readback="resume trading proposals")
     if v.PAUSE_RE.search(m.core):
         return _intent(K.PAUSE, readback="pause trading proposals")
+    if m.core.startswith("why") and not syms:
+        q = "Which proposal? Say 'why' plus its id from the card, e.g. 'why p-ab12cd34'."
+        return _clarify(q, "explain a proposal (id missing)")
     imperative = any(i == m.core_idx for i, _ in m.verbs)
     if m.verbs and (imperative or syms or m.qtys):
         return _trade(m, syms, imperative)
@@ -143,13 +138,11 @@ def _route(m: _Msg) -> Intent:
             q = f"Buy or sell {syms[0]}? Say e.g. 'buy 10 {syms[0]}' or 'sell 10 {syms[0]}'."
             return _clarify(q, f"{syms[0]} (side missing)", symbols=syms)
         return _intent(K.ANALYZE, symbols=syms, readback=f"analyze {', '.join(syms)}")
-    if m.core.startswith("why"):
-        q = "Which proposal? Say 'why' plus its id from the card, e.g. 'why p-ab12cd34'."
-        return _clarify(q, "explain a proposal (id missing)")
     if v.HELP_LOOSE_RE.search(m.clow):
         return _intent(K.HELP, readback="show help")
-    unknown = _intent(K.UNKNOWN, reply=v.UNKNOWN_REPLY, readback="not understood")
-    return _small_talk(m.low) or unknown
+    if reply := v.small_talk_reply(m.low):
+        return _intent(K.SMALL_TALK, reply=reply, readback="small talk")
+    return _intent(K.UNKNOWN, reply=v.UNKNOWN_REPLY, readback="not understood")
 
 
 # ----------------------------------------------------------------------------- preparation
@@ -165,7 +158,7 @@ def _refusal(low: str, pid: str | None) -> Intent | None:
             readback="refused: settings, secrets or instructions request",
         )
     if v.DECISION_RE.search(low) or v.DECISION_EXACT_RE.fullmatch(low.strip(" .!?")):
-        what = f"decision on p-{pid}" if pid else "approve/reject/execute request"
+        what = f"decision on {pid}" if pid else "approve/reject/execute request"
         return _intent(
             K.REFUSE, reply=v.DECISION_REPLY, proposal_id=pid, readback=f"refused: {what}"
         )
@@ -191,39 +184,9 @@ def _prepare(cleaned: str, known: frozenset[str]) -> _Msg:
         all_caps=len(letters) >= 4 and not any(c.islower() for c in letters),
     )
     m.core_idx = next((i for i, t in enumerate(m.toks) if t.low not in v.POLITE), 0)
-    m.qtys = _quantities(m)
+    m.qtys, m.price = v.quantities(m.toks)
     _verbs_and_symbols(m)
     return m
-
-
-def _quantities(m: _Msg) -> list[_Qty]:
-    """Every number that reads as a trade size (not a price, time or rank)."""
-    out: list[_Qty] = []
-    toks, i = m.toks, 0
-    while i < len(toks):
-        t = toks[i]
-        if t.kind == "num" and not t.glued:
-            val, end, dollar = t.value, i + 1, t.dollar
-        elif t.kind == "word" and (wn := v.word_number(toks, i)):
-            val, end, dollar = float(wn[0]), wn[1], False
-        else:
-            i += 1
-            continue
-        prev = toks[i - 1].low if i else ""
-        nxt = toks[end].low if end < len(toks) else ""
-        if prev in v.PRICE_WORDS:
-            m.price = True
-        elif (
-            prev not in v.NOT_QTY_BEFORE
-            and nxt not in v.TIME_UNITS
-            and not (
-                t.kind == "word" and prev in ("the", "which", "this", "that", "any", "every", "no")
-            )
-        ):
-            kind = "dollars" if dollar or nxt in v.DOLLAR_WORDS else "shares"
-            out.append(_Qty(val, "percent" if nxt in v.PERCENT_WORDS else kind, i, end))
-        i = end
-    return out
 
 
 def _verbs_and_symbols(m: _Msg) -> None:
@@ -345,29 +308,11 @@ def _watchlist(m: _Msg, syms: tuple[str, ...]) -> Intent | None:
         if not syms:
             return _clarify("Which symbol should I remove from the watchlist?", "watchlist remove")
         return _intent(K.WATCHLIST_REMOVE, symbols=syms, readback=f"remove {names} from watchlist")
-    if v.WL_ADD_RE.search(m.clow) and (syms or not has_wl):
+    if v.WL_ADD_RE.search(m.clow):
         if not syms:
             return _clarify("Which symbol should I watch? e.g. 'watch NVDA'.", "watchlist add")
         return _intent(K.WATCHLIST_ADD, symbols=syms, readback=f"add {names} to watchlist")
     return _intent(K.WATCHLIST_LIST, symbols=syms, readback="show watchlist")
-
-
-def _size_problem(q: _Qty, sym: str, verb: str) -> str | None:
-    """Why a quantity cannot be used as a share count, or None when it can."""
-    how = f"How many shares? e.g. '{verb} 10 {sym}'"
-    if q.kind in ("dollars", "percent"):
-        sizing = "Dollar" if q.kind == "dollars" else "Percent"
-        return (
-            f"{sizing} sizing isn't supported: I size in whole shares. {how}, "
-            f"or 'should I {verb} {sym}?' to have it sized for you."
-        )
-    if q.value <= 0:
-        return f"The quantity must be a positive whole number of shares. {how}."
-    if q.value != int(q.value):
-        return f"Only whole shares are supported ({q.value:g} isn't a whole number). {how}."
-    if q.value > v.MAX_QTY:
-        return f"That is more than {v.MAX_QTY:,} shares; please check the number. {how}."
-    return None
 
 
 def _trade(m: _Msg, syms: tuple[str, ...], imperative: bool) -> Intent:
@@ -408,7 +353,7 @@ def _trade(m: _Msg, syms: tuple[str, ...], imperative: bool) -> Intent:
         return _clarify(what + target, f"{verb} (symbol missing)", side=None if close else side)
     sym = syms[0]
     qty = next((q for q in m.qtys if q.kind == "shares"), m.qtys[0] if m.qtys else None)
-    if qty and (problem := _size_problem(qty, sym, verb)):
+    if qty and (problem := v.size_problem(qty, sym, verb)):
         return _clarify(
             problem, f"{verb} {sym} (size not usable)", symbols=syms, side=None if close else side
         )
@@ -438,21 +383,9 @@ def _trade(m: _Msg, syms: tuple[str, ...], imperative: bool) -> Intent:
         return _intent(
             K.PROPOSE, symbols=syms, side=side, readback=f"{what} (size to be suggested)"
         )
+    whole = f", 'close {sym}' to sell the whole position" if verb == "sell" else ""
     q = (
-        f"How many shares of {sym}? Say e.g. '{verb} 10 {sym}', or 'should I {verb} {sym}?' to "
-        "have it sized for you."
+        f"How many shares of {sym}? Say e.g. '{verb} 10 {sym}'{whole}, or 'should I {verb} "
+        f"{sym}?' to have it sized for you."
     )
     return _clarify(q, f"{verb} {sym} (quantity missing)", symbols=syms, side=side)
-
-
-def _small_talk(low: str) -> Intent | None:
-    """A friendly reply to greetings, thanks and 'who are you'."""
-    text = low.strip(" !.?,:)(")
-    if not v.SMALL_TALK_RE.match(text) and not re.search(r"\b(?:thanks|thank you)\b", text):
-        return None
-    reply = v.GREETING_REPLY
-    if re.search(r"\b(?:thanks|thank|thx|ty|tysm|cheers|appreciate)\b", text):
-        reply = v.THANKS_REPLY
-    elif re.search(r"\b(?:who|what)\s+are\s+you\b|\bname\b|\bbot\b|\bhuman\b", text):
-        reply = v.WHOAMI_REPLY
-    return _intent(K.SMALL_TALK, reply=reply, readback="small talk")

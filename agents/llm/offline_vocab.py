@@ -1,6 +1,7 @@
-"""Vocabulary for the offline parser: word tables, phrase rewrites, patterns and the lexer.
+"""Vocabulary for the offline parser: word tables, patterns, the lexer and reply wording.
 
-Everything here is an immutable constant or a pure function; `offline_parser` holds the logic.
+Everything here is an immutable constant or a small pure function; `offline_parser` decides
+which intent a message is.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from typing import Final
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
-    """Compile a case-insensitive pattern."""
-    return re.compile(pattern, re.IGNORECASE)
+    """Compile a case-insensitive pattern; text is printable ASCII by the time it is matched."""
+    return re.compile(pattern, re.IGNORECASE | re.ASCII)
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -312,6 +313,7 @@ TIER2: Final = frozenset({"ko", "dis", "spy", "ma", "v", "gm", "ge", "hp", "mu",
 ENGLISH: Final = frozenset(
     _words("""
 a i an all are it on now go so be by for or at am is to do no up out any one new well has low key
+worth dollars dollar bucks usd percent pct
 big can see run fun car eat two you me my we us he she his her they them its this that what who
 how why when where which get got had have was were will way day good best real true life love
 open next nice ok okay play pay safe team cash cost peak edge fast free gain gains hot cold top
@@ -339,7 +341,7 @@ analysis watchlist tomorrow tonight morning evening night noon week weekend hour
 # reaches the orchestrator, which reports an unknown id itself.
 # Real ids are base32 ([a-z2-7]); digits 0/1/8/9 are accepted too so a mistyped id still
 # reaches the orchestrator, which then reports the unknown id itself.
-PROPOSAL_ID_RE: Final = _rx(r"(?<![\w-])p-([a-z0-9]{8})(?![\w-])")
+PROPOSAL_ID_RE: Final = _rx(r"(?<![\w-])(p-[a-z0-9]{8})(?![\w-])")
 BAD_ID_RE: Final = _rx(r"(?<![\w&-])p-[a-z0-9]{3,}")
 DECISION_RE: Final = _rx(
     r"approv|confir|execut|\breject(?!ed)|\bcancel\b|\bpull\s+the\s+trigger\b|\bgo\s+ahead\b"
@@ -355,7 +357,7 @@ DECISION_EXACT_RE: Final = _rx(
     r"|ok do it|yes do it|send|place it|buy it|sell it|do that)[\s.!]*"
 )
 INJECTION_RE: Final = _rx(
-    r"\b(?:ignore|disregard|forget|override)\b[^.?!]{0,30}\b(?:instructions?|prompts?|rules"
+    r"\b(?:ignore|disregard|forget|override)\b[^.?!]{0,30}\b(?:instructions?|prompts?|rules?"
     r"|directives|guidelines|programming|context|messages)\b|developer\s+mode|\bdev\s+mode|"
     r"god\s+mode|admin\s+mode|debug\s+mode|jailbr[eo]ak|\bdan\s+mode|do\s+anything\s+now|"
     r"\byou\s+are\s+now\b|\bfrom\s+now\s+on,?\s+you\b|\bpretend\s+(?:to\s+be|you(?:\s+are|'re))"
@@ -401,7 +403,8 @@ PAUSE_RE: Final = _rx(
 )
 STATUS_RE: Final = _rx(
     r"^(?:status|health|healthcheck|health\s+check|ping|uptime|state|mode|version|stats|info)\b"
-    r"|\bbeen\s+running\b|\bare\s+you\s+(?:running|alive|up|on|there|working|awake|ok|online|active|paused|live|in"
+    r"|\bbeen\s+running\b|\bare\s+you\s+(?:running|alive|up|on|there|working|awake|ok|online"
+    r"|active|paused|live|in"
     r"\s+paper|in\s+sim)|\b(?:what|which)\s+mode\b|\b(?:paper|sim|live)\s+(?:or|vs)\s+"
     r"(?:paper|sim|live)\b|\bis\s+(?:the\s+bot|it|everything|cotrader|trading)\s+(?:running|up|"
     r"working|alive|live|ok|paused|on)\b|\b(?:bot|system|your)\s+status\b|\bhealth\b|\bstatus\b"
@@ -409,7 +412,7 @@ STATUS_RE: Final = _rx(
 PNL_RE: Final = _rx(
     r"\bp\s?[&/n]\s?l\b|\bpl\b|\bprofits?\b|(?<!stop\s)(?<!stop-)\bloss(?:es)?\b"
     r"|\bhow\s+much\s+(?:did|have|do|am|are)\s+(?:i|we)\s+(?:\w+\s+)?(?:make|made|lose|lost|earn"
-    r"|earned|up|down)|\bhow\s+(?:am\s+i|are\s+we|did\s+i|did\s+we|have\s+i\s+been)\s+doing\b"
+    r"|earned|up|down)|\bhow\s+(?:am\s+i|are\s+we|did\s+i|did\s+we|have\s+i\s+been)\s+do(?:ing)?\b"
     r"|\bperformance\b|\breturns?\b|\bgains?\b|\bam\s+i\s+(?:up|down|green|red)\b|\bmy\s+results"
 )
 PERIODS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
@@ -441,6 +444,7 @@ SCAN_RE: Final = _rx(
     r"can)\s+(?:i|we)\s+(?:buy|trade|short|sell|look\s+at)\b|\bwhat\s+to\s+(?:buy|trade)\b"
     r"|\bwhat(?:'s|\s+is)\s+(?:moving|hot|interesting)\b|\b(?:top|best)\s+(?:movers|picks|ideas|"
     r"setups|trades|stocks)\b|\bopportunit(?:y|ies)\b|\bideas?\b|\bsetups?\b|\bsuggestions?\b"
+    r"|\bhow(?:'s|\s+is)\s+the\s+market\b|\bthe\s+market\s+(?:doing|looking)\b|\bmarket\s+update"
 )
 ANALYZE_VERB_RE: Final = _rx(r"\banaly[sz](?:e|es|is|ing)\b|\bchart\b|\bta\s+on\b|\bdeep\s+dive")
 ANALYZE_RE: Final = _rx(
@@ -463,7 +467,9 @@ WATCH_LIST_RE: Final = _rx(
     r"(?:my|the)\s+(?:watchlist|radar)\b"
 )
 WL_REMOVE_RE: Final = _rx(r"\b(?:unwatch|remove|delete|drop|take|rm|del|pull|kick|minus)\b")
-WL_ADD_RE: Final = _rx(r"\b(?:watch|add|put|include|insert|append|stick|throw|plus)\b")
+WL_ADD_RE: Final = _rx(
+    r"\b(?:watch|add|put|include|insert|append|stick|throw|plus)\b"
+)  # not "watchlist"
 SMALL_TALK_RE: Final = _rx(
     r"(?:hi|hello|hey|heya|hiya|yo|sup|howdy|hola|greetings|gm|gn|good\s+(?:morning|afternoon|"
     r"evening|night|day)|morning|evening|thanks|thank\s+(?:you|u)|thx|ty|tysm|cheers|appreciate"
@@ -472,6 +478,7 @@ SMALL_TALK_RE: Final = _rx(
     r"|how's\s+it\s+going|are\s+you\s+(?:a\s+bot|human|real)|you\s+there|good\s+bot|bad\s+bot"
     r"|nice\s+work|well\s+done|wow)\b"
 )
+MENTION_RE: Final = re.compile(r"<(?:@[!&]?|#|a?:\w+:)\d+>")  # Discord mentions, custom emoji
 NON_PRINTABLE_RE: Final = re.compile(r"[^\x20-\x7e]+")  # after NFKC: controls, emoji, others
 QUOTES: Final = (("\u2018", "'"), ("\u2019", "'"), ("\u201c", '"'), ("\u201d", '"'))
 TOKEN_RE: Final = re.compile(
@@ -480,7 +487,8 @@ TOKEN_RE: Final = re.compile(
     r"(?P<frac>\.\d+)?(?P<suf>[kKmM](?![A-Za-z]))?)"
     r"|(?P<cash>\$[A-Za-z]{1,6}(?:\.[A-Za-z](?![A-Za-z]))?)"
     r"|(?P<word>[A-Za-z]+(?:'[A-Za-z]+)?(?:\.[A-Za-z](?![A-Za-z.]))?)"
-    r"|(?P<punct>[?%&@])"
+    r"|(?P<punct>[?%&@])",
+    re.ASCII,
 )
 TICKER_RE: Final = re.compile(r"[A-Za-z]{1,5}(?:\.[A-Za-z])?")
 
@@ -547,7 +555,7 @@ def clean(text: object) -> tuple[str, bool]:
     head = unicodedata.normalize("NFKC", text[:cap])
     for a, b in QUOTES:
         head = head.replace(a, b)
-    head = " ".join(NON_PRINTABLE_RE.sub(" ", head).split())
+    head = " ".join(NON_PRINTABLE_RE.sub(" ", MENTION_RE.sub(" ", head)).split())
     return head[:MAX_CHARS], len(head) > MAX_CHARS or bool(text[cap:].strip())
 
 
@@ -587,3 +595,80 @@ def word_number(toks: list[Tok], i: int) -> tuple[int, int] | None:
             break
         used, j = True, j + 1
     return (total + current, j) if used else None
+
+
+@dataclass(frozen=True, slots=True)
+class Qty:
+    """A number that reads as a size (kind: shares, dollars or percent); tokens [start, end)."""
+
+    value: float
+    kind: str
+    start: int
+    end: int
+
+
+_NOT_QTY_AFTER_WORD: Final = frozenset({"the", "which", "this", "that", "any", "every", "no"})
+
+
+def quantities(toks: list[Tok]) -> tuple[list[Qty], bool]:
+    """Numbers that read as trade sizes (not prices, times or ranks); and whether a price
+    ("at 150", "limit 150") was mentioned."""
+    out: list[Qty] = []
+    price, i = False, 0
+    while i < len(toks):
+        t = toks[i]
+        if t.kind == "num" and not t.glued:
+            val, end, dollar = t.value, i + 1, t.dollar
+        elif t.kind == "word" and (wn := word_number(toks, i)):
+            val, end, dollar = float(wn[0]), wn[1], False
+        else:
+            i += 1
+            continue
+        prev = toks[i - 1].low if i else ""
+        nxt = toks[end].low if end < len(toks) else ""
+        if prev in PRICE_WORDS:
+            price = True
+        elif (
+            prev not in NOT_QTY_BEFORE
+            and nxt not in TIME_UNITS
+            and not (t.kind == "word" and prev in _NOT_QTY_AFTER_WORD)
+        ):
+            kind = "dollars" if dollar or nxt in DOLLAR_WORDS else "shares"
+            out.append(Qty(val, "percent" if nxt in PERCENT_WORDS else kind, i, end))
+        i = end
+    return out, price
+
+
+# ----------------------------------------------------------------------------- reply wording
+
+
+def size_problem(q: Qty, sym: str, verb: str) -> str | None:
+    """Why a quantity cannot be used as a share count, or None when it can."""
+    how = f"How many shares? e.g. '{verb} 10 {sym}'"
+    if q.kind in ("dollars", "percent"):
+        sizing = "Dollar" if q.kind == "dollars" else "Percent"
+        return (
+            f"{sizing} sizing isn't supported: I size in whole shares. {how}, "
+            f"or 'should I {verb} {sym}?' to have it sized for you."
+        )
+    if q.value <= 0:
+        return f"The quantity must be a positive whole number of shares. {how}."
+    if q.value > MAX_QTY:
+        return f"That is more than {MAX_QTY:,} shares; please check the number. {how}."
+    if q.value != int(q.value):
+        return f"Only whole shares are supported ({q.value:g} isn't a whole number). {how}."
+    return None
+
+
+_THANKS_RE: Final = _rx(r"\b(?:thanks|thank|thx|ty|tysm|cheers|appreciate)\b")
+_WHOAMI_RE: Final = _rx(r"\b(?:who|what)\s+are\s+you\b|\bname\b|\bbot\b|\bhuman\b")
+
+
+def small_talk_reply(low: str) -> str | None:
+    """A friendly reply to a greeting, thanks or 'who are you'; None for anything else."""
+    text = low.strip(" !.?,:)(")
+    if not SMALL_TALK_RE.match(text) and not re.search(r"\b(?:thanks|thank you)\b", text):
+        return None
+    if _THANKS_RE.search(text):
+        return THANKS_REPLY
+    return WHOAMI_REPLY if _WHOAMI_RE.search(text) else GREETING_REPLY

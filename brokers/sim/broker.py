@@ -63,7 +63,7 @@ class SimBroker:
         self.account_id = account_id
         self.costs = costs or SimCosts()
         self.margin_multiplier = margin_multiplier
-        with store.session() as s:
+        with store.session(write=True) as s:
             if s.get(SimAccount, account_id) is None:
                 s.add(
                     SimAccount(
@@ -132,16 +132,21 @@ class SimBroker:
 
     # ------------------------------------------------------------------ writes
     async def submit(self, request: OrderRequest) -> BrokerOrder:
-        existing = await self.order_by_client_id(request.client_order_id)
-        if existing is not None:
-            return existing
         try:
             quote = await self._market.quote(request.symbol)
         except UnknownSymbolError as e:
+            existing = await self.order_by_client_id(request.client_order_id)
+            if existing is not None:
+                return existing
             raise OrderRejectedError(str(e)) from e
         self._validate(request)
         now = self._market.now()
-        with self._store.session() as s:
+        with self._store.session(write=True) as s:
+            dup = s.exec(
+                select(SimOrder).where(SimOrder.client_order_id == request.client_order_id)
+            ).first()
+            if dup is not None:  # the same client id again: the first order, never a second
+                return self._view(s, dup)
             acct = s.get(SimAccount, self.account_id, with_for_update=True)
             assert acct is not None
             if not self._reduces(s, request):
@@ -173,7 +178,7 @@ class SimBroker:
             return self._view(s, row)
 
     async def cancel(self, client_order_id: str) -> BrokerOrder:
-        with self._store.session() as s:
+        with self._store.session(write=True) as s:
             row = s.exec(
                 select(SimOrder).where(SimOrder.client_order_id == client_order_id)
             ).first()
@@ -189,7 +194,7 @@ class SimBroker:
     async def refresh(self) -> list[BrokerOrder]:
         """One market tick for every working order; returns the orders that changed."""
         changed: list[BrokerOrder] = []
-        with self._store.session() as s:
+        with self._store.session(write=True) as s:
             rows = s.exec(
                 select(SimOrder).where(
                     SimOrder.account_id == self.account_id, col(SimOrder.status).in_(OPEN)
@@ -269,11 +274,13 @@ class SimBroker:
             return False
         px = round(px, 2)
         fee = round(max(self.costs.min_commission, qty * self.costs.commission_per_share), 2)
-        n = len(
-            s.exec(
-                select(SimFill.fill_id).where(SimFill.broker_order_id == row.broker_order_id)
-            ).all()
-        )
+        n = 0
+        if row.filled_quantity:  # a new order has no fills yet: skip the count
+            n = len(
+                s.exec(
+                    select(SimFill.fill_id).where(SimFill.broker_order_id == row.broker_order_id)
+                ).all()
+            )
         s.add(
             SimFill(
                 fill_id=f"{row.broker_order_id}-{n + 1:04d}",
