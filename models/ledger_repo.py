@@ -14,7 +14,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from models.audit import event_row
+from models.audit import emit
 from models.domain import BookUpdate
 from models.proposal_repo import Step, cas
 from models.tables import Fill, Order, Position, Proposal, Trade, utcnow
@@ -45,23 +45,21 @@ class LedgerRepo:
         with self._store.session() as s:
             s.add(order)
             for type_, who, ctx in prior_events:
-                s.add(
-                    event_row(
-                        type_,
-                        who,
-                        proposal_id=order.proposal_id,
-                        order_id=order.client_order_id,
-                        context=ctx,
-                    )
-                )
-            s.add(
-                event_row(
-                    "order.submitted",
-                    actor,
+                emit(
+                    s,
+                    type_,
+                    who,
                     proposal_id=order.proposal_id,
                     order_id=order.client_order_id,
-                    context=context,
+                    context=ctx,
                 )
+            emit(
+                s,
+                "order.submitted",
+                actor,
+                proposal_id=order.proposal_id,
+                order_id=order.client_order_id,
+                context=context,
             )
             try:
                 s.commit()
@@ -93,14 +91,13 @@ class LedgerRepo:
             row.updated_at = utcnow()
             s.add(row)
             if event_type:
-                s.add(
-                    event_row(
-                        event_type,
-                        actor,
-                        proposal_id=row.proposal_id,
-                        order_id=client_order_id,
-                        context={k: v for k, v in changed.items() if k != "updated_at"},
-                    )
+                emit(
+                    s,
+                    event_type,
+                    actor,
+                    proposal_id=row.proposal_id,
+                    order_id=client_order_id,
+                    context={k: v for k, v in changed.items() if k != "updated_at"},
                 )
             s.commit()
             s.refresh(row)
@@ -167,14 +164,13 @@ class LedgerRepo:
                     row.updated_at = utcnow()
                     s.add(row)
                     if "status" in changed:
-                        s.add(
-                            event_row(
-                                f"order.{row.status}",
-                                actor,
-                                proposal_id=row.proposal_id,
-                                order_id=client_order_id,
-                                context=changed,
-                            )
+                        emit(
+                            s,
+                            f"order.{row.status}",
+                            actor,
+                            proposal_id=row.proposal_id,
+                            order_id=client_order_id,
+                            context=changed,
                         )
                 if row.proposal_id:
                     for st in steps:
@@ -215,23 +211,22 @@ class LedgerRepo:
         s.add(fill)
         self._apply_position(s, pos, fill, upd, strategy, levels)
         self._apply_trade(s, fill, upd, strategy, proposal_id)
-        s.add(
-            event_row(
-                "fill",
-                actor,
-                proposal_id=proposal_id,
-                order_id=fill.client_order_id,
-                context={
-                    "fill_id": fill.fill_id,
-                    "symbol": fill.symbol,
-                    "side": fill.side,
-                    "quantity": fill.quantity,
-                    "price": fill.price,
-                    "commission": fill.commission,
-                    "realized_pnl": round(upd.realized_pnl, 4),
-                    "position_after": upd.quantity,
-                },
-            )
+        emit(
+            s,
+            "fill",
+            actor,
+            proposal_id=proposal_id,
+            order_id=fill.client_order_id,
+            context={
+                "fill_id": fill.fill_id,
+                "symbol": fill.symbol,
+                "side": fill.side,
+                "quantity": fill.quantity,
+                "price": fill.price,
+                "commission": fill.commission,
+                "realized_pnl": round(upd.realized_pnl, 4),
+                "position_after": upd.quantity,
+            },
         )
 
     @staticmethod

@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from models.audit import event_row
+from models.audit import emit
 from models.tables import Proposal, ProposalLeg
+
+_PROPOSALS = Proposal.__table__  # type: ignore[attr-defined]
 
 if TYPE_CHECKING:
     from models.store import Store
@@ -38,8 +40,8 @@ class ProposalRepo:
                 leg.proposal_id = proposal.id
                 s.add(leg)
             for type_, who, ctx in prior_events:
-                s.add(event_row(type_, who, proposal_id=proposal.id, context=ctx))
-            s.add(event_row("proposal.created", actor, proposal_id=proposal.id, context=context))
+                emit(s, type_, who, proposal_id=proposal.id, context=ctx)
+            emit(s, "proposal.created", actor, proposal_id=proposal.id, context=context)
             s.commit()
             s.refresh(proposal)
         return proposal
@@ -156,16 +158,15 @@ def cas(
     """UPDATE proposals SET status=to WHERE id=? AND status IN expected, plus its event,
     in the caller's transaction. True if this writer moved it."""
     allowed = [expected] if isinstance(expected, str) else list(expected)
-    values: dict[str, Any] = {"status": to, "version": Proposal.version + 1}  # type: ignore[operator]
+    values: dict[str, Any] = {"status": to, "version": _PROPOSALS.c.version + 1}
     values.update(fields or {})
-    result = s.exec(  # type: ignore[call-overload]
-        update(Proposal)
-        .where(col(Proposal.id) == proposal_id, col(Proposal.status).in_(allowed))
+    result = s.connection().execute(
+        update(_PROPOSALS)
+        .where(_PROPOSALS.c.id == proposal_id, _PROPOSALS.c.status.in_(allowed))
         .values(**values)
-        .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         return False
     ctx = {"from": allowed if len(allowed) > 1 else allowed[0], "to": to, **(context or {})}
-    s.add(event_row(event_type, actor, proposal_id=proposal_id, context=ctx))
+    emit(s, event_type, actor, proposal_id=proposal_id, context=ctx)
     return True

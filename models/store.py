@@ -11,7 +11,7 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from models.audit import event_row, to_event
+from models.audit import emit, event_row, to_event
 from models.db import make_engine, schema_is_current, upgrade_schema
 from models.domain import Event
 from models.ledger_repo import LedgerRepo
@@ -114,7 +114,7 @@ class StateRepo:
             row.updated_at = utcnow()
             row.updated_by = actor
             s.add(row)
-            s.add(event_row(event_type, actor, context={"reason": reason, **fields}))
+            emit(s, event_type, actor, context={"reason": reason, **fields})
             s.commit()
             s.refresh(row)
             return row
@@ -129,7 +129,7 @@ class StateRepo:
             if s.get(WatchlistItem, symbol):
                 return False
             s.add(WatchlistItem(symbol=symbol, added_at=utcnow(), added_by=actor))
-            s.add(event_row("watchlist.added", actor, context={"symbol": symbol}))
+            emit(s, "watchlist.added", actor, context={"symbol": symbol})
             s.commit()
             return True
 
@@ -139,7 +139,7 @@ class StateRepo:
             if not n.rowcount:
                 s.rollback()
                 return False
-            s.add(event_row("watchlist.removed", actor, context={"symbol": symbol}))
+            emit(s, "watchlist.removed", actor, context={"symbol": symbol})
             s.commit()
             return True
 
