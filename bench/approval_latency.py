@@ -1,0 +1,94 @@
+"""Approval -> simulated fill latency, in-process: each `orchestrator.approve` timed alone.
+
+Proposals are made in batches of distinct symbols (one per universe symbol), and each batch
+is approved before the next is made: a new proposal supersedes an older pending one on the
+same symbol, so making all N first would leave only one approvable proposal per symbol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import _common as c
+
+N = 300
+TARGET_P99_MS = 20.0
+# Generous limits so that neither the proposal nor the re-check at the click is refused.
+OVERRIDES: dict[str, object] = {
+    "max_open_positions": 500,
+    "max_position_pct": 100.0,
+    "risk_per_trade_pct": 1.0,
+    "max_risk_per_trade_pct": 20.0,
+    "daily_loss_limit_pct": 100.0,
+}
+
+
+async def measure(n: int = N) -> dict[str, object]:
+    """Propose/approve n trades of 1 share; returns latency figures in ms."""
+    from agents.errors import CotraderError, RiskRefused
+    from models.domain import Actor
+
+    actor = Actor(id="bench:approver", name="bench", can_approve=True)
+    approve_ms: list[float] = []
+    propose_ms: list[float] = []
+    statuses: dict[str, int] = {}
+    skipped = failed = 0
+    with c.temp_home() as home:
+        app = c.build_app(home, **OVERRIDES)
+        try:
+            orch = app.orchestrator
+            universe = orch.universe()
+            made = 0
+            while made < n:
+                batch: list[str] = []
+                for sym in universe[: n - made]:
+                    t0 = time.perf_counter_ns()
+                    try:
+                        card = await orch.propose(sym, "buy", 1, actor)
+                    except RiskRefused:
+                        skipped += 1
+                        continue
+                    finally:
+                        made += 1
+                    propose_ms.append(c.ms(time.perf_counter_ns() - t0))
+                    batch.append(card.id)
+                for pid in batch:
+                    t0 = time.perf_counter_ns()
+                    try:
+                        card = await orch.approve(pid, actor)
+                    except CotraderError:
+                        failed += 1
+                        continue
+                    finally:
+                        approve_ms.append(c.ms(time.perf_counter_ns() - t0))
+                    statuses[card.status] = statuses.get(card.status, 0) + 1
+            positions = len(app.store.ledger.positions())
+        finally:
+            c.close_app(app)
+    p99 = c.percentile(approve_ms, 99)
+    return {
+        "count": len(approve_ms),
+        "p50_ms": c.rnd(c.percentile(approve_ms, 50)),
+        "p90_ms": c.rnd(c.percentile(approve_ms, 90)),
+        "p99_ms": c.rnd(p99),
+        "max_ms": c.rnd(max(approve_ms, default=float("nan"))),
+        "first_ms": c.rnd(approve_ms[0] if approve_ms else float("nan")),
+        "filled": statuses.get("filled", 0),
+        "statuses": statuses,
+        "approve_errors": failed,
+        "propose_refused": skipped,
+        "propose_p50_ms": c.rnd(c.percentile(propose_ms, 50)),
+        "open_positions_after": positions,
+    }
+
+
+def main() -> None:
+    figures = asyncio.run(measure())
+    p99 = figures["p99_ms"]
+    ok = isinstance(p99, float) and p99 < TARGET_P99_MS and figures["count"] == N
+    c.emit("approval_latency", figures, {"p99_ms": f"< {TARGET_P99_MS:g}"}, ok=ok)
+
+
+if __name__ == "__main__":
+    main()
