@@ -31,20 +31,10 @@ from brokers.base import Broker, BrokerError, MarketData
 from models.config import ExecutionConfig, RiskLimits, ScannerConfig, StrategyConfig
 from models.domain import Actor, Mode, OrderRequest, Period, ProposalStatus, Side, TradeIdea
 from models.store import Store
+from services.inputs import InputError, parse_quantity, parse_side
 
 AlertFn = Callable[[str, str], Awaitable[None]]
 SCANNER = Actor.system("scanner")
-
-
-def parse_side(raw: str | Side | None) -> Side:
-    if isinstance(raw, Side):
-        return raw
-    s = (raw or "").strip().lower()
-    if s in ("buy", "b", "long"):
-        return Side.BUY
-    if s in ("sell", "s", "short"):
-        return Side.SELL
-    raise BadInput(f"Side must be buy or sell, not {s[:20]!r}.")
 
 
 class Orchestrator:
@@ -168,26 +158,10 @@ class Orchestrator:
 
     def check_quantity(self, quantity: object) -> int | None:
         """A user-typed quantity as whole shares within limits, or None (let risk size it)."""
-        if quantity is None or quantity == "":
-            return None
-        if isinstance(quantity, bool):
-            raise BadInput("Quantity must be a whole number of shares.")
         try:
-            f = float(str(quantity).replace(",", "").replace("_", ""))
-        except ValueError:
-            raise BadInput(
-                f"Quantity must be a whole number of shares, not {str(quantity)[:20]!r}."
-            ) from None
-        if f != f or f in (float("inf"), float("-inf")) or f != int(f):
-            raise BadInput("Quantity must be a whole number of shares.")
-        if f < 1:
-            raise BadInput("Quantity must be at least 1 share.")
-        if f > self.limits.max_order_quantity:
-            raise BadInput(
-                f"Quantity {f:,.0f} is above the {self.limits.max_order_quantity:,} "
-                "share limit for one order."
-            )
-        return int(f)
+            return parse_quantity(quantity, self.limits.max_order_quantity)
+        except InputError as e:
+            raise BadInput(str(e)) from None
 
     async def propose(
         self,
@@ -199,7 +173,10 @@ class Orchestrator:
     ) -> Card:
         """A trader's own proposal: validated, sized (unless a quantity was given), risk-checked."""
         sym = self.data.normalise(symbol)
-        sd = parse_side(side)
+        try:
+            sd = parse_side(side)
+        except InputError as e:
+            raise BadInput(str(e)) from None
         qty = self.check_quantity(quantity)
         d = await self.data.symbol_data(sym)
         idea = self.strategy.for_side(d, sd, self.scanner.score(d))
