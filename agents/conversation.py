@@ -59,9 +59,7 @@ class Conversation:
             return Reply(kind="clarify", text="Which symbol? e.g. 'buy 10 AAPL'.")
         match i.kind:
             case k.PROPOSE:
-                card = await o.propose(
-                    i.symbols[0], i.side or "buy", i.quantity, actor, source="chat"
-                )
+                card = await o.propose(i.symbols[0], i.side, i.quantity, actor, source="chat")
                 return Reply(
                     kind="proposal",
                     text=f"Understood: {i.readback}. Proposal {card.id} awaits approval.",

@@ -166,20 +166,27 @@ class Orchestrator:
     async def propose(
         self,
         symbol: str,
-        side: str | Side = Side.BUY,
+        side: str | Side | None = Side.BUY,
         quantity: object = None,
         actor: Actor = SCANNER,
         source: str = "command",
     ) -> Card:
-        """A trader's own proposal: validated, sized (unless a quantity was given), risk-checked."""
+        """A trader's own proposal: validated, sized (unless a quantity was given), risk-checked.
+        With no side, the trend decides (and without a clear trend it asks for one)."""
         sym = self.data.normalise(symbol)
         try:
-            sd = parse_side(side)
+            sd = parse_side(side) if side is not None else None
         except InputError as e:
             raise BadInput(str(e)) from None
         qty = self.check_quantity(quantity)
         d = await self.data.symbol_data(sym)
-        idea = self.strategy.for_side(d, sd, self.scanner.score(d))
+        scan = self.scanner.score(d)
+        if sd is None:
+            idea = self.strategy.trend(d, scan)
+            if idea is None:
+                raise BadInput(f"{sym} has no clear trend right now; say buy or sell.")
+        else:
+            idea = self.strategy.for_side(d, sd, scan)
         if idea is None:
             raise RiskRefused(f"Cannot build a {sd.value} idea for {sym}: no usable ATR stop.")
         return await self._propose_idea(idea, qty, actor, source)

@@ -21,6 +21,10 @@ class StrategyAgent:
                 out.append(idea)
         return out
 
+    def trend(self, d: SymbolData, scan: ScanResult | None) -> TradeIdea | None:
+        """The trend idea, whichever side it points to (None without a clear trend)."""
+        return sma_trend_idea(d, self.cfg, scan, self.allow_short)
+
     def for_side(self, d: SymbolData, side: Side, scan: ScanResult | None) -> TradeIdea | None:
         """The trend idea if it agrees with the requested side, else the trader's own."""
         idea = sma_trend_idea(d, self.cfg, scan, allow_short=True)

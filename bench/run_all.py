@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
-SCRIPTS = ("scan.py", "approval_latency.py", "startup.py", "memory.py")
+SCRIPTS = ("scan.py", "approval_latency.py", "intent_parse.py", "startup.py", "memory.py")
 TIMEOUT_S = 180.0
 
 

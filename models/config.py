@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class RiskLimits(BaseModel):
@@ -21,6 +21,12 @@ class RiskLimits(BaseModel):
     daily_loss_limit_pct: float = Field(3.0, gt=0, le=100)
     max_order_quantity: int = Field(100_000, ge=1)
     allow_short: bool = True
+
+    @model_validator(mode="after")
+    def _sizing_within_cap(self) -> RiskLimits:
+        if self.risk_per_trade_pct > self.max_risk_per_trade_pct:
+            raise ValueError("risk_per_trade_pct must not exceed max_risk_per_trade_pct")
+        return self
 
 
 class ScannerConfig(BaseModel):

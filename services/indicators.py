@@ -44,10 +44,18 @@ def pct_change(x: Array, n: int) -> float:
 
 
 def bars_since_cross(fast: Array, slow: Array) -> int | None:
-    """Bars since `fast` last crossed `slow` (0 = on the last bar); None if never."""
+    """Bars since `fast` last crossed `slow` (0 = on the last bar); None if never.
+
+    A touch (equal for a while, then back on the same side) is not a cross: equal bars
+    keep the side they came from.
+    """
     diff = np.sign(fast - slow)
-    valid = ~np.isnan(diff)
-    idx = np.flatnonzero(valid[1:] & valid[:-1] & (diff[1:] != diff[:-1]) & (diff[1:] != 0))
-    if idx.size == 0:
+    diff[np.isnan(diff)] = 0
+    nz = np.flatnonzero(diff)
+    if nz.size < 2:
         return None
-    return int(len(diff) - 2 - idx[-1])
+    signs = diff[nz]
+    changes = np.flatnonzero(signs[1:] != signs[:-1])
+    if changes.size == 0:
+        return None
+    return int(len(diff) - 1 - nz[changes[-1] + 1])

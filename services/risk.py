@@ -121,7 +121,7 @@ def evaluate_entry(
         ),
         _check(
             "shorting",
-            side is Side.BUY or held > 0 or limits.allow_short,
+            side is Side.BUY or limits.allow_short or 0 < qty <= held,
             0,
             0,
             "direction allowed",

@@ -74,7 +74,7 @@ def score_components(d: SymbolData, st: StrategyConfig) -> tuple[ScoreComponent,
     # 1-4 % daily range is tradable with a sensible stop; very quiet or wild scores less
     vfit = 15 * _clip(1 - abs(atr_pct - 2.5) / 3)
     dollar_vol = float(np.mean(d.volume[-20:] * c[-20:]))
-    liq = 15 * _clip(np.log10(max(dollar_vol, 1)) / 10 - 0.2)  # $1B/day ~ full marks
+    liq = 15 * _clip((np.log10(max(dollar_vol, 1)) - 6) / 3)  # $1M/day 0, $1B/day full marks
     direction = "up" if trend_dir > 0 else "down" if trend_dir < 0 else "no clear"
     return (
         ScoreComponent(

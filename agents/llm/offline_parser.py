@@ -11,6 +11,8 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from agents.llm import offline_lexer as lx
+from agents.llm import offline_patterns as pt
 from agents.llm import offline_vocab as v
 from models.domain import Period, Side
 from models.intents import Intent, IntentKind
@@ -43,11 +45,11 @@ class _Msg:
     low: str
     clow: str
     core: str
-    toks: list[v.Tok]
+    toks: list[lx.Tok]
     known: frozenset[str]
     all_caps: bool
     core_idx: int = 0
-    qtys: list[v.Qty] = field(default_factory=list)
+    qtys: list[lx.Qty] = field(default_factory=list)
     verbs: list[tuple[int, str]] = field(default_factory=list)
     symbols: list[str] = field(default_factory=list)
     stray: str | None = None
@@ -59,7 +61,7 @@ def parse(text: str, known_symbols: Collection[str]) -> Intent:
     try:
         return _parse(text, known_symbols)
     except Exception:  # the parser is a fallback: a bug here must not take the bot down
-        return _intent(K.UNKNOWN, reply=v.UNKNOWN_REPLY, readback="not understood")
+        return _intent(K.UNKNOWN, reply=pt.UNKNOWN_REPLY, readback="not understood")
 
 
 def _intent(kind: IntentKind, **kw: object) -> Intent:
@@ -71,26 +73,26 @@ def _intent(kind: IntentKind, **kw: object) -> Intent:
 
 
 def _parse(text: str, known_symbols: Collection[str]) -> Intent:
-    cleaned, too_long = v.clean(text)
+    cleaned, too_long = lx.clean(text)
     low = cleaned.lower()
     if not any(c.isalnum() or c == "?" for c in low):
-        return _intent(K.UNKNOWN, reply=v.UNKNOWN_REPLY, readback="no words found")
-    pid = v.PROPOSAL_ID_RE.search(low)
+        return _intent(K.UNKNOWN, reply=pt.UNKNOWN_REPLY, readback="no words found")
+    pid = pt.PROPOSAL_ID_RE.search(low)
     if refusal := _refusal(low, pid.group(1) if pid else None):
         return refusal
     if too_long:
-        return _intent(K.UNKNOWN, reply=v.TOO_LONG_REPLY, readback="message too long")
+        return _intent(K.UNKNOWN, reply=pt.TOO_LONG_REPLY, readback="message too long")
     known = frozenset(s.upper() for s in known_symbols or () if isinstance(s, str))
     m = _prepare(cleaned, known)
-    if v.HELP_RE.fullmatch(m.core) or re.fullmatch(r"[?\s]+", low):
+    if pt.HELP_RE.fullmatch(m.core) or re.fullmatch(r"[?\s]+", low):
         return _intent(K.HELP, readback="show help")
     if pid:
         return _intent(K.WHY, proposal_id=pid.group(1), readback=f"explain proposal {pid[1]}")
-    if v.BAD_ID_RE.search(low):
+    if pt.BAD_ID_RE.search(low):
         q = "That doesn't look like a proposal id: ids are 'p-' plus 8 letters/digits, e.g. "
         return _clarify(q + "'why p-ab12cd34'.", "explain a proposal (id not recognised)")
-    if v.NEGATION_RE.search(m.clow):
-        return _intent(K.UNKNOWN, reply=v.NEGATION_REPLY, readback="negative request: no action")
+    if pt.NEGATION_RE.search(m.clow):
+        return _intent(K.UNKNOWN, reply=pt.NEGATION_REPLY, readback="negative request: no action")
     return _route(m)
 
 
@@ -99,9 +101,9 @@ def _route(m: _Msg) -> Intent:
     syms = tuple(m.symbols)
     if (wl := _watchlist(m, syms)) is not None:
         return wl
-    if v.RESUME_RE.search(m.core):
+    if pt.RESUME_RE.search(m.core):
         return _intent(K.RESUME, readback="resume trading proposals")
-    if v.PAUSE_RE.search(m.core):
+    if pt.PAUSE_RE.search(m.core):
         return _intent(K.PAUSE, readback="pause trading proposals")
     if m.core.startswith("why") and not syms:
         q = "Which proposal? Say 'why' plus its id from the card, e.g. 'why p-ab12cd34'."
@@ -109,26 +111,26 @@ def _route(m: _Msg) -> Intent:
     imperative = any(i == m.core_idx for i, _ in m.verbs)
     if m.verbs and (imperative or syms or m.qtys):
         return _trade(m, syms, imperative)
-    if v.PNL_RE.search(m.clow):
-        per = next((p for rx, p in v.PERIODS if rx.search(m.clow)), "day")
+    if pt.PNL_RE.search(m.clow):
+        per = next((p for rx, p in pt.PERIODS if rx.search(m.clow)), "day")
         return _intent(
             K.PNL,
             period=Period(per),
             symbols=syms,
             readback=f"P&L for {_PERIOD_TEXT[per]}" + (f" ({syms[0]})" if syms else ""),
         )
-    if v.ORDERS_RE.search(m.clow):
+    if pt.ORDERS_RE.search(m.clow):
         return _intent(K.ORDERS, readback="show open orders")
-    if v.POSITIONS_RE.search(m.clow):
+    if pt.POSITIONS_RE.search(m.clow):
         return _intent(K.POSITIONS, symbols=syms, readback="show positions")
-    if v.STATUS_RE.search(m.core):
+    if pt.STATUS_RE.search(m.core):
         return _intent(K.STATUS, readback="show status")
-    if v.SCAN_RE.search(m.clow):
+    if pt.SCAN_RE.search(m.clow):
         what = ", ".join(syms) if syms else "the watchlist"
         return _intent(K.SCAN, symbols=syms, readback=f"scan {what} for trade ideas")
-    if syms and (v.ANALYZE_VERB_RE.search(m.clow) or v.ANALYZE_RE.search(m.clow)):
+    if syms and (pt.ANALYZE_VERB_RE.search(m.clow) or pt.ANALYZE_RE.search(m.clow)):
         return _intent(K.ANALYZE, symbols=syms, readback=f"analyze {', '.join(syms)}")
-    if v.ANALYZE_VERB_RE.search(m.clow):
+    if pt.ANALYZE_VERB_RE.search(m.clow):
         q = "Which symbol should I analyze? e.g. 'analyze NVDA'."
         return _clarify(q, "analyze (no symbol)")
     if m.verbs:
@@ -138,11 +140,11 @@ def _route(m: _Msg) -> Intent:
             q = f"Buy or sell {syms[0]}? Say e.g. 'buy 10 {syms[0]}' or 'sell 10 {syms[0]}'."
             return _clarify(q, f"{syms[0]} (side missing)", symbols=syms)
         return _intent(K.ANALYZE, symbols=syms, readback=f"analyze {', '.join(syms)}")
-    if v.HELP_LOOSE_RE.search(m.clow):
+    if pt.HELP_LOOSE_RE.search(m.clow):
         return _intent(K.HELP, readback="show help")
-    if reply := v.small_talk_reply(m.low):
+    if reply := lx.small_talk_reply(m.low):
         return _intent(K.SMALL_TALK, reply=reply, readback="small talk")
-    return _intent(K.UNKNOWN, reply=v.UNKNOWN_REPLY, readback="not understood")
+    return _intent(K.UNKNOWN, reply=pt.UNKNOWN_REPLY, readback="not understood")
 
 
 # ----------------------------------------------------------------------------- preparation
@@ -150,24 +152,24 @@ def _route(m: _Msg) -> Intent:
 
 def _refusal(low: str, pid: str | None) -> Intent | None:
     """Decisions and prompt-injection attempts are refused before anything else."""
-    if v.INJECTION_RE.search(low):
+    if pt.INJECTION_RE.search(low):
         return _intent(
             K.REFUSE,
-            reply=v.INJECTION_REPLY,
+            reply=pt.INJECTION_REPLY,
             proposal_id=pid,
             readback="refused: settings, secrets or instructions request",
         )
-    if v.DECISION_RE.search(low) or v.DECISION_EXACT_RE.fullmatch(low.strip(" .!?")):
+    if pt.DECISION_RE.search(low) or pt.DECISION_EXACT_RE.fullmatch(low.strip(" .!?")):
         what = f"decision on {pid}" if pid else "approve/reject/execute request"
         return _intent(
-            K.REFUSE, reply=v.DECISION_REPLY, proposal_id=pid, readback=f"refused: {what}"
+            K.REFUSE, reply=pt.DECISION_REPLY, proposal_id=pid, readback=f"refused: {what}"
         )
     return None
 
 
 def _prepare(cleaned: str, known: frozenset[str]) -> _Msg:
     """Canonicalise phrases, tokenise, find quantities, verbs and symbols."""
-    text = v.BAD_ID_RE.sub(" ", v.PROPOSAL_ID_RE.sub(" ", cleaned))
+    text = pt.BAD_ID_RE.sub(" ", pt.PROPOSAL_ID_RE.sub(" ", cleaned))
     text = v.COMPANY_RE.sub(
         lambda x: f" {v.MARK}{v.COMPANIES[int(str(x.lastgroup)[1:])][1]} ", text
     )
@@ -179,12 +181,12 @@ def _prepare(cleaned: str, known: frozenset[str]) -> _Msg:
         low=cleaned.lower(),
         clow=clow,
         core=_POLITE_RE.sub("", clow).rstrip(" ?!.,"),
-        toks=v.tokenize(text),
+        toks=lx.tokenize(text),
         known=known,
         all_caps=len(letters) >= 4 and not any(c.islower() for c in letters),
     )
     m.core_idx = next((i for i, t in enumerate(m.toks) if t.low not in v.POLITE), 0)
-    m.qtys, m.price = v.quantities(m.toks)
+    m.qtys, m.price = lx.quantities(m.toks)
     _verbs_and_symbols(m)
     return m
 
@@ -223,14 +225,14 @@ def _verbs_and_symbols(m: _Msg) -> None:
     m.symbols = list(dict.fromkeys(strong or weak))
 
 
-def _skip(toks: list[v.Tok], j: int, words: frozenset[str], all_caps: bool) -> int:
+def _skip(toks: list[lx.Tok], j: int, words: frozenset[str], all_caps: bool) -> int:
     """Index of the first token at or after j that is not in `words` (lower-case)."""
     while j < len(toks) and toks[j].low in words and (all_caps or not toks[j].raw.isupper()):
         j += 1
     return j
 
 
-def _is_filler(t: v.Tok, all_caps: bool) -> bool:
+def _is_filler(t: lx.Tok, all_caps: bool) -> bool:
     return t.low in v.FILLER and (all_caps or not t.raw.isupper())
 
 
@@ -250,34 +252,34 @@ def _verb_ok(m: _Msg, i: int, in_qty: set[int]) -> bool:
     return i == m.core_idx or nxt_is_object
 
 
-def _looks_symbol(m: _Msg, t: v.Tok) -> bool:
+def _looks_symbol(m: _Msg, t: lx.Tok) -> bool:
     if t.kind in ("co", "cash"):
         return True
     return t.kind == "word" and (
         (t.raw.upper() in m.known and t.low not in v.ENGLISH)
-        or (t.raw.isupper() and bool(v.TICKER_RE.fullmatch(t.raw)) and t.low not in _NOT_TICKER)
+        or (t.raw.isupper() and bool(pt.TICKER_RE.fullmatch(t.raw)) and t.low not in _NOT_TICKER)
     )
 
 
-def _is_symbol_tok(t: v.Tok, m: _Msg) -> bool:
+def _is_symbol_tok(t: lx.Tok, m: _Msg) -> bool:
     return t.kind in ("co", "cash") or (t.kind == "word" and t.raw.upper() in m.symbols)
 
 
-def _symbol(m: _Msg, t: v.Tok, slot: int) -> tuple[str | None, bool]:
+def _symbol(m: _Msg, t: lx.Tok, slot: int) -> tuple[str | None, bool]:
     """(ticker, weak) for a token; slot 2 = after a quantity, 1 = after a verb, 3 = after a
     preposition, 0 = elsewhere. Weak symbols (an upper-case English word) yield to strong ones."""
     if t.kind == "co":
         return (t.raw[1:] if t.raw[1:] in m.known else None), False
     if t.kind == "cash":
         tick = t.raw[1:].upper()
-        return (tick if tick in m.known or v.TICKER_RE.fullmatch(tick) else None), False
+        return (tick if tick in m.known or pt.TICKER_RE.fullmatch(tick) else None), False
     if t.kind != "word":
         return None, False
     up, low = t.raw.upper(), t.low
     upper = t.raw.isupper() and not m.all_caps and (len(up) > 1 or slot in (1, 2))
     if up not in m.known:
         unknown_ok = slot == 2 or (slot == 1 and t.raw.isupper())
-        ok = unknown_ok and low not in _NOT_TICKER and bool(v.TICKER_RE.fullmatch(t.raw))
+        ok = unknown_ok and low not in _NOT_TICKER and bool(pt.TICKER_RE.fullmatch(t.raw))
         return (up if ok else None), False
     if low in v.ENGLISH:
         if slot == 2 or (upper and slot == 1):
@@ -297,18 +299,18 @@ def _clarify(question: str, readback: str, **kw: object) -> Intent:
 
 def _watchlist(m: _Msg, syms: tuple[str, ...]) -> Intent | None:
     """Watchlist add/remove/list, or None when the message is not about the watchlist."""
-    if v.WATCH_LIST_RE.search(m.clow):
+    if pt.WATCH_LIST_RE.search(m.clow):
         return _intent(K.WATCHLIST_LIST, readback="show watchlist")
     words = {t.low for t in m.toks}
     has_wl = "watchlist" in words or "wl" in words
     if not (has_wl or words & {"watch", "unwatch"}):
         return None
     names = ", ".join(syms)
-    if v.WL_REMOVE_RE.search(m.clow):
+    if pt.WL_REMOVE_RE.search(m.clow):
         if not syms:
             return _clarify("Which symbol should I remove from the watchlist?", "watchlist remove")
         return _intent(K.WATCHLIST_REMOVE, symbols=syms, readback=f"remove {names} from watchlist")
-    if v.WL_ADD_RE.search(m.clow):
+    if pt.WL_ADD_RE.search(m.clow):
         if not syms:
             return _clarify("Which symbol should I watch? e.g. 'watch NVDA'.", "watchlist add")
         return _intent(K.WATCHLIST_ADD, symbols=syms, readback=f"add {names} to watchlist")
@@ -320,15 +322,11 @@ def _trade(m: _Msg, syms: tuple[str, ...], imperative: bool) -> Intent:
     words = {w for _, w in m.verbs}
     buy, sell = bool(words & v.BUY_VERBS), bool(words & v.SELL_VERBS)
     close = bool(words & v.CLOSE_VERBS)
-    opinion = bool(v.OPINION_RE.search(m.clow))
-    verb = (
-        "close"
-        if close
-        else "short"
-        if words & {"short", "xshort", "shorting"}
-        else ("sell" if sell else "buy")
-    )
+    opinion = bool(pt.OPINION_RE.search(m.clow))
     side = Side.BUY if buy and not sell else Side.SELL if sell and not buy else None
+    verb = "close" if close else "buy" if side is Side.BUY else "trade" if side is None else "sell"
+    if verb == "sell" and words & {"short", "xshort", "shorting"}:
+        verb = "short"
     if (buy and sell and not opinion) or (close and (buy or sell) and imperative and not opinion):
         return _clarify(
             "One trade at a time, please: e.g. 'buy 10 AAPL' or 'close TSLA'.",
@@ -349,11 +347,13 @@ def _trade(m: _Msg, syms: tuple[str, ...], imperative: bool) -> Intent:
             "Which position should I close? One symbol at a time, e.g. 'close TSLA'."
             if close
             else f"Which symbol? e.g. '{verb} 10 AAPL', or 'scan' for ideas."
+            if side
+            else "Which symbol? e.g. 'propose a trade in AAPL', or 'scan' for ideas."
         )
         return _clarify(what + target, f"{verb} (symbol missing)", side=None if close else side)
     sym = syms[0]
     qty = next((q for q in m.qtys if q.kind == "shares"), m.qtys[0] if m.qtys else None)
-    if qty and (problem := v.size_problem(qty, sym, verb)):
+    if qty and (problem := lx.size_problem(qty, sym, verb)):
         return _clarify(
             problem, f"{verb} {sym} (size not usable)", symbols=syms, side=None if close else side
         )
