@@ -31,6 +31,7 @@ from brokers.base import Broker, BrokerError, MarketData
 from models.config import ExecutionConfig, RiskLimits, ScannerConfig, StrategyConfig
 from models.domain import Actor, Mode, OrderRequest, Period, ProposalStatus, Side, TradeIdea
 from models.store import Store
+from models.tables import DailyPerformance
 from services.inputs import InputError, parse_quantity, parse_side
 
 AlertFn = Callable[[str, str], Awaitable[None]]
@@ -273,6 +274,10 @@ class Orchestrator:
         except ValueError:
             raise BadInput("Period must be day, week, month or all.") from None
         return await self.reports.pnl(per)
+
+    async def record_day(self) -> DailyPerformance:
+        """Snapshot today's performance into daily_performance (end-of-day job, /pnl, exit)."""
+        return await self.reports.record_day()
 
     def why(self, proposal_id: str) -> WhyView:
         card = self.desk.card(proposal_id)

@@ -10,6 +10,7 @@ from agents.results import OrdersView, OrderView, PnlView, PositionLine, Positio
 from brokers.base import Broker
 from models.domain import Mode, Period
 from models.store import Store
+from models.tables import DailyPerformance
 from services.pnl import PnlSummary, period_start
 from services.portfolio import Mark
 
@@ -69,6 +70,24 @@ class Reports:
     def orders(self, open_only: bool = False, limit: int = 20) -> OrdersView:
         rows = self.store.ledger.orders(open_only=open_only, limit=limit)
         return OrdersView(mode_label=self.mode.label, orders=tuple(OrderView.of(o) for o in rows))
+
+    async def record_day(self) -> DailyPerformance:
+        """Upsert today's performance row (start/end equity, realised, unrealised, trades)."""
+        now = self.clock()
+        since = period_start(now, Period.DAY)
+        assert since is not None
+        view = await self.pnl(Period.DAY)
+        row = DailyPerformance(
+            day=since.date(),
+            start_equity=view.start_equity if view.start_equity is not None else view.equity,
+            end_equity=view.equity,
+            realized_pnl=view.realized,
+            unrealized_pnl=view.unrealized,
+            trades_closed=view.trades_closed,
+            updated_at=now,
+        )
+        self.store.state.upsert_daily(row)
+        return row
 
     async def pnl(self, period: Period) -> PnlView:
         now = self.clock()

@@ -129,9 +129,9 @@ class CommandHandler:
                 open_only = bool(args) and args[0].lower() == "open"
                 return Reply(kind="orders", text="Orders", payload=o.orders(open_only))
             case "pnl":
-                return Reply(
-                    kind="pnl", text="P&L", payload=await o.pnl(args[0] if args else "day")
-                )
+                view = await o.pnl(args[0] if args else "day")
+                await o.record_day()
+                return Reply(kind="pnl", text="P&L", payload=view)
             case "pending":
                 return Reply(kind="pending", text="Pending proposals", payload=o.pending())
             case "pause":

@@ -84,4 +84,8 @@ async def run_chat(
             )
         if reply is not None:
             emit(reply)
+    try:
+        await orch.record_day()
+    except Exception:  # leaving must never fail
+        logger.exception("daily snapshot at exit failed")
     return 0

@@ -191,3 +191,16 @@ async def test_paused_desk_makes_no_proposals(app: App, trader: Actor) -> None:
     assert any("paused" in n for n in rep.notes)
     o.resume(trader)
     assert (await o.scan()).cards
+
+
+async def test_daily_performance_snapshot(app: App, trader: Actor) -> None:
+    o = app.orchestrator
+    card = await o.propose("AAPL", "buy", 10, trader)
+    await o.approve(card.id, trader)
+    await o.approve((await o.close("AAPL", actor=trader)).id, trader)
+    row = await o.record_day()
+    assert row.trades_closed == 1 and row.start_equity == 100_000
+    pnl = await o.pnl("day")
+    assert row.realized_pnl == pnl.realized and row.end_equity == pnl.equity
+    again = await o.record_day()  # an upsert: still one row for the day
+    assert app.store.state.daily(again.day) is not None and again.day == row.day
