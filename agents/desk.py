@@ -185,22 +185,36 @@ class ProposalDesk:
             )
         return p
 
-    async def approve(self, proposal_id: str, actor: Actor) -> Card:
-        p = self._decidable(proposal_id, actor, "approve")
-        now = self.clock()
+    def _decide(
+        self,
+        p: Proposal,
+        actor: Actor,
+        to: ProposalStatus,
+        now: datetime,
+        context: dict[str, object],
+        fields: dict[str, object] | None = None,
+    ) -> Proposal:
+        """The person's click: compare-and-set pending -> approved/rejected, or refuse."""
         won = self.store.proposals.transition(
             p.id,
             S.PENDING.value,
-            S.APPROVED.value,
+            to.value,
             actor=actor.id,
-            event_type="proposal.approved",
-            context={"by": actor.name, "at": now.isoformat()},
-            fields={"decided_by": actor.name, "decided_at": now},
+            event_type=f"proposal.{to.value}",
+            context={"by": actor.name, "at": now.isoformat(), **context},
+            fields={"decided_by": actor.name, "decided_at": now, **(fields or {})},
         )
         if won is None:
             cur = self.store.proposals.get(p.id)
             why = why_not_approvable(S(cur.status)) if cur else "it is gone"
-            raise NotPending(f"Proposal {p.id} cannot be approved: {why}.")
+            verb = "approved" if to is S.APPROVED else "rejected"
+            raise NotPending(f"Proposal {p.id} cannot be {verb}: {why}.")
+        return won
+
+    async def approve(self, proposal_id: str, actor: Actor) -> Card:
+        p = self._decidable(proposal_id, actor, "approve")
+        now = self.clock()
+        won = self._decide(p, actor, S.APPROVED, now, {})
         ctx = await self._recheck(won, actor, now)
         order, prop = await self.execution.execute(
             won, actor.id, now, prior_events=[("recheck.passed", "agent:risk", ctx)]
@@ -261,25 +275,15 @@ class ProposalDesk:
 
     def reject(self, proposal_id: str, actor: Actor, reason: str = "") -> Card:
         p = self._decidable(proposal_id, actor, "reject")
-        now = self.clock()
         reason = (reason or "").strip()[:500]
-        won = self.store.proposals.transition(
-            p.id,
-            S.PENDING.value,
-            S.REJECTED.value,
-            actor=actor.id,
-            event_type="proposal.rejected",
-            context={"by": actor.name, "at": now.isoformat(), "reason": reason},
-            fields={
-                "decided_by": actor.name,
-                "decided_at": now,
-                "status_reason": reason or "rejected",
-            },
+        won = self._decide(
+            p,
+            actor,
+            S.REJECTED,
+            self.clock(),
+            {"reason": reason},
+            {"status_reason": reason or "rejected"},
         )
-        if won is None:
-            cur = self.store.proposals.get(p.id)
-            why = why_not_approvable(S(cur.status)) if cur else "it is gone"
-            raise NotPending(f"Proposal {p.id} cannot be rejected: {why}.")
         return Card.of(won)
 
     def expire(self, proposal_id: str, reason: str = "expired") -> Card | None:

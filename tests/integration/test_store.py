@@ -6,6 +6,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
@@ -110,44 +111,35 @@ def test_compare_and_set_under_thread_contention(tmp_path: Path) -> None:
 def test_status_cannot_be_set_outside_transition(tmp_path: Path) -> None:
     s = store_at(tmp_path)
     s.proposals.add(proposal(), [], "tester", {})
-    try:
+    with pytest.raises(ValueError, match="transition"):
         s.proposals.update_fields("p-aaaaaaaa", status="filled")
-        raise AssertionError("status was writable")
-    except ValueError:
-        pass
     assert s.proposals.get("p-aaaaaaaa").status == "pending"  # type: ignore[union-attr]
+
+
+def new_order(cid: str) -> Order:
+    return Order(
+        client_order_id=cid,
+        broker="sim",
+        symbol="AAPL",
+        side="buy",
+        quantity=5,
+        order_type="market",
+        status="new",
+        submitted_at=NOW,
+        updated_at=NOW,
+    )
 
 
 def test_a_fill_is_booked_once(tmp_path: Path) -> None:
     s = store_at(tmp_path)
     order, created = s.ledger.add_order(
-        Order(
-            client_order_id="c1",
-            broker="sim",
-            symbol="AAPL",
-            side="buy",
-            quantity=5,
-            order_type="market",
-            status="new",
-            submitted_at=NOW,
-            updated_at=NOW,
-        ),
+        new_order("c1"),
         "t",
         {},
     )
     assert created
     again, created2 = s.ledger.add_order(
-        Order(
-            client_order_id="c1",
-            broker="sim",
-            symbol="AAPL",
-            side="buy",
-            quantity=5,
-            order_type="market",
-            status="new",
-            submitted_at=NOW,
-            updated_at=NOW,
-        ),
+        new_order("c1"),
         "t",
         {},
     )
