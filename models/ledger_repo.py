@@ -112,23 +112,6 @@ class LedgerRepo:
             return list(s.exec(q).all())
 
     # -- fills, positions and trades
-    def record_fill(self, fill: Fill, book: BookFn, actor: str, strategy: str = "") -> bool:
-        """Apply one broker fill to the books. Returns False if this fill was already booked."""
-        with self._store.session(write=True) as s:
-            dup = s.exec(
-                select(Fill.id).where(Fill.broker == fill.broker, Fill.fill_id == fill.fill_id)
-            ).first()
-            if dup is not None:
-                return False
-            order = s.get(Order, fill.order_id)
-            self._book_fill(s, fill, book, actor, strategy, order.proposal_id if order else None)
-            try:
-                s.commit()
-            except IntegrityError:
-                s.rollback()
-                return False
-            return True
-
     def book(
         self,
         client_order_id: str,
@@ -326,16 +309,6 @@ class LedgerRepo:
         with self._store.session() as s:
             return s.get(Position, symbol)
 
-    def fills_for(self, client_order_id: str) -> list[Fill]:
-        with self._store.session() as s:
-            return list(
-                s.exec(
-                    select(Fill)
-                    .where(Fill.client_order_id == client_order_id)
-                    .order_by(col(Fill.id))
-                ).all()
-            )
-
     def trades(
         self, closed_since: datetime | None = None, status: str | None = None
     ) -> list[Trade]:
@@ -346,7 +319,3 @@ class LedgerRepo:
             if closed_since is not None:
                 q = q.where(col(Trade.closed_at) >= closed_since)
             return list(s.exec(q).all())
-
-    def fills_since(self, since: datetime) -> list[Fill]:
-        with self._store.session() as s:
-            return list(s.exec(select(Fill).where(col(Fill.ts) >= since)).all())

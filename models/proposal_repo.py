@@ -50,12 +50,6 @@ class ProposalRepo:
         with self._store.session() as s:
             return s.get(Proposal, proposal_id)
 
-    def legs(self, proposal_id: str) -> list[ProposalLeg]:
-        with self._store.session() as s:
-            return list(
-                s.exec(select(ProposalLeg).where(ProposalLeg.proposal_id == proposal_id)).all()
-            )
-
     def transition(
         self,
         proposal_id: str,
@@ -122,16 +116,6 @@ class ProposalRepo:
                     )
                 ).all()
             )
-
-    def update_fields(self, proposal_id: str, **fields: Any) -> None:
-        """Set non-status fields (e.g. a rationale that arrived late)."""
-        if "status" in fields:
-            raise ValueError("status changes go through transition()")
-        with self._store.session() as s:
-            s.exec(  # type: ignore[call-overload]
-                update(Proposal).where(col(Proposal.id) == proposal_id).values(**fields)
-            )
-            s.commit()
 
 
 @dataclass(frozen=True, slots=True)

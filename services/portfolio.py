@@ -71,8 +71,3 @@ class Mark:
     def unrealized_pct(self) -> float:
         cost = abs(self.quantity) * self.avg_price
         return self.unrealized_pnl / cost * 100 if cost else 0.0
-
-
-def exposure(marks: list[Mark]) -> float:
-    """Gross market value of all positions."""
-    return sum(abs(m.market_value) for m in marks)

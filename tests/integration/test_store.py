@@ -6,7 +6,6 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
@@ -108,14 +107,6 @@ def test_compare_and_set_under_thread_contention(tmp_path: Path) -> None:
     assert [e.actor for e in approvals] == wins
 
 
-def test_status_cannot_be_set_outside_transition(tmp_path: Path) -> None:
-    s = store_at(tmp_path)
-    s.proposals.add(proposal(), [], "tester", {})
-    with pytest.raises(ValueError, match="transition"):
-        s.proposals.update_fields("p-aaaaaaaa", status="filled")
-    assert s.proposals.get("p-aaaaaaaa").status == "pending"  # type: ignore[union-attr]
-
-
 def new_order(cid: str) -> Order:
     return Order(
         client_order_id=cid,
@@ -163,8 +154,11 @@ def test_a_fill_is_booked_once(tmp_path: Path) -> None:
             quantity=q + 5, avg_price=100.0, realized_pnl=0.0, closed_quantity=0, opened_quantity=5
         )
 
-    assert s.ledger.record_fill(fill(), book, "t") is True
-    assert s.ledger.record_fill(fill(), book, "t") is False
+    booked = s.ledger.book("c1", [(fill(), book)], "t", order_fields={"status": "filled"})
+    again = s.ledger.book("c1", [(fill(), book)], "t", order_fields={"status": "filled"})
+    assert booked is not None and again is not None
+    assert booked[0].status == "filled"
+    assert [e.type for e in s.events.recent(20)].count("fill") == 1
     pos = s.ledger.position("AAPL")
     assert pos is not None and pos.quantity == 5
     assert len(s.ledger.trades(status="open")) == 1

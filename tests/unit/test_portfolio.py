@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models.domain import BookUpdate, Side
-from services.portfolio import Mark, apply_fill, exposure
+from services.portfolio import Mark, apply_fill
 
 # ----------------------------------------------------------------------------- longs
 
@@ -227,9 +227,3 @@ def test_mark_is_frozen() -> None:
     m = Mark("X", 1, 1.0, 1.0)
     with pytest.raises(AttributeError):
         m.price = 2.0  # type: ignore[misc]
-
-
-def test_exposure_is_gross() -> None:
-    marks = [Mark("A", 10, 5.0, 10.0), Mark("B", -20, 5.0, 5.0), Mark("C", 0, 0.0, 99.0)]
-    assert exposure(marks) == pytest.approx(100.0 + 100.0)
-    assert exposure([]) == 0
