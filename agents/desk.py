@@ -29,7 +29,7 @@ from models.config import ExecutionConfig
 from models.domain import Actor, Mode, ProposalStatus, Quote, RiskDecision, Side, TradeIdea
 from models.store import Store
 from models.tables import Proposal, ProposalLeg
-from services.proposal_states import why_not_approvable
+from services.proposal_states import legal, why_not_approvable
 from services.risk import drift_pct
 
 S = ProposalStatus
@@ -145,8 +145,7 @@ class ProposalDesk:
         for old_id in self.store.proposals.pending_like(p.symbol, p.kind, exclude=p.id):
             self.store.proposals.transition(
                 old_id,
-                S.PENDING.value,
-                S.SUPERSEDED.value,
+                *legal(S.PENDING, S.SUPERSEDED),
                 actor=actor.id,
                 event_type="proposal.superseded",
                 context={"by": p.id},
@@ -197,8 +196,7 @@ class ProposalDesk:
         """The person's click: compare-and-set pending -> approved/rejected, or refuse."""
         won = self.store.proposals.transition(
             p.id,
-            S.PENDING.value,
-            to.value,
+            *legal(S.PENDING, to),
             actor=actor.id,
             event_type=f"proposal.{to.value}",
             context={"by": actor.name, "at": now.isoformat(), **context},
@@ -265,8 +263,7 @@ class ProposalDesk:
     def _refuse(self, p: Proposal, actor: Actor, reason: str, ctx: dict[str, object]) -> None:
         self.store.proposals.transition(
             p.id,
-            S.APPROVED.value,
-            S.FAILED.value,
+            *legal(S.APPROVED, S.FAILED),
             actor="agent:risk",
             event_type="recheck.refused",
             context={**ctx, "reason": reason, "by": actor.name},
@@ -289,8 +286,7 @@ class ProposalDesk:
     def expire(self, proposal_id: str, reason: str = "expired") -> Card | None:
         done = self.store.proposals.transition(
             proposal_id,
-            S.PENDING.value,
-            S.EXPIRED.value,
+            *legal(S.PENDING, S.EXPIRED),
             actor=EXPIRY.id,
             event_type="proposal.expired",
             context={"reason": reason},

@@ -29,7 +29,7 @@ from models.proposal_repo import Step
 from models.store import Store
 from models.tables import Fill, Order, Proposal
 from services.portfolio import apply_fill
-from services.proposal_states import sources_of, status_after_fill
+from services.proposal_states import legal, sources_of, status_after_fill
 
 S = ProposalStatus
 
@@ -122,8 +122,7 @@ class ExecutionAgent:
         if proposal_id:
             self.store.proposals.transition(
                 proposal_id,
-                [S.APPROVED.value, S.SUBMITTED.value],
-                S.FAILED.value,
+                *legal((S.APPROVED, S.SUBMITTED), S.FAILED),
                 actor=actor,
                 event_type="proposal.failed",
                 context={"reason": reason},
@@ -149,8 +148,7 @@ class ExecutionAgent:
         if just_submitted:
             steps.append(
                 Step(
-                    S.APPROVED.value,
-                    S.SUBMITTED.value,
+                    *legal(S.APPROVED, S.SUBMITTED),
                     "proposal.submitted",
                     {"broker_order_id": bo.broker_order_id},
                 )
@@ -159,8 +157,7 @@ class ExecutionAgent:
         if target is not None:
             steps.append(
                 Step(
-                    [s.value for s in sources_of(target)],
-                    target.value,
+                    *legal(sources_of(target), target),
                     f"proposal.{target.value}",
                     {"filled": bo.filled_quantity, "avg_fill_price": bo.avg_fill_price},
                     {"status_reason": bo.reason} if bo.reason else None,

@@ -37,6 +37,15 @@ def check_transition(current: S, target: S) -> None:
         raise IllegalTransition(current, target)
 
 
+def legal(expected: S | frozenset[S] | tuple[S, ...], target: S) -> tuple[list[str], str]:
+    """The (expected, target) values of a compare-and-set, refused unless every
+    expected -> target step is in the table: every status write goes through here."""
+    sources = (expected,) if isinstance(expected, S) else tuple(expected)
+    for src in sources:
+        check_transition(src, target)
+    return sorted(x.value for x in sources), target.value
+
+
 def sources_of(target: S) -> frozenset[S]:
     """Every status from which `target` may be reached in one step (the CAS 'expected' set)."""
     return frozenset(s for s, nxt in TRANSITIONS.items() if target in nxt)

@@ -226,3 +226,14 @@ def test_happy_path_walk() -> None:
 
 def test_cannot_skip_approval() -> None:
     assert _walk([S.SUBMITTED, S.FILLED]) == [S.PENDING]
+
+
+def test_legal_returns_the_compare_and_set_values_or_refuses() -> None:
+    from services.proposal_states import legal
+
+    assert legal(S.PENDING, S.APPROVED) == (["pending"], "approved")
+    assert legal((S.SUBMITTED, S.APPROVED), S.FAILED) == (["approved", "submitted"], "failed")
+    with pytest.raises(IllegalTransition):
+        legal(S.PENDING, S.FILLED)
+    with pytest.raises(IllegalTransition):
+        legal((S.APPROVED, S.EXPIRED), S.FAILED)
