@@ -1,69 +1,31 @@
-"""Tests for the scanner (services/scanner.py) and strategies (services/strategies.py)."""
+"""The scanner: filters with their reasons, the 0-100 score and its parts, ranking."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.config import ScannerConfig, StrategyConfig
-from models.domain import Quote, ScanResult, Side
-from services.indicators import atr, bars_since_cross, sma
+from models.config import ScannerConfig
+from models.domain import Quote, ScanResult
+from services.indicators import atr, sma
 from services.scanner import SymbolData, rank, scan_symbol, score_components
-from services.strategies import SMA_TREND, manual_idea, sma_trend_idea
-
-TS = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
-SCAN = ScannerConfig()
-STRAT = StrategyConfig()
-MAX_POINTS = {"trend": 30, "momentum": 25, "volume": 15, "volatility": 15, "liquidity": 15}
-
-
-def quote(symbol: str, last: float, half_spread: float = 0.01) -> Quote:
-    """A quote with bid/ask `half_spread` either side of the last price (to the cent)."""
-    bid, ask = round(last - half_spread, 2), round(last + half_spread, 2)
-    return Quote(symbol=symbol, bid=bid, ask=ask, last=last, ts=TS)
-
-
-def series(
-    close: np.ndarray,
-    symbol: str = "TEST",
-    volume: float | np.ndarray = 1_000_000.0,
-    rng: float = 1.0,
-    q: Quote | None = None,
-) -> SymbolData:
-    """Bars with high/low `rng` either side of the close (true range 2*rng on a smooth trend)."""
-    close = np.asarray(close, dtype=float)
-    vol = np.full(close.shape, float(volume)) if np.isscalar(volume) else np.asarray(volume)
-    return SymbolData(
-        symbol=symbol,
-        open=close - rng / 4,
-        high=close + rng,
-        low=close - rng,
-        close=close,
-        volume=vol.astype(float),
-        quote=q or quote(symbol, round(float(close[-1]), 2)),
-    )
-
-
-def uptrend(n: int = 120, **kw: object) -> SymbolData:
-    return series(50 + 0.5 * np.arange(n), **kw)  # type: ignore[arg-type]
-
-
-def downtrend(n: int = 120, **kw: object) -> SymbolData:
-    return series(200 - 0.5 * np.arange(n), **kw)  # type: ignore[arg-type]
-
-
-def flat(n: int = 120, price: float = 100.0, **kw: object) -> SymbolData:
-    return series(np.full(n, price), **kw)  # type: ignore[arg-type]
-
-
-def comps(d: SymbolData) -> dict[str, float]:
-    return {c.name: c.points for c in score_components(d, STRAT)}
-
+from tests.unit.market_fixtures import (
+    MAX_POINTS,
+    SCAN,
+    STRAT,
+    TS,
+    comps,
+    downtrend,
+    flat,
+    quote,
+    result,
+    series,
+    uptrend,
+)
 
 # ----------------------------------------------------------------------------- SymbolData
 
@@ -290,17 +252,13 @@ def test_random_series_scores_stay_in_bounds(
 # ----------------------------------------------------------------------------- rank
 
 
-def _r(symbol: str, score: float, passed: bool = True) -> ScanResult:
-    return ScanResult(symbol=symbol, passed=passed, score=score)
-
-
 RESULTS = [
-    _r("B", 60),
-    _r("C", 45),
-    _r("D", 90, passed=False),
-    _r("E", 80),
-    _r("F", 70),
-    _r("A", 80),
+    result("B", 60),
+    result("C", 45),
+    result("D", 90, passed=False),
+    result("E", 80),
+    result("F", 70),
+    result("A", 80),
 ]
 
 
@@ -317,7 +275,7 @@ def test_rank_min_score_is_inclusive_and_failures_never_rank() -> None:
     out = rank(RESULTS, ScannerConfig(top_n=10, min_score=45))
     assert [r.symbol for r in out] == ["A", "E", "F", "B", "C"]
     assert rank(RESULTS, ScannerConfig(top_n=10, min_score=81)) == []
-    assert rank([_r("D", 99, passed=False)], ScannerConfig(min_score=0)) == []
+    assert rank([result("D", 99, passed=False)], ScannerConfig(min_score=0)) == []
 
 
 def test_rank_real_scans() -> None:
@@ -325,161 +283,3 @@ def test_rank_real_scans() -> None:
     scans.append(scan_symbol(uptrend(30, symbol="SHORT"), SCAN, STRAT))
     out = rank(scans, ScannerConfig(top_n=5, min_score=0))
     assert [r.symbol for r in out] == ["UP", "FLAT"]
-
-
-# ----------------------------------------------------------------------------- sma_trend_idea
-
-
-def test_uptrend_gives_a_buy() -> None:
-    d = uptrend()
-    idea = sma_trend_idea(d, STRAT)
-    assert idea is not None
-    assert idea.side is Side.BUY
-    assert idea.strategy == SMA_TREND
-    assert idea.entry == d.quote.ask
-    assert idea.stop < idea.entry < idea.target
-    assert idea.stop == pytest.approx(d.quote.ask - 2.0 * 2.0)
-    assert idea.target == pytest.approx(d.quote.ask + 3.0 * 2.0)
-    assert idea.facts["atr14"] == pytest.approx(2.0)
-    assert idea.facts["sma20"] < idea.facts["last"]
-    assert idea.facts["sma50"] < idea.facts["sma20"]
-    assert "above SMA20" in idea.summary
-
-
-def test_downtrend_gives_a_sell() -> None:
-    d = downtrend()
-    idea = sma_trend_idea(d, STRAT)
-    assert idea is not None
-    assert idea.side is Side.SELL
-    assert idea.entry == d.quote.bid
-    assert idea.target < idea.entry < idea.stop
-    assert idea.stop == pytest.approx(d.quote.bid + 4.0)
-    assert "below SMA20" in idea.summary
-
-
-def test_downtrend_gives_nothing_when_shorting_disabled() -> None:
-    assert sma_trend_idea(downtrend(), STRAT, allow_short=False) is None
-    assert sma_trend_idea(uptrend(), STRAT, allow_short=False) is not None
-
-
-def test_flat_gives_nothing() -> None:
-    assert sma_trend_idea(flat(), STRAT) is None
-
-
-def test_too_short_history_gives_nothing() -> None:
-    assert sma_trend_idea(uptrend(STRAT.slow + 1), STRAT) is None
-    assert sma_trend_idea(uptrend(STRAT.slow + 2), STRAT) is not None
-
-
-def test_quote_below_fast_sma_vetoes_the_buy() -> None:
-    d = uptrend()
-    fast = float(sma(d.close, STRAT.fast)[-1])
-    q = quote("TEST", round(fast - 1, 2))
-    assert sma_trend_idea(series(d.close, q=q), STRAT) is None
-
-
-def test_stop_below_zero_gives_nothing() -> None:
-    # a cheap uptrend with a huge range: two ATRs below entry is under $0
-    d = series(1.0 + 0.01 * np.arange(120), rng=2.0)
-    assert sma_trend_idea(d, STRAT) is None
-
-
-def test_confidence_grows_with_score() -> None:
-    d = uptrend()
-    assert bars_since_cross(sma(d.close, 20), sma(d.close, 50)) is None
-    assert sma_trend_idea(d, STRAT).confidence == pytest.approx(0.6)  # type: ignore[union-attr]
-    high = sma_trend_idea(d, STRAT, _r("TEST", 80))
-    assert high is not None
-    assert high.confidence == pytest.approx(0.75)
-    assert high.score == 80
-    assert sma_trend_idea(d, STRAT, _r("TEST", 100)).confidence == pytest.approx(0.85)  # type: ignore[union-attr]
-
-
-def _v_shape(up_bars: int) -> SymbolData:
-    return series(
-        np.concatenate([np.linspace(150, 100, 80), 100 + 2.0 * np.arange(1, up_bars + 1)])
-    )
-
-
-def test_confidence_bonus_for_a_fresh_cross() -> None:
-    fresh, stale = _v_shape(24), _v_shape(40)
-    assert bars_since_cross(sma(fresh.close, 20), sma(fresh.close, 50)) == 8
-    assert bars_since_cross(sma(stale.close, 20), sma(stale.close, 50)) == 24
-    a, b = sma_trend_idea(fresh, STRAT), sma_trend_idea(stale, STRAT)
-    assert a is not None
-    assert b is not None
-    assert a.confidence == pytest.approx(0.7)
-    assert b.confidence == pytest.approx(0.6)
-    assert "crossed 8 bars ago" in a.summary
-
-
-@settings(max_examples=100, deadline=None)
-@given(
-    stop_atr=st.floats(0.5, 5.0),
-    target_atr=st.floats(0.5, 10.0),
-    slope=st.floats(0.1, 2.0),
-    rng=st.floats(0.2, 3.0),
-    up=st.booleans(),
-)
-def test_reward_risk_is_target_atr_over_stop_atr(
-    stop_atr: float, target_atr: float, slope: float, rng: float, up: bool
-) -> None:
-    cfg = StrategyConfig(stop_atr=stop_atr, target_atr=target_atr)
-    n = 120
-    close = 500 + (1 if up else -1) * slope * np.arange(n)
-    d = series(close, rng=rng)
-    idea = sma_trend_idea(d, cfg)
-    assert idea is not None
-    assert idea.side is (Side.BUY if up else Side.SELL)
-    a = float(atr(d.high, d.low, d.close, cfg.atr_period)[-1])
-    # entry, stop and target are each rounded to cents: allow exactly that, nothing more
-    lo = (target_atr * a - 0.01) / (stop_atr * a + 0.01)
-    hi = (target_atr * a + 0.01) / (stop_atr * a - 0.01)
-    assert lo - 1e-12 <= idea.reward_risk <= hi + 1e-12
-
-
-def test_reward_risk_exact_with_default_config() -> None:
-    idea = sma_trend_idea(uptrend(), STRAT)
-    assert idea is not None
-    assert idea.reward_risk == pytest.approx(STRAT.target_atr / STRAT.stop_atr)
-    assert idea.risk_per_share == pytest.approx(4.0)
-
-
-# ----------------------------------------------------------------------------- manual_idea
-
-
-@pytest.mark.parametrize("side", [Side.BUY, Side.SELL])
-def test_manual_idea_either_side_on_flat(side: Side) -> None:
-    d = flat()
-    idea = manual_idea(d, side, STRAT)
-    assert idea is not None
-    assert idea.side is side
-    assert idea.strategy == "manual"
-    assert idea.confidence == 0.5
-    assert idea.score == 0.0
-    assert idea.entry == d.quote.price_for(side)
-    assert idea.stop == pytest.approx(idea.entry - side.sign * 4.0)
-    assert idea.target == pytest.approx(idea.entry + side.sign * 6.0)
-    if side is Side.BUY:
-        assert idea.stop < idea.entry < idea.target
-    else:
-        assert idea.target < idea.entry < idea.stop
-    assert idea.reward_risk == pytest.approx(1.5)
-    assert f"your {side.value} idea" in idea.summary
-
-
-def test_manual_idea_against_the_trend_is_allowed() -> None:
-    idea = manual_idea(uptrend(), Side.SELL, STRAT, _r("TEST", 42))
-    assert idea is not None
-    assert idea.side is Side.SELL
-    assert idea.score == 42
-
-
-def test_manual_idea_stop_below_zero_gives_nothing() -> None:
-    d = flat(price=3.0, q=Quote(symbol="TEST", bid=3.0, ask=3.0, last=3.0, ts=TS))
-    assert manual_idea(d, Side.BUY, STRAT) is None  # 3 - 2 * 2 < 0
-    assert manual_idea(d, Side.SELL, STRAT) is not None
-
-
-def test_manual_idea_without_enough_bars_for_atr_gives_nothing() -> None:
-    assert manual_idea(flat(10), Side.BUY, STRAT) is None
