@@ -10,7 +10,7 @@ from agents.results import OrdersView, OrderView, PnlView, PositionLine, Positio
 from brokers.base import Broker
 from models.domain import Mode, Period
 from models.store import Store
-from models.tables import DailyPerformance
+from models.tables import DailyPerformance, Position
 from services.pnl import PnlSummary, period_start
 from services.portfolio import Mark
 
@@ -30,9 +30,10 @@ class Reports:
         self.mode = mode
         self.clock = clock
 
-    async def marks(self) -> list[Mark]:
+    async def marks(self, rows: list[Position] | None = None) -> list[Mark]:
+        """Positions marked to the latest price (their average price when none is known)."""
         out = []
-        for p in self.store.ledger.positions():
+        for p in self.store.ledger.positions() if rows is None else rows:
             try:
                 px = (await self.data.quote(p.symbol)).last
             except Exception:  # show the position even without a price
@@ -42,23 +43,21 @@ class Reports:
 
     async def positions(self) -> PositionsView:
         acct = await self.broker.account()
-        stops = {p.symbol: p for p in self.store.ledger.positions()}
-        lines = []
-        for m in await self.marks():
-            trade = stops.get(m.symbol)
-            lines.append(
-                PositionLine(
-                    symbol=m.symbol,
-                    quantity=m.quantity,
-                    avg_price=round(m.avg_price, 4),
-                    price=m.price,
-                    market_value=round(m.market_value, 2),
-                    unrealized_pnl=round(m.unrealized_pnl, 2),
-                    unrealized_pct=round(m.unrealized_pct, 2),
-                    stop=trade.stop_price if trade else None,
-                    target=trade.target_price if trade else None,
-                )
+        rows = self.store.ledger.positions()
+        lines = [
+            PositionLine(
+                symbol=m.symbol,
+                quantity=m.quantity,
+                avg_price=round(m.avg_price, 4),
+                price=m.price,
+                market_value=round(m.market_value, 2),
+                unrealized_pnl=round(m.unrealized_pnl, 2),
+                unrealized_pct=round(m.unrealized_pct, 2),
+                stop=row.stop_price,
+                target=row.target_price,
             )
+            for row, m in zip(rows, await self.marks(rows), strict=True)
+        ]
         return PositionsView(
             mode_label=self.mode.label,
             positions=tuple(lines),

@@ -48,6 +48,7 @@ async def test_approve_fill_position_pnl_then_close(app: App, trader: Actor) -> 
     pos = {p.symbol: p for p in (await o.positions()).positions}
     signed = card.quantity if card.side == "buy" else -card.quantity
     assert pos[card.symbol].quantity == signed
+    assert (pos[card.symbol].stop, pos[card.symbol].target) == (card.stop, card.target)
     fill = done.order.avg_fill_price
     assert fill is not None
     pnl = await o.pnl("day")
