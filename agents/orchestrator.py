@@ -2,43 +2,43 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 from loguru import logger
 
+from agents.controls import DeskControls
 from agents.data import DataAgent
 from agents.desk import ProposalDesk
-from agents.errors import BadInput, CotraderError, RiskRefused
+from agents.errors import BadInput, NotAuthorized, NotPending, RiskRefused
 from agents.execution import ExecutionAgent
 from agents.reports import Reports
 from agents.results import (
+    AnalysisView,
     Card,
-    KillReport,
     OrdersView,
     OrderView,
     PnlView,
     PositionsView,
     ScanReport,
-    StatusView,
     WhyView,
 )
 from agents.risk import RiskAgent
 from agents.scanner import ScannerAgent
 from agents.strategy import StrategyAgent
-from brokers.base import Broker, BrokerError, MarketData
+from brokers.base import Broker, MarketData
 from models.config import ExecutionConfig, RiskLimits, ScannerConfig, StrategyConfig
-from models.domain import Actor, Mode, OrderRequest, Period, ProposalStatus, Side, TradeIdea
+from models.domain import Actor, Mode, Period, ProposalStatus, Side, TradeIdea
 from models.store import Store
 from models.tables import DailyPerformance
 from services.inputs import InputError, parse_quantity, parse_side
+from services.scanner import indicator_snapshot
 
 AlertFn = Callable[[str, str], Awaitable[None]]
 SCANNER = Actor.system("scanner")
 
 
-class Orchestrator:
+class Orchestrator(DeskControls):
     def __init__(
         self,
         store: Store,
@@ -84,6 +84,10 @@ class Orchestrator:
     def subscribe(self, fn: AlertFn) -> None:
         """Receive (kind, text) alerts: fills, expiries, kill, state changes."""
         self._alerts.append(fn)
+
+    def unsubscribe(self, fn: AlertFn) -> None:
+        if fn in self._alerts:
+            self._alerts.remove(fn)
 
     async def alert(self, kind: str, text: str) -> None:
         for fn in self._alerts:
@@ -192,6 +196,50 @@ class Orchestrator:
             raise RiskRefused(f"Cannot build a {sd.value} idea for {sym}: no usable ATR stop.")
         return await self._propose_idea(idea, qty, actor, source)
 
+    async def analyze(self, symbol: str) -> AnalysisView:
+        """Indicators, score breakdown and the strategy's view of one symbol; proposes nothing."""
+        sym = self.data.normalise(symbol)
+        d = await self.data.symbol_data(sym)
+        scan = self.scanner.score(d)
+        idea = self.strategy.trend(d, scan)
+        ind = indicator_snapshot(d, self.strategy.cfg)
+        if idea is not None:
+            verdict = (
+                f"{idea.strategy} fires {idea.side.value.upper()}: entry {idea.entry:.2f}, "
+                f"stop {idea.stop:.2f}, target {idea.target:.2f} ({idea.summary})"
+            )
+        else:
+            verdict = "No strategy fires: no clear trend. /propose with a side to size one anyway."
+        if not scan.passed:
+            verdict += " Filtered out of scans: " + "; ".join(scan.reasons) + "."
+        return AnalysisView(
+            mode_label=self.mode.label,
+            symbol=sym,
+            scan=scan,
+            indicators=ind,
+            idea=idea,
+            verdict=verdict,
+        )
+
+    async def resize(self, proposal_id: str, quantity: object, actor: Actor) -> Card:
+        """A re-checked replacement for a pending proposal at another size (supersedes it)."""
+        old = self.desk.card(proposal_id)
+        if not actor.can_approve:
+            self.store.events.add(
+                "resize.unauthorized", actor.id, proposal_id=old.id, context={"name": actor.name}
+            )
+            raise NotAuthorized("Only approvers may adjust a proposal; nothing was changed.")
+        if old.status != ProposalStatus.PENDING.value:
+            raise NotPending(
+                f"Proposal {old.id} is {old.status}; only a pending one can be resized."
+            )
+        qty = self.check_quantity(quantity)
+        if qty is None:
+            raise BadInput("Give a whole number of shares, e.g. 25.")
+        if old.kind == "exit":
+            return await self.close(old.symbol, qty, actor)
+        return await self.propose(old.symbol, old.side, qty, actor, source=f"resize:{old.id}")
+
     async def close(self, symbol: str, quantity: object = None, actor: Actor = SCANNER) -> Card:
         """An exit proposal for (part of) a position; it still needs its own click."""
         sym = self.data.normalise(symbol)
@@ -295,105 +343,3 @@ class Orchestrator:
 
     def watchlist(self) -> list[str]:
         return self.store.state.watchlist()
-
-    # ------------------------------------------------------------------ desk state
-    def pause(self, actor: Actor, reason: str = "") -> None:
-        self.store.state.update(
-            actor.id,
-            "desk.paused",
-            reason or "paused by " + actor.name,
-            paused=True,
-            paused_reason=reason or f"paused by {actor.name}",
-        )
-
-    def resume(self, actor: Actor, reason: str = "") -> None:
-        self.store.state.update(
-            actor.id,
-            "desk.resumed",
-            reason or "resumed by " + actor.name,
-            paused=False,
-            paused_reason="",
-            halted=False,
-            halted_reason="",
-        )
-
-    async def kill(self, actor: Actor, flatten: bool = False) -> KillReport:
-        """Cancel open orders, expire pending proposals, halt; flatten only when confirmed."""
-        if not actor.can_approve:
-            self.store.events.add("kill.unauthorized", actor.id, context={"name": actor.name})
-            raise CotraderError("Only approvers may use the kill switch; nothing was changed.")
-        canceled = await self.execution.cancel_all(actor.id)
-        expired = [
-            c.id
-            for p in self.store.proposals.list([ProposalStatus.PENDING.value], None)
-            if (c := self.desk.expire(p.id, f"kill switch by {actor.name}"))
-        ]
-        self.store.state.update(
-            actor.id,
-            "desk.halted",
-            f"kill switch by {actor.name}",
-            halted=True,
-            halted_reason=f"kill switch by {actor.name}",
-        )
-        flat: list[OrderView] = []
-        if flatten:
-            for pos in self.store.ledger.positions():
-                side = Side.SELL if pos.quantity > 0 else Side.BUY
-                req = OrderRequest(
-                    client_order_id=f"kill-{uuid.uuid4().hex[:12]}",
-                    symbol=pos.symbol,
-                    side=side,
-                    quantity=abs(pos.quantity),
-                )
-                try:
-                    flat.append(
-                        OrderView.of(await self.execution.send(req, actor.id, self.clock()))
-                    )
-                except (CotraderError, BrokerError) as e:
-                    logger.error("flatten {} failed: {}", pos.symbol, e)
-        left = tuple(p.symbol for p in self.store.ledger.positions())
-        self.store.events.add(
-            "kill",
-            actor.id,
-            context={
-                "canceled": canceled,
-                "expired": expired,
-                "flatten": flatten,
-                "flatten_orders": [o.client_order_id for o in flat],
-                "open_after": list(left),
-            },
-        )
-        await self.alert(
-            "kill",
-            f"KILL by {actor.name}: {len(canceled)} orders canceled, "
-            f"{len(expired)} proposals expired"
-            + (f", {len(flat)} positions flattened" if flatten else "")
-            + ". Desk halted until /resume.",
-        )
-        return KillReport(
-            canceled_orders=tuple(canceled),
-            expired_proposals=tuple(expired),
-            flatten_orders=tuple(flat),
-            open_positions=left,
-            halted=True,
-            flattened=flatten,
-        )
-
-    async def status(self) -> StatusView:
-        st = self.store.state.get()
-        acct = await self.broker.account()
-        return StatusView(
-            mode=self.mode.value,
-            mode_label=self.mode.label,
-            broker=self.broker.name,
-            data=self.market.name,
-            llm=self.llm_name,
-            paused=st.paused,
-            halted=st.halted,
-            reason=st.halted_reason or st.paused_reason,
-            pending=self.store.proposals.count(ProposalStatus.PENDING.value),
-            open_orders=self.store.ledger.count_open_orders(),
-            positions=len(self.store.ledger.positions()),
-            equity=acct.equity,
-            market_open=self.market.is_open(),
-        )

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.domain import Event, Mode, Period, RiskCheck, ScanResult
+from models.domain import Event, Mode, Period, RiskCheck, ScanResult, TradeIdea
 from models.tables import Order, Proposal
 
 
@@ -128,6 +128,17 @@ class ScanReport(View):
     filtered: tuple[ScanResult, ...]
     cards: tuple[Card, ...]
     notes: tuple[str, ...] = ()
+
+
+class AnalysisView(View):
+    """One symbol looked at closely: indicators, score breakdown, what the strategy says."""
+
+    mode_label: str
+    symbol: str
+    scan: ScanResult
+    indicators: dict[str, float]
+    idea: TradeIdea | None
+    verdict: str
 
 
 class PositionLine(View):

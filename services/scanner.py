@@ -38,6 +38,29 @@ class SymbolData:
         return cls(symbol, f(o, float), f(h, float), f(lo, float), f(c, float), f(v, float), quote)
 
 
+def indicator_snapshot(d: SymbolData, st: StrategyConfig) -> dict[str, float]:
+    """The latest indicator values a trader reads off a chart (NaN-free, rounded)."""
+    c = d.close
+    out: dict[str, float] = {"last": d.quote.last, "bid": d.quote.bid, "ask": d.quote.ask}
+    if len(c) >= st.slow:
+        out[f"sma{st.fast}"] = float(sma(c, st.fast)[-1])
+        out[f"sma{st.slow}"] = float(sma(c, st.slow)[-1])
+    if len(c) > st.atr_period:
+        a = float(atr(d.high, d.low, c, st.atr_period)[-1])
+        out[f"atr{st.atr_period}"] = a
+        out["atr_pct"] = a / c[-1] * 100 if c[-1] else 0.0
+    for n in (5, 20):
+        ch = pct_change(c, n)
+        if np.isfinite(ch):
+            out[f"change_{n}d_pct"] = ch
+    if len(d.volume) >= 20 and np.mean(d.volume[-20:]):
+        out["volume_ratio"] = float(d.volume[-1] / np.mean(d.volume[-20:]))
+    window = c[-252:]
+    out["high_52w"] = float(np.max(window))
+    out["low_52w"] = float(np.min(window))
+    return {k: round(float(v), 4) for k, v in out.items() if np.isfinite(v)}
+
+
 def _filters(d: SymbolData, cfg: ScannerConfig) -> list[str]:
     reasons: list[str] = []
     if len(d.close) < cfg.min_history:

@@ -1,0 +1,136 @@
+"""Desk controls: pause, resume, the kill switch and status (a mixin of the Orchestrator)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from loguru import logger
+
+from agents.errors import CotraderError
+from agents.results import KillReport, OrderView, StatusView
+from brokers.base import BrokerError
+from models.domain import Actor, Mode, OrderRequest, ProposalStatus, Side
+
+if TYPE_CHECKING:
+    from agents.desk import ProposalDesk
+    from agents.execution import ExecutionAgent
+    from brokers.base import Broker, MarketData
+    from models.store import Store
+
+
+class DeskControls:
+    """Needs the orchestrator's store, broker, market, execution, desk, clock and alert."""
+
+    store: Store
+    broker: Broker
+    market: MarketData
+    execution: ExecutionAgent
+    desk: ProposalDesk
+    mode: Mode
+    llm_name: str
+    clock: Callable[[], datetime]
+    alert: Callable[[str, str], Awaitable[None]]
+
+    def pause(self, actor: Actor, reason: str = "") -> None:
+        self.store.state.update(
+            actor.id,
+            "desk.paused",
+            reason or "paused by " + actor.name,
+            paused=True,
+            paused_reason=reason or f"paused by {actor.name}",
+        )
+
+    def resume(self, actor: Actor, reason: str = "") -> None:
+        self.store.state.update(
+            actor.id,
+            "desk.resumed",
+            reason or "resumed by " + actor.name,
+            paused=False,
+            paused_reason="",
+            halted=False,
+            halted_reason="",
+        )
+
+    async def kill(self, actor: Actor, flatten: bool = False) -> KillReport:
+        """Cancel open orders, expire pending proposals, halt; flatten only when confirmed."""
+        if not actor.can_approve:
+            self.store.events.add("kill.unauthorized", actor.id, context={"name": actor.name})
+            raise CotraderError("Only approvers may use the kill switch; nothing was changed.")
+        canceled = await self.execution.cancel_all(actor.id)
+        expired = [
+            c.id
+            for p in self.store.proposals.list([ProposalStatus.PENDING.value], None)
+            if (c := self.desk.expire(p.id, f"kill switch by {actor.name}"))
+        ]
+        self.store.state.update(
+            actor.id,
+            "desk.halted",
+            f"kill switch by {actor.name}",
+            halted=True,
+            halted_reason=f"kill switch by {actor.name}",
+        )
+        flat: list[OrderView] = []
+        if flatten:
+            for pos in self.store.ledger.positions():
+                side = Side.SELL if pos.quantity > 0 else Side.BUY
+                req = OrderRequest(
+                    client_order_id=f"kill-{uuid.uuid4().hex[:12]}",
+                    symbol=pos.symbol,
+                    side=side,
+                    quantity=abs(pos.quantity),
+                )
+                try:
+                    flat.append(
+                        OrderView.of(await self.execution.send(req, actor.id, self.clock()))
+                    )
+                except (CotraderError, BrokerError) as e:
+                    logger.error("flatten {} failed: {}", pos.symbol, e)
+        left = tuple(p.symbol for p in self.store.ledger.positions())
+        self.store.events.add(
+            "kill",
+            actor.id,
+            context={
+                "canceled": canceled,
+                "expired": expired,
+                "flatten": flatten,
+                "flatten_orders": [o.client_order_id for o in flat],
+                "open_after": list(left),
+            },
+        )
+        await self.alert(
+            "kill",
+            f"KILL by {actor.name}: {len(canceled)} orders canceled, "
+            f"{len(expired)} proposals expired"
+            + (f", {len(flat)} positions flattened" if flatten else "")
+            + ". Desk halted until /resume.",
+        )
+        return KillReport(
+            canceled_orders=tuple(canceled),
+            expired_proposals=tuple(expired),
+            flatten_orders=tuple(flat),
+            open_positions=left,
+            halted=True,
+            flattened=flatten,
+        )
+
+    async def status(self) -> StatusView:
+        st = self.store.state.get()
+        acct = await self.broker.account()
+        return StatusView(
+            mode=self.mode.value,
+            mode_label=self.mode.label,
+            broker=self.broker.name,
+            data=self.market.name,
+            llm=self.llm_name,
+            paused=st.paused,
+            halted=st.halted,
+            reason=st.halted_reason or st.paused_reason,
+            pending=self.store.proposals.count(ProposalStatus.PENDING.value),
+            open_orders=self.store.ledger.count_open_orders(),
+            positions=len(self.store.ledger.positions()),
+            equity=acct.equity,
+            market_open=self.market.is_open(),
+        )
