@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from models.audit import emit, event_row, to_event
 from models.db import make_engine, schema_is_current, upgrade_schema
 from models.domain import Event
+from models.frontend_repo import FrontendRepo
 from models.ledger_repo import LedgerRepo
 from models.proposal_repo import ProposalRepo
 from models.tables import (
@@ -37,6 +38,7 @@ class Store:
         self.proposals = ProposalRepo(self)
         self.ledger = LedgerRepo(self)
         self.state = StateRepo(self)
+        self.frontend = FrontendRepo(self)
 
     def upgrade(self) -> None:
         """Apply pending migrations (cheap when already current)."""
