@@ -57,15 +57,24 @@ def main_callback(ctx: typer.Context) -> None:
 
 @app.command()
 def run() -> None:
-    """Start the co-trader: Discord when DISCORD_TOKEN is set, otherwise the terminal chat."""
+    """Start the co-trader: the Discord bot when DISCORD_TOKEN is set, else the terminal chat."""
     s = _settings()
-    if s.discord_token is not None:
-        print(
-            "cotrader: DISCORD_TOKEN is set, but the Discord front end is not in this build; "
-            "starting the terminal chat instead.",
-            file=sys.stderr,
-        )
-    chat(json_lines=False)
+    if s.discord_token is None:
+        print("cotrader: DISCORD_TOKEN is not set; starting the terminal chat.", file=sys.stderr)
+        chat(json_lines=False)
+        return
+    from bot.discord_app.runner import DiscordStartError, serve
+
+    a = _start(console_logs=True)
+    try:
+        asyncio.run(serve(a, s.discord_token.get_secret_value()))
+    except KeyboardInterrupt:
+        pass
+    except DiscordStartError as e:
+        print(f"cotrader: cannot start Discord: {e}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    finally:
+        a.close()
 
 
 @app.command()

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from models.config import ExecutionConfig, RiskLimits, ScannerConfig, StrategyConfig
 from models.domain import Mode
@@ -24,6 +31,9 @@ SECRET_FIELDS = (
 
 def _vendor(name: str) -> AliasChoices:
     return AliasChoices(name, name.lower())
+
+
+IdList = Annotated[tuple[int, ...], NoDecode]
 
 
 class Settings(BaseSettings):
@@ -61,6 +71,16 @@ class Settings(BaseSettings):
     max_order_quantity: int = Field(100_000, ge=1)
     allow_short: bool = True
 
+    # Discord (ids are Discord snowflakes; lists are comma-separated)
+    discord_guild_id: int | None = None
+    chat_channel_ids: IdList = ()
+    alert_channel_id: int | None = None
+    approver_role_ids: IdList = ()
+    approver_user_ids: IdList = ()
+    discord_message_content: bool = True
+    discord_api_base: str | None = None  # testing: point discord.py at a loopback Discord
+    scheduler: bool = True
+
     # vendors' own variable names
     discord_token: SecretStr | None = Field(None, validation_alias=_vendor("DISCORD_TOKEN"))
     openai_api_key: SecretStr | None = Field(None, validation_alias=_vendor("OPENAI_API_KEY"))
@@ -71,6 +91,29 @@ class Settings(BaseSettings):
     )
     tt_secret: SecretStr | None = Field(None, validation_alias=_vendor("TT_SECRET"))
     tt_refresh: SecretStr | None = Field(None, validation_alias=_vendor("TT_REFRESH"))
+
+    @field_validator("chat_channel_ids", "approver_role_ids", "approver_user_ids", mode="before")
+    @classmethod
+    def _id_list(cls, v: object) -> object:
+        if isinstance(v, str):
+            parts = [p.strip() for p in v.replace(";", ",").split(",")]
+            bad = [p for p in parts if p and not p.isdigit()]
+            if bad:
+                raise ValueError(f"expected comma-separated numeric ids, got {bad[0][:24]!r}")
+            return tuple(int(p) for p in parts if p)
+        if isinstance(v, int):
+            return (v,)
+        return v
+
+    @field_validator("discord_api_base")
+    @classmethod
+    def _api_base(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        v = v.strip().rstrip("/")
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as http://127.0.0.1:8080/api/v10")
+        return v
 
     @model_validator(mode="after")
     def _coherent(self) -> Settings:

@@ -1,0 +1,74 @@
+"""Posting proposal cards and keeping every posted copy in step with the proposal."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from loguru import logger
+
+from agents.errors import CotraderError
+from agents.results import Card
+from bot.discord_app.components import card_view
+from bot.discord_app.embeds import card_embed
+
+if TYPE_CHECKING:
+    from bot.discord_app.client import CotraderBot
+
+
+class CardPoster:
+    def __init__(self, bot: CotraderBot) -> None:
+        self.bot = bot
+        self.store = bot.orch.store
+
+    def record(self, card: Card, message: discord.Message | discord.PartialMessage) -> None:
+        self.store.frontend.add_post(
+            card.id, message.channel.id, message.id, self.bot.orch.clock(), card.status
+        )
+
+    async def post(self, channel: discord.abc.Messageable, card: Card) -> discord.Message:
+        msg = await channel.send(embed=card_embed(card), view=card_view(card))
+        self.record(card, msg)
+        return msg
+
+    async def follow_up(self, interaction: discord.Interaction, card: Card) -> discord.Message:
+        """A card as a public follow-up of a (deferred) interaction."""
+        msg = await interaction.followup.send(
+            embed=card_embed(card), view=card_view(card), wait=True
+        )
+        self.record(card, msg)
+        return msg
+
+    async def refresh(self, proposal_id: str, skip_message: int | None = None) -> int:
+        """Edit every posted copy whose shown status is behind the proposal's; returns edits."""
+        try:
+            card = self.bot.orch.proposal(proposal_id)
+        except CotraderError:
+            return 0
+        edits = 0
+        for post in self.store.frontend.posts(proposal_id):
+            if post.shown_status == card.status:
+                continue
+            if skip_message is not None and int(post.message_id) == skip_message:
+                self.store.frontend.mark_shown(post.message_id, card.status)
+                continue
+            chan = self.bot.get_partial_messageable(int(post.channel_id))
+            try:
+                await chan.get_partial_message(int(post.message_id)).edit(
+                    embed=card_embed(card), view=card_view(card)
+                )
+                edits += 1
+            except discord.NotFound:
+                pass  # the message was deleted: nothing left to update
+            except discord.HTTPException as e:
+                logger.warning("could not update card {} ({}): {}", post.message_id, card.id, e)
+                continue
+            self.store.frontend.mark_shown(post.message_id, card.status)
+        return edits
+
+    async def refresh_outdated(self) -> int:
+        """Bring every card whose proposal moved on (expired, superseded, filled) up to date."""
+        n = 0
+        for pid in self.store.frontend.outdated():
+            n += await self.refresh(pid)
+        return n

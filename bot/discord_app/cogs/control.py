@@ -1,0 +1,71 @@
+"""The desk: /pause, /resume, /kill (two steps), /help, and the owner's /admin sync."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+from bot.discord_app.client import CotraderBot
+from bot.discord_app.cogs._base import CotraderCog
+from bot.discord_app.limits import clip, fit
+from bot.discord_app.replies import defer, fail, say
+
+CHAT_EXAMPLES = (
+    "In the chat channels, mention me or DM me in plain words: 'should I buy NVDA?', "
+    "'buy 10 AAPL', 'close my TSLA', 'pnl this week', 'add AMD to my watchlist'. "
+    "Chat only ever makes a proposal card; the Approve button decides."
+)
+
+
+class Control(CotraderCog):
+    @app_commands.command(description="Pause new entry proposals (exits still allowed).")
+    @app_commands.describe(reason="Why (recorded)")
+    async def pause(self, interaction: discord.Interaction, reason: str = "") -> None:
+        self.orch.pause(self.bot.actor_of(interaction), clip(reason, 300))
+        await say(interaction, "⏸️ Paused: no new entry proposals until /resume.", ephemeral=False)
+
+    @app_commands.command(description="Resume the desk after a pause, a halt or the kill switch.")
+    @app_commands.describe(reason="Why (recorded)")
+    async def resume(self, interaction: discord.Interaction, reason: str = "") -> None:
+        self.orch.resume(self.bot.actor_of(interaction), clip(reason, 300))
+        await say(interaction, "▶️ Resumed: the desk is active.", ephemeral=False)
+
+    @app_commands.command(
+        description="Kill switch: cancel orders, expire proposals, halt (asks to confirm)."
+    )
+    @app_commands.describe(flatten="Also close every position at market")
+    async def kill(self, interaction: discord.Interaction, flatten: bool = False) -> None:
+        await self.bot.decisions.ask_kill(interaction, flatten)
+
+    @app_commands.command(name="help", description="What I can do and how to ask.")
+    async def help_(self, interaction: discord.Interaction) -> None:
+        e = discord.Embed(title="cotrader: your co-trader desk", description=CHAT_EXAMPLES)
+        for cmd in sorted(self.bot.tree.walk_commands(), key=lambda c: c.qualified_name):
+            if isinstance(cmd, app_commands.Command):
+                e.add_field(name=f"/{cmd.qualified_name}", value=cmd.description, inline=False)
+        e.set_footer(text=f"Approvers: {self.bot.config.approvers.describe()}")
+        await say(interaction, embed=fit(e))
+
+    admin = app_commands.Group(
+        name="admin",
+        description="Owner-only maintenance.",
+        default_permissions=discord.Permissions(administrator=True),
+    )
+
+    @admin.command(name="sync", description="Register the slash commands with Discord now.")
+    async def sync(self, interaction: discord.Interaction) -> None:
+        is_owner = await self.bot.is_owner(interaction.user) or (
+            interaction.guild is not None and interaction.user.id == interaction.guild.owner_id
+        )
+        if not is_owner:
+            self.orch.store.events.add(
+                "discord.sync_refused", f"discord:{interaction.user.id}", context={}
+            )
+            await fail(interaction, "Only the bot's owner or the server owner may sync commands.")
+            return
+        await defer(interaction, ephemeral=True)
+        await say(interaction, await self.bot.sync_commands(force=True))
+
+
+async def setup(bot: CotraderBot) -> None:
+    await bot.add_cog(Control(bot))

@@ -1,0 +1,61 @@
+"""Answering an interaction: defer when work may wait, ephemeral errors, long text as a file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from loguru import logger
+
+from bot.discord_app.limits import ATTACH_OVER, CONTENT, clip, text_file
+
+
+async def defer(interaction: discord.Interaction, ephemeral: bool = False) -> None:
+    """Acknowledge now (Discord allows 3 s); the answer follows as an edit."""
+    if not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+
+
+async def say(
+    interaction: discord.Interaction,
+    content: str = "",
+    *,
+    ephemeral: bool = True,
+    embed: discord.Embed | None = None,
+    view: discord.ui.View | None = None,
+    long_text: str | None = None,
+    filename: str = "details.txt",
+) -> discord.Message | None:
+    """Reply whether or not the interaction was deferred; `long_text` past the limits is
+    attached as a file rather than split into a burst of messages."""
+    files: list[discord.File] = []
+    if long_text:
+        if len(long_text) + len(content) + 8 <= CONTENT:
+            content = f"{content}\n```{long_text}```" if content else f"```{long_text}```"
+        else:
+            files.append(text_file(long_text[: ATTACH_OVER * 40], filename))
+    text = clip(content, CONTENT) or None
+    kw: dict[str, Any] = {"embed": embed} if embed is not None else {}
+    if view is not None:
+        kw["view"] = view
+    if not interaction.response.is_done():
+        await interaction.response.send_message(text, ephemeral=ephemeral, files=files, **kw)
+        return None
+    if interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
+        return await interaction.edit_original_response(content=text, attachments=files, **kw)
+    return await interaction.followup.send(
+        text or discord.utils.MISSING, ephemeral=ephemeral, wait=True, files=files, **kw
+    )
+
+
+async def fail(interaction: discord.Interaction, message: str) -> None:
+    """A clear, private answer that nothing happened; never raises."""
+    try:
+        if not interaction.response.is_done():
+            await interaction.response.send_message(clip(message, CONTENT), ephemeral=True)
+        elif interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
+            await interaction.edit_original_response(content=clip(message, CONTENT))
+        else:
+            await interaction.followup.send(clip(message, CONTENT), ephemeral=True)
+    except discord.HTTPException as e:
+        logger.warning("could not answer interaction {}: {}", interaction.id, e)
