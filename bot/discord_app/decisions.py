@@ -25,6 +25,8 @@ from bot.discord_app.components import (
 )
 from bot.discord_app.embeds import card_embed, kill_embed
 from bot.discord_app.replies import fail
+from models.domain import ProposalStatus
+from services.proposal_states import why_not_approvable
 
 if TYPE_CHECKING:
     from bot.discord_app.client import CotraderBot
@@ -63,6 +65,15 @@ class Decisions:
                 await self.orch.approve(pid, actor)  # records the refusal, changes nothing
             except CotraderError as e:
                 await fail(interaction, f"{e} Approvers: {self.bot.config.approvers.describe()}.")
+            return
+        try:
+            current = self.orch.proposal(pid)
+        except CotraderError as e:
+            await fail(interaction, str(e))
+            return
+        if current.status != "pending":  # answer at once; the card already shows why
+            why = why_not_approvable(ProposalStatus(current.status))
+            await fail(interaction, f"Proposal {pid} cannot be approved: {why}. Nothing was sent.")
             return
         await interaction.response.defer()  # a deferred update of the card itself
         try:

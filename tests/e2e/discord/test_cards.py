@@ -165,12 +165,14 @@ async def test_double_click_and_two_approvers_at_once_make_one_order(
         assert len([o for o in w.orch.orders().orders if o.client_order_id == pid]) == 1
         assert w.orch.store.ledger.position("NVDA").quantity == 4
         refusals = [f for h in hs for f in h.followups]
-        assert all(f["flags"] & EPHEMERAL and "cannot be approved" in f["content"] for f in refusals)
-        # a click after the fact: one more clear answer, still one order
-        late = await fake.click(msg["id"], cid, user=SECOND_TRADER_ID) if not buttons(
-            fake.message(msg["id"])
-        )["Approve"].get("disabled") else None
-        assert late is None  # the card's buttons are disabled once decided
+        assert all(f["flags"] & EPHEMERAL for f in refusals)
+        assert all("cannot be approved" in f["content"] for f in refusals)
+        # the card's buttons are disabled now; a client still showing the old card gets a
+        # clear answer and still no second order
+        assert buttons(fake.message(msg["id"]))["Approve"].get("disabled")
+        late = await fake.click(msg["id"], cid, user=SECOND_TRADER_ID, as_seen=msg)
+        assert "cannot be approved" in (await late.response())["content"] and late.ephemeral
+        assert len([o for o in w.orch.orders().orders if o.client_order_id == pid]) == 1
 
 
 async def test_an_old_card_still_works_once_after_a_restart(
@@ -197,7 +199,8 @@ async def test_an_expired_card_is_refused_and_edited_to_expired(
         first = await propose(w, "AAPL", 2)
         second = await propose(w, "MSFT", 2)
         clock.advance(seconds=901)
-        h = await fake.click(card_message(fake, first)["id"], f"cot:approve:{first}", user=TRADER_ID)
+        mid = card_message(fake, first)["id"]
+        h = await fake.click(mid, f"cot:approve:{first}", user=TRADER_ID)
         reply = await h.response()
         assert "expired" in reply["content"] and h.followups[0]["flags"] & EPHEMERAL
         await fake.wait_until(
@@ -208,4 +211,5 @@ async def test_an_expired_card_is_refused_and_edited_to_expired(
         card = card_message(fake, second)
         assert "EXPIRED" in field(card["embeds"][0], "Outcome")
         assert all(b.get("disabled") for b in buttons(card).values())
-        assert w.orch.store.ledger.order(first) is None and w.orch.store.ledger.order(second) is None
+        assert w.orch.store.ledger.order(first) is None
+        assert w.orch.store.ledger.order(second) is None
