@@ -146,7 +146,9 @@ class CotraderBot(commands.Bot):
                 await self.decisions.submit_resize(interaction)
             else:
                 await self.decisions.unknown(interaction)
-        elif interaction.type is discord.InteractionType.component and not known_custom_id(cid):
+        elif interaction.type is discord.InteractionType.component and (
+            not known_custom_id(cid) or not _carries(interaction.message, cid)
+        ):
             await self.decisions.unknown(interaction)
 
     async def on_app_command_error(
@@ -177,3 +179,12 @@ class CotraderBot(commands.Bot):
         if not self.config.alert_channel_id:
             return None
         return self.get_partial_messageable(self.config.alert_channel_id)
+
+
+def _carries(message: discord.Message | None, custom_id: str) -> bool:
+    """Whether the clicked message really has that component (discord.py ignores the click
+    silently otherwise, so the user would wait for nothing)."""
+    if message is None:
+        return True
+    view = discord.ui.View.from_message(message, timeout=None)
+    return any(getattr(c, "custom_id", None) == custom_id for c in view.children)
