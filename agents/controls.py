@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from loguru import logger
 
-from agents.errors import CotraderError
+from agents.errors import CotraderError, NotAuthorized
 from agents.results import KillReport, OrderView, StatusView
 from brokers.base import BrokerError
 from models.domain import Actor, Mode, OrderRequest, ProposalStatus, Side
@@ -34,7 +34,13 @@ class DeskControls:
     clock: Callable[[], datetime]
     alert: Callable[[str, str], Awaitable[None]]
 
+    def _require_approver(self, actor: Actor, verb: str) -> None:
+        if not actor.can_approve:
+            self.store.events.add(f"{verb}.unauthorized", actor.id, context={"name": actor.name})
+            raise NotAuthorized(f"Only approvers may {verb} the desk; nothing was changed.")
+
     def pause(self, actor: Actor, reason: str = "") -> None:
+        self._require_approver(actor, "pause")
         self.store.state.update(
             actor.id,
             "desk.paused",
@@ -44,6 +50,8 @@ class DeskControls:
         )
 
     def resume(self, actor: Actor, reason: str = "") -> None:
+        """Only a person with the approver right resumes; the reason is recorded."""
+        self._require_approver(actor, "resume")
         self.store.state.update(
             actor.id,
             "desk.resumed",

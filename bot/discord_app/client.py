@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -44,6 +45,14 @@ def intents_for(message_content: bool) -> discord.Intents:
     i.dm_messages = True
     i.message_content = message_content
     return i
+
+
+def _no_voice_noise(record: logging.LogRecord) -> bool:
+    """discord.py warns at start that voice libraries are missing; this bot has no voice."""
+    return "voice will NOT be supported" not in record.getMessage()
+
+
+logging.getLogger("discord.client").addFilter(_no_voice_noise)
 
 
 def point_at(api_base: str) -> None:

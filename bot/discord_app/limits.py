@@ -66,7 +66,7 @@ def chunks(text: str, limit: int = CONTENT) -> list[str]:
     """Split text on line boundaries into messages of at most `limit` characters."""
     out: list[str] = []
     cur = ""
-    for line in (text or "").splitlines() or [""]:
+    for line in (text or "").split("\n"):
         while len(line) > limit:
             if cur:
                 out.append(cur)

@@ -253,3 +253,15 @@ async def test_the_token_never_leaves_the_process(
     for f in home.rglob("*"):
         if f.is_file():
             assert TOKEN.encode() not in f.read_bytes(), f
+
+
+async def test_a_bot_without_the_content_intent_falls_back_to_mentions_and_dms(
+    fake: FakeDiscord, make_app: Callable[..., App], clock: Clock
+) -> None:
+    fake.allowed_privileged_intents = 0  # not enabled in the Developer Portal
+    async with running(fake, make_app, clock) as w:
+        assert [bool(i["intents"] & (1 << 15)) for i in fake.identifies] == [True, False]
+        assert w.bot.hears_all_messages is False
+        await fake.say(f"<@{p.BOT_ID}> positions", user=TRADER_ID, channel_id=CHAT_CHANNEL)
+        await fake.wait_until(lambda: bool(bot_messages(fake, CHAT_CHANNEL)), what="reply")
+        assert "positions" in bot_messages(fake, CHAT_CHANNEL)[-1]["embeds"][0]["title"]

@@ -70,6 +70,8 @@ class FakeDiscord(RestServer, InteractionRoutes, GatewayActions):
         self.guild_id, self.guild_name, self.owner_id = guild_id, guild_name, owner_id
         self.bot_id = self.app_id = bot_id
         self.token = token  # None accepts any bot token
+        # privileged intents enabled for the app in the Developer Portal (4014 otherwise)
+        self.allowed_privileged_intents = (1 << 1) | (1 << 8) | (1 << 15)
         self.interaction_timeout = interaction_timeout  # seconds to the initial callback
         self.token_ttl = token_ttl  # seconds an interaction token works for follow-ups
         self.connect_timeout = connect_timeout  # how long actions wait for a connected bot

@@ -100,6 +100,10 @@ class Gateway:
         if expected is not None and d.get("token") != expected:
             await ws.close(code=4004, message=b"Authentication failed.")
             return None
+        privileged = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, message content
+        if int(d.get("intents", 0)) & privileged & ~self.fake.allowed_privileged_intents:
+            await ws.close(code=4014, message=b"Disallowed intent(s).")
+            return None
         session = Session(
             id=secrets.token_hex(16), token=d.get("token", ""), intents=d.get("intents", 0)
         )

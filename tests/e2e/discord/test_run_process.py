@@ -1,0 +1,50 @@
+"""`cotrader run` as a process, with DISCORD_TOKEN set, against the loopback Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+from tests.e2e.discord.world import ALERT_CHANNEL, TOKEN, TRADER_ID, TRADER_ROLE
+from tests.e2e.test_cli import env
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.discord import payloads as p
+
+
+async def test_cotrader_run_logs_in_syncs_and_answers(fake: FakeDiscord, tmp_path: Path) -> None:
+    home = tmp_path / "runhome"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        env=env(
+            home,
+            DISCORD_TOKEN=TOKEN,
+            COTRADER_DISCORD_API_BASE=fake.api_base,
+            COTRADER_DISCORD_GUILD_ID=str(p.GUILD_ID),
+            COTRADER_ALERT_CHANNEL_ID=str(ALERT_CHANNEL),
+            COTRADER_APPROVER_ROLE_IDS=str(TRADER_ROLE),
+        ),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await fake.ready(timeout=60)
+        assert {c["name"] for c in fake.commands(p.GUILD_ID)} >= {"scan", "propose", "kill"}
+        h = await fake.slash(
+            "propose", {"symbol": "AAPL", "side": "buy", "quantity": 2}, user=TRADER_ID
+        )
+        card = await h.response(timeout=20)
+        assert "SIMULATED · BUY 2 AAPL" in card["embeds"][0]["title"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+    logs = "".join(f.read_text() for f in (home / "logs").glob("*.log"))
+    for text in (out.decode(), err.decode(), logs):
+        assert TOKEN not in text
+    assert "synced" in logs and "slash commands" in logs
+    assert "voice will NOT be supported" not in err.decode()  # noise a trader need not see
+    assert proc.returncode in (0, 130, -signal.SIGINT)
