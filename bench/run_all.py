@@ -14,7 +14,16 @@ from pathlib import Path
 from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
-SCRIPTS = ("scan.py", "approval_latency.py", "intent_parse.py", "startup.py", "memory.py")
+SCRIPTS = (
+    "scan.py",
+    "approval_latency.py",
+    "intent_parse.py",
+    "startup.py",
+    "memory.py",
+    "discord_ack.py",
+    "discord_approve.py",
+    "discord_memory.py",
+)
 TIMEOUT_S = 180.0
 
 

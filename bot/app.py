@@ -50,11 +50,13 @@ def build(
         )
     from brokers.sim.broker import SimBroker, SimCosts
     from brokers.sim.market import SimMarket
+    from brokers.sim.universe import DEFAULT_UNIVERSE, synthetic_specs
 
     settings.home_dir.mkdir(parents=True, exist_ok=True)
     store = Store(settings.db_url)
     store.upgrade()
-    market = SimMarket(seed=settings.sim_seed, clock=market_clock)
+    specs = DEFAULT_UNIVERSE + synthetic_specs(settings.sim_extra_symbols, settings.sim_seed)
+    market = SimMarket(seed=settings.sim_seed, clock=market_clock, specs=specs)
     broker = SimBroker(
         store,
         market,

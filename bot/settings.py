@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     sim_cash: float = Field(100_000.0, gt=0)
     sim_slippage_bps: float = Field(2.0, ge=0, le=500)
     sim_commission_per_share: float = Field(0.0, ge=0, le=10)
+    sim_extra_symbols: int = Field(0, ge=0, le=2000)  # SYN001... added to the universe
 
     # proposals and risk
     proposal_ttl_seconds: int = Field(900, ge=10, le=86_400)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 
@@ -78,3 +79,25 @@ _ETFS: tuple[tuple[str, str, str, float, float, float, float, float, float], ...
 DEFAULT_UNIVERSE: tuple[SimSpec, ...] = tuple(SimSpec(*row) for row in _STOCKS) + tuple(
     SimSpec(*row, is_etf=True) for row in _ETFS
 )
+
+_SECTORS = (TECH, COMM, DISC, FIN, HEALTH, STAPLES, ENERGY)
+
+
+def synthetic_specs(n: int, seed: int) -> tuple[SimSpec, ...]:
+    """`n` extra made-up tickers (SYN001, SYN002, ...) with seeded, plausible parameters:
+    a bigger simulated universe for large watchlists and load tests."""
+    rng = random.Random(f"synthetic:{seed}")
+    return tuple(
+        SimSpec(
+            symbol=f"SYN{i:03d}",
+            name=f"Synthetic Co. {i}",
+            sector=rng.choice(_SECTORS),
+            price=round(rng.uniform(8.0, 400.0), 2),
+            drift=round(rng.uniform(-0.05, 0.20), 3),
+            vol=round(rng.uniform(0.15, 0.60), 3),
+            avg_volume=round(rng.uniform(8e5, 3e7), -3),
+            spread_bps=round(rng.uniform(1.0, 12.0), 1),
+            market_corr=round(rng.uniform(0.2, 0.9), 2),
+        )
+        for i in range(1, n + 1)
+    )

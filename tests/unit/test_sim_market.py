@@ -334,3 +334,13 @@ async def test_shock_moves_the_quote_and_todays_tape() -> None:
 
 
 # ----------------------------------------------------------------------------- speed
+
+
+def test_synthetic_symbols_are_seeded_and_extend_the_universe() -> None:
+    from brokers.sim.universe import DEFAULT_UNIVERSE, synthetic_specs
+
+    a, b = synthetic_specs(70, 42), synthetic_specs(70, 42)
+    assert a == b and len(a) == 70 and a[0].symbol == "SYN001"
+    assert synthetic_specs(70, 43) != a  # another seed, another market
+    m = SimMarket(seed=42, specs=DEFAULT_UNIVERSE + a)
+    assert len(m.universe()) == len(DEFAULT_UNIVERSE) + 70
