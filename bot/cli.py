@@ -134,6 +134,16 @@ def doctor() -> None:
         ("data", s.data),
         ("LLM", llm_description(s)),
         ("database", _safe_url(s.db_url)),
+        ("discord guild", str(s.discord_guild_id or "unset (global commands)")),
+        ("alert channel", str(s.alert_channel_id or "unset (no channel alerts)")),
+        (
+            "approvers",
+            ", ".join(
+                [f"role {r}" for r in s.approver_role_ids]
+                + [f"user {u}" for u in s.approver_user_ids]
+            )
+            or "the server owner",
+        ),
         ("home", str(s.home_dir)),
     ]
     for name in SECRET_FIELDS:

@@ -86,3 +86,17 @@ def test_redactor_masks_credential_shapes_it_was_not_told_about() -> None:
     r = Redactor()
     out = r("key sk-ant-api03-abcdefghijklmnopqrstuvwxyz and Authorization: Bot abc.def.ghi")
     assert "sk-ant" not in out and "abc.def.ghi" not in out
+
+
+def test_discord_settings_parse_id_lists_and_refuse_garbage(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COTRADER_APPROVER_ROLE_IDS", "11, 22;33")
+    monkeypatch.setenv("COTRADER_CHAT_CHANNEL_IDS", "44")
+    s = load_settings()
+    assert s.approver_role_ids == (11, 22, 33) and s.chat_channel_ids == (44,)
+    assert s.approver_user_ids == ()
+    with pytest.raises(SettingsError) as e:
+        load_settings(approver_user_ids="12,abc", discord_api_base="ftp://x")
+    text = "\n".join(e.value.lines)
+    assert "COTRADER_APPROVER_USER_IDS" in text and "COTRADER_DISCORD_API_BASE" in text
