@@ -265,3 +265,22 @@ async def test_a_bot_without_the_content_intent_falls_back_to_mentions_and_dms(
         await fake.say(f"<@{p.BOT_ID}> positions", user=TRADER_ID, channel_id=CHAT_CHANNEL)
         await fake.wait_until(lambda: bool(bot_messages(fake, CHAT_CHANNEL)), what="reply")
         assert "positions" in bot_messages(fake, CHAT_CHANNEL)[-1]["embeds"][0]["title"]
+
+
+async def test_admin_sync_is_for_the_owner_and_a_rate_limit_only_slows_posting(
+    fake: FakeDiscord, make_app: Callable[..., App], clock: Clock
+) -> None:
+    async with running(fake, make_app, clock) as w:
+        puts = lambda: [r for r in fake.requests if r.method == "PUT" and "/commands" in r.path]  # noqa: E731
+        refused = await fake.slash("admin", sub="sync", user=TRADER_ID)
+        assert "Only the bot's owner" in (await refused.response())["content"]
+        assert len(puts()) == 1
+        ok = await fake.slash("admin", sub="sync", user=p.OWNER_ID)
+        assert "commands registered" in (await ok.response())["content"] and ok.ephemeral
+        assert len(puts()) == 2
+        # Discord says "slow down" while the scheduled scan posts: every card still arrives
+        fake.fail_next("POST", rf"^/channels/{ALERT_CHANNEL}/messages$", 429, retry_after=0.2)
+        sched = w.bot.get_cog("Alerts").scheduler  # type: ignore[union-attr]
+        assert await sched.fire("scan_midday", date(2026, 11, 20))
+        cards = [m for m in bot_messages(fake, ALERT_CHANNEL) if buttons(m)]
+        assert cards and len(cards) == len(w.orch.pending())
