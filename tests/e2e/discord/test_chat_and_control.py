@@ -91,6 +91,10 @@ async def test_kill_asks_for_confirmation_then_halts_once(
             "propose", {"symbol": "AAPL", "side": "buy", "quantity": 5}, user=TRADER_ID
         )
         pid = buttons(await h.response())["Approve"]["custom_id"].split(":")[-1]
+        for cmd in ("pause", "resume"):
+            no = await fake.slash(cmd, user=VIEWER_ID)
+            assert "Only approvers" in (await no.response())["content"] and no.ephemeral
+        assert not w.orch.store.state.get().paused
         refused = await fake.slash("kill", user=VIEWER_ID)
         assert "Only approvers" in (await refused.response())["content"] and refused.ephemeral
         ask = await fake.slash("kill", {"flatten": True}, user=TRADER_ID)
