@@ -34,13 +34,21 @@ class DeskControls:
     clock: Callable[[], datetime]
     alert: Callable[[str, str], Awaitable[None]]
 
-    def _require_approver(self, actor: Actor, verb: str) -> None:
+    def require_approver(
+        self, actor: Actor, verb: str, what: str, proposal_id: str | None = None
+    ) -> None:
+        """Refuse (recorded as `<verb>.unauthorized`) anyone without the approver right."""
         if not actor.can_approve:
-            self.store.events.add(f"{verb}.unauthorized", actor.id, context={"name": actor.name})
-            raise NotAuthorized(f"Only approvers may {verb} the desk; nothing was changed.")
+            self.store.events.add(
+                f"{verb}.unauthorized",
+                actor.id,
+                proposal_id=proposal_id,
+                context={"name": actor.name},
+            )
+            raise NotAuthorized(f"Only approvers may {what}; nothing was changed.")
 
     def pause(self, actor: Actor, reason: str = "") -> None:
-        self._require_approver(actor, "pause")
+        self.require_approver(actor, "pause", "pause the desk")
         self.store.state.update(
             actor.id,
             "desk.paused",
@@ -51,7 +59,7 @@ class DeskControls:
 
     def resume(self, actor: Actor, reason: str = "") -> None:
         """Only a person with the approver right resumes; the reason is recorded."""
-        self._require_approver(actor, "resume")
+        self.require_approver(actor, "resume", "resume the desk")
         self.store.state.update(
             actor.id,
             "desk.resumed",
@@ -64,9 +72,7 @@ class DeskControls:
 
     async def kill(self, actor: Actor, flatten: bool = False) -> KillReport:
         """Cancel open orders, expire pending proposals, halt; flatten only when confirmed."""
-        if not actor.can_approve:
-            self.store.events.add("kill.unauthorized", actor.id, context={"name": actor.name})
-            raise CotraderError("Only approvers may use the kill switch; nothing was changed.")
+        self.require_approver(actor, "kill", "use the kill switch")
         canceled = await self.execution.cancel_all(actor.id)
         expired = [
             c.id

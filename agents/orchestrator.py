@@ -10,7 +10,7 @@ from loguru import logger
 from agents.controls import DeskControls
 from agents.data import DataAgent
 from agents.desk import ProposalDesk
-from agents.errors import BadInput, NotAuthorized, NotPending, RiskRefused
+from agents.errors import BadInput, NotPending, RiskRefused
 from agents.execution import ExecutionAgent
 from agents.reports import Reports
 from agents.results import (
@@ -224,11 +224,7 @@ class Orchestrator(DeskControls):
     async def resize(self, proposal_id: str, quantity: object, actor: Actor) -> Card:
         """A re-checked replacement for a pending proposal at another size (supersedes it)."""
         old = self.desk.card(proposal_id)
-        if not actor.can_approve:
-            self.store.events.add(
-                "resize.unauthorized", actor.id, proposal_id=old.id, context={"name": actor.name}
-            )
-            raise NotAuthorized("Only approvers may adjust a proposal; nothing was changed.")
+        self.require_approver(actor, "resize", "adjust a proposal", old.id)
         if old.status != ProposalStatus.PENDING.value:
             raise NotPending(
                 f"Proposal {old.id} is {old.status}; only a pending one can be resized."

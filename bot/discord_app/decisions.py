@@ -109,15 +109,10 @@ class Decisions:
         except CotraderError as e:
             await fail(interaction, str(e))
             return
-        if not actor.can_approve:
-            self.orch.store.events.add(
-                "resize.unauthorized", actor.id, proposal_id=pid, context={"name": actor.name}
-            )
-            await fail(
-                interaction,
-                "Only approvers may adjust a proposal; nothing was changed. "
-                f"Approvers: {self.bot.config.approvers.describe()}.",
-            )
+        try:
+            self.orch.require_approver(actor, "resize", "adjust a proposal", card.id)
+        except CotraderError as e:
+            await fail(interaction, f"{e} Approvers: {self.bot.config.approvers.describe()}.")
             return
         if card.status != "pending":
             await fail(interaction, f"Proposal {pid} is {card.status}; nothing to adjust.")
@@ -149,9 +144,10 @@ class Decisions:
     # ------------------------------------------------------------------ kill switch
     async def ask_kill(self, interaction: discord.Interaction, flatten: bool) -> None:
         actor = self.bot.actor_of(interaction)
-        if not actor.can_approve:
-            self.orch.store.events.add("kill.unauthorized", actor.id, context={"name": actor.name})
-            await fail(interaction, "Only approvers may use the kill switch; nothing was changed.")
+        try:
+            self.orch.require_approver(actor, "kill", "use the kill switch")
+        except CotraderError as e:
+            await fail(interaction, str(e))
             return
         nonce = new_nonce()
         self.orch.store.events.add(

@@ -16,7 +16,7 @@ from tests.conftest import Clock
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.discord import payloads as p
 
-TOKEN = "MTMwMDAwMDAwMDAwMDAwMDAwMQ.fake-token.never-shown-anywhere"
+TOKEN = "test-bot-token-for-the-loopback-discord-only"
 CHAT_CHANNEL = p.CHANNEL_ID
 ALERT_CHANNEL = 1_300_000_000_000_000_302
 TRADER_ROLE = 1_300_000_000_000_000_401
