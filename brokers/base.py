@@ -70,6 +70,18 @@ class MarketData(Protocol):
 
 
 @runtime_checkable
+class BarHistory(Protocol):
+    """Optional MarketData capability: completed daily bars since a moment, many symbols per
+    request. Sources that have it get the persistent bar cache, topped up incrementally."""
+
+    bar_source: str  # the cache key: venue, feed and price adjustment ("alpaca:iex:split")
+
+    async def daily_bars_since(self, symbols: Sequence[str], start: datetime) -> dict[str, Bars]:
+        """Completed daily bars stamped at or after `start`; symbols without any are absent."""
+        ...
+
+
+@runtime_checkable
 class Broker(Protocol):
     """Orders and account state at one venue. `client_order_id` makes submit idempotent."""
 
