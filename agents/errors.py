@@ -48,3 +48,7 @@ class DataUnavailable(CotraderError):
 
 class ExecutionFailed(CotraderError):
     """The broker refused or failed the order; the proposal is marked failed."""
+
+
+class ResumeRefused(CotraderError):
+    """A resume refused while a limit that stops trading still holds; nothing changed."""

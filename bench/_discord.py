@@ -20,6 +20,7 @@ GENEROUS = {  # limits wide enough that no bench proposal is refused
     "max_position_pct": 100.0,
     "max_risk_per_trade_pct": 20.0,
     "daily_loss_limit_pct": 100.0,
+    "max_trades_per_day": 100_000,
 }
 
 

@@ -21,6 +21,7 @@ OVERRIDES: dict[str, object] = {
     "risk_per_trade_pct": 1.0,
     "max_risk_per_trade_pct": 20.0,
     "daily_loss_limit_pct": 100.0,
+    "max_trades_per_day": 100_000,
 }
 
 

@@ -301,6 +301,22 @@ class LedgerRepo:
                 ).one()
             )
 
+    def entries_since(self, since: datetime) -> int:
+        """Orders of entry proposals submitted since `since` and not rejected or failed
+        (the risk engine's daily trade count)."""
+        with self._store.session() as s:
+            q = (
+                select(func.count())
+                .select_from(Order)
+                .join(Proposal, col(Order.proposal_id) == col(Proposal.id))
+                .where(
+                    col(Order.submitted_at) >= since,
+                    Proposal.kind == "entry",
+                    col(Order.status).not_in(("rejected", "failed")),
+                )
+            )
+            return int(s.exec(q).one())  # type: ignore[call-overload]
+
     def positions(self) -> list[Position]:
         with self._store.session() as s:
             return list(s.exec(select(Position).order_by(Position.symbol)).all())
