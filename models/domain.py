@@ -142,6 +142,7 @@ class ScoreComponent(Frozen):
     points: float
     max_points: float
     detail: str
+    value: float | None = None  # the measured number behind the points (None: not available)
 
 
 class ScanResult(Frozen):

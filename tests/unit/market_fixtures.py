@@ -13,7 +13,14 @@ from services.scanner import SymbolData, score_components
 TS = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
 SCAN = ScannerConfig()
 STRAT = StrategyConfig()
-MAX_POINTS = {"trend": 30, "momentum": 25, "volume": 15, "volatility": 15, "liquidity": 15}
+MAX_POINTS = {
+    "trend": 25,
+    "momentum": 20,
+    "relative_strength": 15,
+    "volatility": 15,
+    "volume": 10,
+    "liquidity": 15,
+}
 
 
 def quote(symbol: str, last: float, half_spread: float = 0.01) -> Quote:
