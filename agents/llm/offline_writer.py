@@ -29,6 +29,7 @@ class Rationale(BaseModel):
     output_tokens: int = 0
     cost_usd: float = 0.0
     latency_ms: float = 0.0
+    fallback_reason: str = ""  # why an LLM's rationale was not used, when one was tried
 
     def meta(self) -> dict[str, object]:
         return self.model_dump(exclude={"text"})

@@ -1,0 +1,1 @@
+"""LLM providers behind one interface: OpenAI, Anthropic, OpenAI-compatible servers, offline."""
