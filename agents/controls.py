@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from loguru import logger
 
@@ -14,9 +15,12 @@ from agents.results import KillReport, OrderView, StatusView
 from brokers.base import BrokerError
 from models.domain import Actor, Mode, OrderRequest, ProposalStatus, Side
 
+ET = ZoneInfo("America/New_York")
+
 if TYPE_CHECKING:
     from agents.desk import ProposalDesk
     from agents.execution import ExecutionAgent
+    from agents.llm.chain import LLMChain
     from brokers.base import Broker, MarketData
     from models.store import Store
 
@@ -31,6 +35,7 @@ class DeskControls:
     desk: ProposalDesk
     mode: Mode
     llm_name: str
+    llm: LLMChain
     clock: Callable[[], datetime]
     alert: Callable[[str, str], Awaitable[None]]
 
@@ -147,4 +152,6 @@ class DeskControls:
             positions=len(self.store.ledger.positions()),
             equity=acct.equity,
             market_open=self.market.is_open(),
+            llm_usage=self.store.llm.summary(self.clock().astimezone(ET).date().isoformat()),
+            notes=tuple(self.llm.health()),
         )

@@ -6,10 +6,13 @@ decision stays with the Approve/Reject buttons (or /approve in the terminal).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from agents.errors import CotraderError
+from agents.llm.enrich import reply_deadline
+from agents.llm.intent_llm import IntentLLM
 from agents.llm.offline_parser import parse
 from agents.results import Reply
 from models.domain import Actor, Period
@@ -27,14 +30,52 @@ HELP = (
 )
 
 
+OFFLINE_NOTE = (
+    "(No LLM key is configured, so the offline parser and writer serve: common phrasings "
+    "work; set OPENAI_API_KEY or ANTHROPIC_API_KEY for free-form questions.)"
+)
+
+
 class Conversation:
-    def __init__(self, orch: Orchestrator, parser: Parser | None = None) -> None:
+    """Rules first (instant and free), the LLM for what they miss; never an order.
+
+    `reply_budget_s` is how long a front end may wait for a card: an LLM rationale that is
+    not ready by then is edited into the card later.
+    """
+
+    def __init__(
+        self,
+        orch: Orchestrator,
+        parser: Parser | None = None,
+        reply_budget_s: float | None = None,
+        rules_first: bool = True,
+    ) -> None:
         self.orch = orch
         self.parser: Parser = parser or (lambda text, known: parse(text, known))
         self._known = frozenset(orch.data.known())
+        self.llm = IntentLLM(orch.llm, orch.guard) if orch.llm.online else None
+        self.reply_budget_s = reply_budget_s or orch.reply_budget_s
+        self._told_offline = False
+        self.rules_first = rules_first  # False: every message goes to the LLM (when online)
 
     async def handle(self, text: str, actor: Actor) -> Reply:
+        token = reply_deadline.set(time.monotonic() + self.reply_budget_s)
+        try:
+            reply = await self._handle(text, actor)
+        finally:
+            reply_deadline.reset(token)
+        if self.llm is None and not self._told_offline and reply.kind == "unknown":
+            self._told_offline = True
+            reply = reply.model_copy(update={"text": f"{reply.text}\n{OFFLINE_NOTE}"})
+        return reply
+
+    async def _handle(self, text: str, actor: Actor) -> Reply:
         intent = self.parser(text, self._known)
+        parser = "offline"
+        ask_llm = intent.kind is IntentKind.UNKNOWN or not self.rules_first
+        if ask_llm and self.llm is not None:
+            intent, result = await self.llm.parse(text, self._known, await self.facts())
+            parser = f"{result.provider}:{result.model}" if result else parser
         self.orch.store.events.add(
             "chat.intent",
             actor.id,
@@ -43,6 +84,7 @@ class Conversation:
                 "readback": intent.readback,
                 "symbols": list(intent.symbols),
                 "chars": len(text),
+                "parser": parser,
             },
         )
         try:
@@ -51,6 +93,32 @@ class Conversation:
             return Reply(
                 kind="error", text=f"{intent.readback}: {e}" if intent.readback else str(e)
             )
+
+    async def facts(self) -> dict[str, Any]:
+        """What the desk knows now, for the model to answer questions from (data, not rules)."""
+        o = self.orch
+        pos = await o.positions()
+        pnl = await o.pnl(Period.DAY)
+        st = o.store.state.get()
+        return {
+            "mode": o.mode.label,
+            "market_open": o.market.is_open(),
+            "cash": round(pos.cash, 2),
+            "equity": round(pos.equity, 2),
+            "buying_power": round(pos.buying_power, 2),
+            "positions": [
+                {k: v for k, v in p.model_dump(mode="json").items() if k != "mode_label"}
+                for p in pos.positions
+            ],
+            "pnl_today": {"realized": pnl.realized, "unrealized": pnl.unrealized,
+                          "total": pnl.total},
+            "watchlist": o.watchlist(),
+            "pending_proposals": [
+                {"id": c.id, "side": c.side, "quantity": c.quantity, "symbol": c.symbol}
+                for c in o.pending()[:10]
+            ],
+            "desk": "halted" if st.halted else "paused" if st.paused else "active",
+        }
 
     async def _dispatch(self, i: Intent, actor: Actor) -> Reply:
         o = self.orch
@@ -120,7 +188,7 @@ class Conversation:
                 return Reply(kind="help", text=HELP)
             case k.CLARIFY:
                 return Reply(kind="clarify", text=i.question or "Could you say that again?")
-            case k.SMALL_TALK | k.REFUSE:
+            case k.SMALL_TALK | k.REFUSE | k.ANSWER:
                 return Reply(kind=i.kind.value, text=i.reply or HELP)
             case _:
                 return Reply(kind="unknown", text=i.reply or f"I did not understand. {HELP}")

@@ -12,9 +12,15 @@ from agents.data import DataAgent
 from agents.desk import ProposalDesk
 from agents.errors import BadInput, NotPending, RiskRefused
 from agents.execution import ExecutionAgent
+from agents.llm.analyst import Analyst
+from agents.llm.chain import LLMChain
+from agents.llm.enrich import RationaleUpdater
+from agents.llm.guard import ReplyGuard
 from agents.reports import Reports
+from agents.research import Research
 from agents.results import (
     AnalysisView,
+    BacktestView,
     Card,
     OrdersView,
     OrderView,
@@ -28,7 +34,7 @@ from agents.scanner import ScannerAgent
 from agents.strategy import StrategyAgent
 from brokers.base import Broker, MarketData
 from models.config import ExecutionConfig, RiskLimits, ScannerConfig, StrategyConfig
-from models.domain import Actor, Mode, Period, ProposalStatus, Side, TradeIdea
+from models.domain import Actor, Mode, Period, ProposalStatus, RiskDecision, Side, TradeIdea
 from models.store import Store
 from models.tables import DailyPerformance
 from services.inputs import InputError, parse_quantity, parse_side
@@ -51,20 +57,30 @@ class Orchestrator(DeskControls):
         strategy: StrategyConfig | None = None,
         execution: ExecutionConfig | None = None,
         clock: Callable[[], datetime] | None = None,
-        llm_name: str = "offline",
+        llm: LLMChain | None = None,
+        rationale_wait_s: float = 3.0,
+        llm_name: str | None = None,
+        guard: ReplyGuard | None = None,
+        reply_budget_s: float = 1.1,
     ) -> None:
         self.store = store
         self.broker = broker
         self.market = market
         self.mode = mode
-        self.llm_name = llm_name
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.llm = llm or LLMChain([], store, clock=self.clock)
+        self.llm_name = llm_name or self.llm.describe()
+        self.guard = guard or ReplyGuard()
+        self.reply_budget_s = reply_budget_s
+        self.analyst = Analyst(self.llm, store, mode.label, self.guard)
+        self.rationales = RationaleUpdater(self.analyst, store, rationale_wait_s)
         self.limits = risk_limits or RiskLimits()
-        self.data = DataAgent(market)
+        self.data = DataAgent(market, bar_cache=store.bars)
         self.scanner = ScannerAgent(
             self.data, scanner or ScannerConfig(), strategy or StrategyConfig()
         )
         self.strategy = StrategyAgent(strategy or StrategyConfig(), self.limits.allow_short)
+        self.research = Research(self.data, self.strategy.cfg, mode.label)
         self.risk = RiskAgent(store, broker, self.data, self.limits, mode)
         self.execution = ExecutionAgent(store, broker)
         self.desk = ProposalDesk(
@@ -79,6 +95,7 @@ class Orchestrator(DeskControls):
         )
         self.reports = Reports(store, broker, self.data, mode, self.clock)
         self._alerts: list[AlertFn] = []
+        self.llm.subscribe(self.alert)
 
     # ------------------------------------------------------------------ alerts
     def subscribe(self, fn: AlertFn) -> None:
@@ -145,7 +162,13 @@ class Orchestrator(DeskControls):
         self, idea: TradeIdea, quantity: int | None, actor: Actor, source: str
     ) -> Card:
         decision = await self.risk.evaluate(
-            idea.symbol, idea.side, idea.entry, idea.stop, quantity, self.clock()
+            idea.symbol,
+            idea.side,
+            idea.entry,
+            idea.stop,
+            quantity,
+            self.clock(),
+            strategy=idea.strategy,
         )
         if not decision.approved:
             self.store.events.add(
@@ -159,7 +182,24 @@ class Orchestrator(DeskControls):
             )
             raise RiskRefused(decision.reason(), decision)
         quote = await self.data.quote(idea.symbol)
-        return self.desk.create(idea, decision, quote, actor, source)
+        card = self.desk.create(idea, decision, quote, actor, source)
+        return await self._with_rationale(card, idea, decision, "entry")
+
+    async def _with_rationale(
+        self, card: Card, idea: TradeIdea, decision: RiskDecision, kind: str
+    ) -> Card:
+        """The card, with the LLM's rationale if it came in time (else it is edited in later)."""
+        if await self.rationales.attach(card.id, idea, decision, kind):
+            return self.desk.card(card.id)
+        return card
+
+    def on_card_update(self, fn: Callable[[str], Awaitable[None]]) -> None:
+        """Be told (proposal id) when a card's content changed after it was returned."""
+        self.rationales.listeners.append(fn)
+
+    def off_card_update(self, fn: Callable[[str], Awaitable[None]]) -> None:
+        if fn in self.rationales.listeners:
+            self.rationales.listeners.remove(fn)
 
     def check_quantity(self, quantity: object) -> int | None:
         """A user-typed quantity as whole shares within limits, or None (let risk size it)."""
@@ -201,7 +241,9 @@ class Orchestrator(DeskControls):
         sym = self.data.normalise(symbol)
         d = await self.data.symbol_data(sym)
         scan = self.scanner.score(d)
-        idea = self.strategy.trend(d, scan)
+        states = self.research.signals(d)
+        firing = tuple(n for n, s in states.items() if s.fires(self.strategy.cfg.fresh_bars))
+        idea = self.strategy.best(d, scan) or self.strategy.trend(d, scan)
         ind = indicator_snapshot(d, self.strategy.cfg)
         if idea is not None:
             verdict = (
@@ -219,7 +261,24 @@ class Orchestrator(DeskControls):
             indicators=ind,
             idea=idea,
             verdict=verdict,
+            signals={n: (s.signal, s.since) for n, s in states.items()},
+            firing=firing,
         )
+
+    async def analysis_chart(self, symbol: str) -> bytes:
+        """The /analyze chart: candles, SMAs, bands, volume and the strategy signals (PNG)."""
+        return await self.research.chart(symbol)
+
+    async def backtest(
+        self,
+        symbol: str,
+        strategy: str,
+        params: Sequence[str] | dict[str, object] | None = None,
+        cash: float = 10_000.0,
+        commission: float = 0.0,
+    ) -> BacktestView:
+        """A strategy over the symbol's daily history, with its metrics and equity chart."""
+        return await self.research.backtest(symbol, strategy, params, cash, commission)
 
     async def resize(self, proposal_id: str, quantity: object, actor: Actor) -> Card:
         """A re-checked replacement for a pending proposal at another size (supersedes it)."""
@@ -268,7 +327,8 @@ class Orchestrator(DeskControls):
         decision = await self.risk.evaluate(sym, side, entry, None, qty, self.clock(), "exit")
         if not decision.approved:
             raise RiskRefused(decision.reason(), decision)
-        return self.desk.create(idea, decision, q, actor, "close", kind="exit")
+        card = self.desk.create(idea, decision, q, actor, "close", kind="exit")
+        return await self._with_rationale(card, idea, decision, "exit")
 
     # ------------------------------------------------------------------ decisions
     async def approve(self, proposal_id: str, actor: Actor) -> Card:

@@ -47,6 +47,7 @@ class Card(View):
     expires_at: datetime
     decided_by: str | None = None
     order: OrderView | None = None
+    revision: int = 0
 
     @classmethod
     def of(cls, p: Proposal, order: Order | None = None) -> Card:
@@ -85,6 +86,7 @@ class Card(View):
             expires_at=p.expires_at,
             decided_by=p.decided_by,
             order=OrderView.of(order) if order else None,
+            revision=p.revision,
         )
 
 
@@ -139,6 +141,21 @@ class AnalysisView(View):
     indicators: dict[str, float]
     idea: TradeIdea | None
     verdict: str
+    # strategy -> (signal now in [-1, 1], bars since it turned; None: never)
+    signals: dict[str, tuple[float, int | None]] = Field(default_factory=dict)
+    firing: tuple[str, ...] = ()
+
+
+class BacktestView(View):
+    """A finished backtest: the metrics (summary), the trade count, an equity chart PNG."""
+
+    mode_label: str
+    symbol: str
+    strategy: str
+    params: dict[str, Any]
+    summary: dict[str, Any]
+    trades: int
+    chart_png: bytes | None = None
 
 
 class PositionLine(View):
@@ -210,6 +227,19 @@ class StatusView(View):
     equity: float
     market_open: bool
     notes: tuple[str, ...] = Field(default=())
+    llm_usage: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def llm_spend(self) -> str:
+        """One line of LLM usage: today, per proposal, cache hits."""
+        u = self.llm_usage
+        if not u or not u.get("calls_total"):
+            return "no LLM calls yet"
+        return (
+            f"${u['cost_today_usd']:.4f} today ({u['calls_today']} calls, "
+            f"{u['tokens_today']:,} tokens) · ${u['cost_per_proposal_usd']:.4f} per proposal · "
+            f"{u['cache_hits']} cache hits"
+        )
 
 
 class Reply(View):

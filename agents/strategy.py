@@ -6,6 +6,7 @@ from models.config import StrategyConfig
 from models.domain import ScanResult, Side, TradeIdea
 from services.scanner import SymbolData
 from services.strategies import manual_idea, sma_trend_idea
+from services.strategy_ideas import best_idea
 
 
 class StrategyAgent:
@@ -14,12 +15,20 @@ class StrategyAgent:
         self.allow_short = allow_short
 
     def ideas(self, ranked: list[ScanResult], data: dict[str, SymbolData]) -> list[TradeIdea]:
+        """Per ranked symbol: the most confident fresh strategy signal, else the SMA trend."""
         out: list[TradeIdea] = []
         for r in ranked:
-            idea = sma_trend_idea(data[r.symbol], self.cfg, r, self.allow_short)
+            d = data[r.symbol]
+            idea = best_idea(d, self.cfg, r, self.allow_short) or sma_trend_idea(
+                d, self.cfg, r, self.allow_short
+            )
             if idea is not None:
                 out.append(idea)
         return out
+
+    def best(self, d: SymbolData, scan: ScanResult | None) -> TradeIdea | None:
+        """The most confident strategy signal firing now (None when none does)."""
+        return best_idea(d, self.cfg, scan, self.allow_short)
 
     def trend(self, d: SymbolData, scan: ScanResult | None) -> TradeIdea | None:
         """The trend idea, whichever side it points to (None without a clear trend)."""

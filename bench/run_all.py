@@ -23,6 +23,11 @@ SCRIPTS = (
     "discord_ack.py",
     "discord_approve.py",
     "discord_memory.py",
+    "nl_to_card.py",
+    "backtest.py",
+    "bar_cache.py",
+    "risk_check.py",
+    "chart.py",
 )
 TIMEOUT_S = 180.0
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import TYPE_CHECKING, Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from bot.backtest_cli import backtest as backtest_command
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -20,6 +23,7 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database maintenance.", add_completion=False)
 app.add_typer(db_app, name="db")
+app.command("backtest")(backtest_command)
 
 
 def _settings() -> Settings:
@@ -119,6 +123,53 @@ def scan(
     else:
         render(reply, Console(markup=False, highlight=False))
     raise typer.Exit(1 if reply.kind == "error" else 0)
+
+
+@app.command()
+def analyze(
+    symbol: Annotated[str, typer.Argument(help="The symbol")],
+    chart: Annotated[
+        Path | None, typer.Option("--chart", help="Write the candlestick chart PNG here.")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Indicators, score breakdown, which strategies fire, and optionally the chart."""
+    from rich.console import Console
+
+    from agents.errors import CotraderError
+
+    a = _start()
+
+    async def work() -> tuple[Any, bytes | None]:
+        view = await a.orchestrator.analyze(symbol)
+        png = await a.orchestrator.analysis_chart(view.symbol) if chart else None
+        return view, png
+
+    try:
+        view, png = asyncio.run(work())
+    except CotraderError as e:
+        print(f"error: {e}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    finally:
+        a.close()
+    if chart and png:
+        chart.write_bytes(png)
+    if json_out:
+        print(view.model_dump_json())
+    else:
+        con = Console(markup=False, highlight=False)
+        con.print(f"[{view.mode_label}] {view.symbol}: {view.verdict}")
+        con.print(f"Score {view.scan.score:.0f}/100")
+        for c in view.scan.components:
+            con.print(f"  {c.name}: {c.points:g}/{c.max_points:g} ({c.detail})")
+        for k, v in view.indicators.items():
+            con.print(f"  {k}: {v:,.4g}")
+        for n, (sig, since) in view.signals.items():
+            mark = "FIRES" if n in view.firing else ""
+            con.print(f"  {n}: signal {sig:+.0f}, {since} bars since it turned {mark}".rstrip())
+        if chart:
+            con.print(f"chart written to {chart}")
+    raise typer.Exit(0)
 
 
 @app.command()

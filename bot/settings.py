@@ -13,8 +13,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
+from bot.llm_settings import LLMSettings
 from models.config import ExecutionConfig, RiskLimits, ScannerConfig, StrategyConfig
 from models.domain import Mode
 
@@ -26,6 +27,7 @@ SECRET_FIELDS = (
     "apca_api_secret_key",
     "tt_secret",
     "tt_refresh",
+    "llm_compat_api_key",
 )
 
 
@@ -36,7 +38,7 @@ def _vendor(name: str) -> AliasChoices:
 IdList = Annotated[tuple[int, ...], NoDecode]
 
 
-class Settings(BaseSettings):
+class Settings(LLMSettings):
     model_config = SettingsConfigDict(
         env_prefix="COTRADER_",
         env_file=".env",
@@ -49,6 +51,7 @@ class Settings(BaseSettings):
     mode: Mode = Mode.SIM
     broker: Literal["sim", "alpaca", "tastytrade"] = "sim"
     data: Literal["sim", "alpaca"] = "sim"
+    alpaca_feed: Literal["iex", "sip", "delayed_sip", "otc", "boats", "overnight"] = "iex"
     database_url: str | None = None
     home: Path = Path("~/.cotrader")
     armed: bool = False
@@ -71,6 +74,18 @@ class Settings(BaseSettings):
     daily_loss_limit_pct: float = Field(3.0, gt=0, le=100)
     max_order_quantity: int = Field(100_000, ge=1)
     allow_short: bool = True
+    max_sector_pct: float = Field(40.0, gt=0, le=100)
+    max_positions_per_symbol: int = Field(2, ge=1, le=100)
+    max_heat_pct: float = Field(6.0, gt=0, le=100)
+    no_stop_risk_pct: float = Field(10.0, gt=0, le=100)
+    cash_reserve_pct: float = Field(5.0, ge=0, lt=100)
+    max_trades_per_day: int = Field(20, ge=1, le=100_000)
+    max_drawdown_pct: float = Field(10.0, gt=0, le=100)
+    max_consecutive_rejections: int = Field(5, ge=1, le=1_000)
+    soft_limit_fraction: float = Field(2 / 3, gt=0, lt=1)
+    kelly_enabled: bool = True
+    kelly_min_trades: int = Field(30, ge=5, le=100_000)
+    kelly_fraction: float = Field(0.25, gt=0, le=1)
 
     # Discord (ids are Discord snowflakes; lists are comma-separated)
     discord_guild_id: int | None = None
@@ -90,6 +105,8 @@ class Settings(BaseSettings):
     apca_api_secret_key: SecretStr | None = Field(
         None, validation_alias=_vendor("APCA_API_SECRET_KEY")
     )
+    # testing: point alpaca-py's market data client at a loopback Alpaca (its url_override)
+    apca_api_data_url: str | None = Field(None, validation_alias=_vendor("APCA_API_DATA_URL"))
     tt_secret: SecretStr | None = Field(None, validation_alias=_vendor("TT_SECRET"))
     tt_refresh: SecretStr | None = Field(None, validation_alias=_vendor("TT_REFRESH"))
 
@@ -114,6 +131,16 @@ class Settings(BaseSettings):
         v = v.strip().rstrip("/")
         if not v.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL such as http://127.0.0.1:8080/api/v10")
+        return v
+
+    @field_validator("apca_api_data_url")
+    @classmethod
+    def _data_url(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        v = v.strip().rstrip("/").removesuffix("/v2")
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as http://127.0.0.1:8081")
         return v
 
     @model_validator(mode="after")
@@ -169,6 +196,18 @@ class Settings(BaseSettings):
             daily_loss_limit_pct=self.daily_loss_limit_pct,
             max_order_quantity=self.max_order_quantity,
             allow_short=self.allow_short,
+            max_sector_pct=self.max_sector_pct,
+            max_positions_per_symbol=self.max_positions_per_symbol,
+            max_heat_pct=self.max_heat_pct,
+            no_stop_risk_pct=self.no_stop_risk_pct,
+            cash_reserve_pct=self.cash_reserve_pct,
+            max_trades_per_day=self.max_trades_per_day,
+            max_drawdown_pct=self.max_drawdown_pct,
+            max_consecutive_rejections=self.max_consecutive_rejections,
+            soft_limit_fraction=self.soft_limit_fraction,
+            kelly_enabled=self.kelly_enabled,
+            kelly_min_trades=self.kelly_min_trades,
+            kelly_fraction=self.kelly_fraction,
         )
 
     def execution(self) -> ExecutionConfig:
@@ -196,7 +235,7 @@ def _env_name(loc: tuple[object, ...]) -> str:
     if not loc:
         return "settings"
     name = str(loc[0])
-    if name.upper() in {f.upper() for f in SECRET_FIELDS}:
+    if name.upper() in {f.upper() for f in (*SECRET_FIELDS, "apca_api_data_url")}:
         return name.upper()
     return "COTRADER_" + name.upper()
 

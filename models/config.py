@@ -6,6 +6,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class RiskLimits(BaseModel):
+    """Every limit the risk engine applies (services/risk), with sane defaults.
+
+    Percentages are of account equity. Soft limits (REDUCING) sit at `soft_limit_fraction` of
+    the daily loss and drawdown limits, and at the heat cap; hard limits (HALTED) at the daily
+    loss limit, the drawdown limit and `max_consecutive_rejections`.
+    """
+
     model_config = ConfigDict(frozen=True)
 
     risk_per_trade_pct: float = Field(
@@ -21,6 +28,36 @@ class RiskLimits(BaseModel):
     daily_loss_limit_pct: float = Field(3.0, gt=0, le=100)
     max_order_quantity: int = Field(100_000, ge=1)
     allow_short: bool = True
+    max_sector_pct: float = Field(
+        40.0, gt=0, le=100, description="max notional per sector (where known), % equity"
+    )
+    max_positions_per_symbol: int = Field(
+        2, ge=1, le=100, description="open holdings on one underlying (stock and its options)"
+    )
+    max_heat_pct: float = Field(
+        6.0, gt=0, le=100, description="total $ at risk to the stops, % equity"
+    )
+    no_stop_risk_pct: float = Field(
+        10.0, gt=0, le=100, description="a holding without a stop counts this % of its value"
+    )
+    cash_reserve_pct: float = Field(
+        5.0, ge=0, lt=100, description="cash kept after a purchase, % equity"
+    )
+    max_trades_per_day: int = Field(20, ge=1, le=100_000, description="opening trades a day")
+    max_drawdown_pct: float = Field(
+        10.0, gt=0, le=100, description="equity below its peak that halts the desk"
+    )
+    max_consecutive_rejections: int = Field(
+        5, ge=1, le=1_000, description="broker rejections in a row that halt the desk"
+    )
+    soft_limit_fraction: float = Field(
+        2 / 3, gt=0, lt=1, description="share of the loss/drawdown limits that starts REDUCING"
+    )
+    kelly_enabled: bool = True
+    kelly_min_trades: int = Field(
+        30, ge=5, le=100_000, description="closed trades of a strategy before Kelly sizes it"
+    )
+    kelly_fraction: float = Field(0.25, gt=0, le=1, description="share of full Kelly used")
 
     @model_validator(mode="after")
     def _sizing_within_cap(self) -> RiskLimits:
@@ -30,15 +67,34 @@ class RiskLimits(BaseModel):
 
 
 class ScannerConfig(BaseModel):
+    """The scanner's filters (a symbol failing any is listed with the reason) and scoring
+    windows (in daily bars)."""
+
     model_config = ConfigDict(frozen=True)
 
-    min_price: float = 5.0
-    max_price: float = 2000.0
-    min_avg_volume: float = 500_000
-    max_spread_pct: float = 0.5
-    min_history: int = 60
-    top_n: int = 5
-    min_score: float = 50.0
+    min_price: float = Field(5.0, ge=0)
+    max_price: float = Field(2000.0, gt=0)
+    min_avg_volume: float = Field(500_000, ge=0, description="shares a day, averaged")
+    min_dollar_volume: float = Field(
+        10_000_000, ge=0, description="liquidity: average $ traded a day"
+    )
+    max_spread_pct: float = Field(0.5, ge=0)
+    min_history: int = Field(60, ge=1, le=10_000, description="daily bars needed to score")
+    max_bar_age_days: int = Field(
+        5, ge=0, le=366, description="days the last daily bar may trail the quote (when known)"
+    )
+    volume_window: int = Field(20, ge=1, le=500, description="bars in the volume averages")
+    momentum_window: int = Field(20, ge=1, le=500, description="bars of the momentum return")
+    rs_window: int = Field(60, ge=1, le=500, description="bars of the relative-strength return")
+    benchmark: str | None = Field("SPY", description="relative strength is measured against it")
+    top_n: int = Field(5, ge=1, le=500)
+    min_score: float = Field(50.0, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _price_range(self) -> ScannerConfig:
+        if self.min_price > self.max_price:
+            raise ValueError("min_price must not exceed max_price")
+        return self
 
 
 class StrategyConfig(BaseModel):
@@ -49,6 +105,17 @@ class StrategyConfig(BaseModel):
     atr_period: int = 14
     stop_atr: float = 2.0
     target_atr: float = 3.0
+    # the vectorised strategies a scan runs (services.signals), their parameters (defaults
+    # from the registry where not given), and how recent a signal must be to fire
+    strategies: tuple[str, ...] = (
+        "sma_cross",
+        "ema_cross",
+        "breakout",
+        "mean_reversion",
+        "volume_spike",
+    )
+    params: dict[str, dict[str, float]] = Field(default_factory=dict)
+    fresh_bars: int = Field(3, ge=0, le=50)
 
 
 class ExecutionConfig(BaseModel):

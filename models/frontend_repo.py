@@ -28,6 +28,7 @@ class FrontendRepo:
         at: datetime,
         status: str = "pending",
         surface: str = "discord",
+        revision: int = 0,
     ) -> None:
         """Remember where a card was posted (idempotent on the message id)."""
         try:
@@ -40,6 +41,7 @@ class FrontendRepo:
                         message_id=str(message_id),
                         posted_at=at,
                         shown_status=status,
+                        shown_revision=revision,
                     )
                 )
                 s.commit()
@@ -52,23 +54,26 @@ class FrontendRepo:
             return list(s.exec(q.order_by(col(CardPost.id))))
 
     def outdated(self, limit: int = 200) -> list[str]:
-        """Proposals with a posted card that shows another status than the proposal has."""
+        """Proposals with a posted card that shows another status or revision than theirs."""
         with self.store.session() as s:
             q = (
                 select(CardPost.proposal_id)
                 .join(Proposal, col(Proposal.id) == col(CardPost.proposal_id))
-                .where(col(Proposal.status) != col(CardPost.shown_status))
+                .where(
+                    (col(Proposal.status) != col(CardPost.shown_status))
+                    | (col(Proposal.revision) != col(CardPost.shown_revision))
+                )
                 .distinct()
                 .limit(limit)
             )
             return list(s.exec(q))
 
-    def mark_shown(self, message_id: int | str, status: str) -> None:
+    def mark_shown(self, message_id: int | str, status: str, revision: int = 0) -> None:
         with self.store.session(write=True) as s:
             s.execute(
                 update(CardPost)
                 .where(col(CardPost.message_id) == str(message_id))
-                .values(shown_status=status)
+                .values(shown_status=status, shown_revision=revision)
             )
             s.commit()
 

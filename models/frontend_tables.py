@@ -21,6 +21,7 @@ class CardPost(SQLModel, table=True):
     message_id: str = Field(unique=True)
     posted_at: datetime = ts_field()
     shown_status: str = "pending"  # the proposal status the message shows now
+    shown_revision: int = 0  # the proposal revision the message shows now
 
 
 class JobRun(SQLModel, table=True):

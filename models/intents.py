@@ -31,13 +31,14 @@ class IntentKind(StrEnum):
     WHY = "why"
     HELP = "help"
     CLARIFY = "clarify"
+    ANSWER = "answer"  # a reply from the facts (LLM), numbers checked against them
     SMALL_TALK = "small_talk"
     REFUSE = "refuse"
     UNKNOWN = "unknown"
 
 
 class Intent(BaseModel):
-    """One understood request. `question` is set for CLARIFY; `reply` for SMALL_TALK/REFUSE."""
+    """One understood request: `question` for CLARIFY; `reply` for SMALL_TALK/REFUSE/ANSWER."""
 
     model_config = ConfigDict(frozen=True)
 

@@ -7,15 +7,17 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from models.audit import emit, event_row, to_event
+from models.bar_cache import BarCacheRepo
 from models.db import make_engine, schema_is_current, upgrade_schema
 from models.domain import Event
 from models.frontend_repo import FrontendRepo
 from models.ledger_repo import LedgerRepo
+from models.llm_repo import LLMRepo
 from models.proposal_repo import ProposalRepo
 from models.tables import (
     AccountSnapshot,
@@ -39,6 +41,8 @@ class Store:
         self.ledger = LedgerRepo(self)
         self.state = StateRepo(self)
         self.frontend = FrontendRepo(self)
+        self.bars = BarCacheRepo(self)
+        self.llm = LLMRepo(self)
 
     def upgrade(self) -> None:
         """Apply pending migrations (cheap when already current)."""
@@ -159,6 +163,15 @@ class StateRepo:
                 .order_by(col(AccountSnapshot.ts))
                 .limit(1)
             ).first()
+
+    def peak_equity(self, since: datetime | None = None) -> float | None:
+        """The highest snapshot equity (of snapshots at or after `since`); None with none."""
+        with self._store.session() as s:
+            q = select(func.max(AccountSnapshot.equity))
+            if since is not None:
+                q = q.where(col(AccountSnapshot.ts) >= since)
+            v = s.exec(q).one()  # type: ignore[call-overload]
+        return float(v) if v is not None else None
 
     def first_snapshot(self) -> AccountSnapshot | None:
         with self._store.session() as s:

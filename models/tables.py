@@ -80,6 +80,7 @@ class Proposal(SQLModel, table=True):
     broker: str
     status: str = Field(default="pending", index=True)
     status_reason: str = ""
+    revision: int = 0  # bumped when the card's content changes (e.g. the LLM rationale)
     created_by: str = ""
     created_at: datetime = ts_field()
     expires_at: datetime = ts_field()

@@ -70,10 +70,10 @@ def sma_trend_idea(
     )
 
 
-def manual_idea(
-    d: SymbolData, side: Side, st: StrategyConfig, scan: ScanResult | None = None
-) -> TradeIdea | None:
-    """A trader's own idea (/propose): entry at the quote, ATR stop and target."""
+def atr_levels(
+    d: SymbolData, side: Side, st: StrategyConfig
+) -> tuple[float, float, float, float] | None:
+    """(entry, stop, target, ATR) for `side` at the quote; None without a usable ATR stop."""
     a = float(atr(d.high, d.low, d.close, st.atr_period)[-1])
     if not np.isfinite(a) or a <= 0:
         return None
@@ -81,13 +81,24 @@ def manual_idea(
     stop = round(entry - side.sign * st.stop_atr * a, 2)
     if stop <= 0:
         return None
+    return entry, stop, round(entry + side.sign * st.target_atr * a, 2), a
+
+
+def manual_idea(
+    d: SymbolData, side: Side, st: StrategyConfig, scan: ScanResult | None = None
+) -> TradeIdea | None:
+    """A trader's own idea (/propose): entry at the quote, ATR stop and target."""
+    levels = atr_levels(d, side, st)
+    if levels is None:
+        return None
+    entry, stop, target, a = levels
     fast, slow = sma(d.close, st.fast)[-1], sma(d.close, st.slow)[-1]
     return TradeIdea(
         symbol=d.symbol,
         side=side,
         entry=round(entry, 2),
         stop=stop,
-        target=round(entry + side.sign * st.target_atr * a, 2),
+        target=target,
         strategy="manual",
         confidence=0.5,
         score=scan.score if scan else 0.0,

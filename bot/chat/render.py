@@ -205,6 +205,9 @@ def render(r: Reply, con: Console) -> None:
             f"{p.open_orders} open orders, {p.positions} positions; equity "
             f"{_money(p.equity)}; market {'open' if p.market_open else 'closed'}"
         )
+        con.print(f"LLM spend: {p.llm_spend}")
+        for n in p.notes:
+            con.print(f"Note: {n}")
     elif isinstance(p, list) and p and isinstance(p[0], Card):
         for c in p:
             con.print(render_card(c))

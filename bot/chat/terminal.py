@@ -51,6 +51,7 @@ async def run_chat(
         emit(Reply(kind=f"alert.{kind}", text=text))
 
     orch.subscribe(on_alert)
+    orch.llm.warm_in_background()
     st = await orch.status()
     banner = (
         f"cotrader [{st.mode_label}] broker {st.broker}, data {st.data}, LLM {st.llm}. "

@@ -23,7 +23,12 @@ class CardPoster:
 
     def record(self, card: Card, message: discord.Message | discord.PartialMessage) -> None:
         self.store.frontend.add_post(
-            card.id, message.channel.id, message.id, self.bot.orch.clock(), card.status
+            card.id,
+            message.channel.id,
+            message.id,
+            self.bot.orch.clock(),
+            card.status,
+            revision=card.revision,
         )
 
     async def post(self, channel: discord.abc.Messageable, card: Card) -> discord.Message:
@@ -40,17 +45,17 @@ class CardPoster:
         return msg
 
     async def refresh(self, proposal_id: str, skip_message: int | None = None) -> int:
-        """Edit every posted copy whose shown status is behind the proposal's; returns edits."""
+        """Edit every posted copy that shows an older status or revision; returns edits."""
         try:
             card = self.bot.orch.proposal(proposal_id)
         except CotraderError:
             return 0
         edits = 0
         for post in self.store.frontend.posts(proposal_id):
-            if post.shown_status == card.status:
+            if post.shown_status == card.status and post.shown_revision == card.revision:
                 continue
             if skip_message is not None and int(post.message_id) == skip_message:
-                self.store.frontend.mark_shown(post.message_id, card.status)
+                self.store.frontend.mark_shown(post.message_id, card.status, card.revision)
                 continue
             chan = self.bot.get_partial_messageable(int(post.channel_id))
             try:
@@ -63,7 +68,7 @@ class CardPoster:
             except discord.HTTPException as e:
                 logger.warning("could not update card {} ({}): {}", post.message_id, card.id, e)
                 continue
-            self.store.frontend.mark_shown(post.message_id, card.status)
+            self.store.frontend.mark_shown(post.message_id, card.status, card.revision)
         return edits
 
     async def refresh_outdated(self) -> int:

@@ -32,6 +32,7 @@ COGS = (
     "bot.discord_app.cogs.control",
     "bot.discord_app.cogs.chat",
     "bot.discord_app.cogs.alerts",
+    "bot.discord_app.cogs.research",
 )
 QUIET_ALERTS = frozenset({"expired"})  # the card itself is edited to EXPIRED
 
@@ -97,6 +98,7 @@ class CotraderBot(commands.Bot):
         for ext in COGS:
             await self.load_extension(ext)
         self.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.orch.llm.warm_in_background()
         await self.sync_commands()
 
     async def sync_commands(self, force: bool = False) -> str:

@@ -55,7 +55,9 @@ class Decisions:
             return  # the click that won is still working; it edits the card when done
         if interaction.message is not None:
             await interaction.edit_original_response(embed=card_embed(card), view=card_view(card))
-            self.bot.orch.store.frontend.mark_shown(interaction.message.id, card.status)
+            self.bot.orch.store.frontend.mark_shown(
+                interaction.message.id, card.status, card.revision
+            )
         await self.cards.refresh(pid, skip_message=interaction.message and interaction.message.id)
 
     async def approve(self, interaction: discord.Interaction, pid: str) -> None:
@@ -84,7 +86,7 @@ class Decisions:
             return
         await interaction.edit_original_response(embed=card_embed(card), view=card_view(card))
         if interaction.message is not None:
-            self.orch.store.frontend.mark_shown(interaction.message.id, card.status)
+            self.orch.store.frontend.mark_shown(interaction.message.id, card.status, card.revision)
 
     async def reject(self, interaction: discord.Interaction, pid: str) -> None:
         actor = self.bot.actor_of(interaction)
@@ -100,7 +102,7 @@ class Decisions:
             return
         await interaction.response.edit_message(embed=card_embed(card), view=card_view(card))
         if interaction.message is not None:
-            self.orch.store.frontend.mark_shown(interaction.message.id, card.status)
+            self.orch.store.frontend.mark_shown(interaction.message.id, card.status, card.revision)
 
     async def open_resize(self, interaction: discord.Interaction, pid: str) -> None:
         actor = self.bot.actor_of(interaction)

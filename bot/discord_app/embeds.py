@@ -51,6 +51,16 @@ def when(t: datetime, style: str = "R") -> str:
     return f"<t:{int(t.timestamp())}:{style}>"
 
 
+SHORT = {  # score components in the scan table
+    "trend": "trnd",
+    "momentum": "mom",
+    "relative_strength": "rs",
+    "volatility": "vol",
+    "volume": "volu",
+    "liquidity": "liq",
+}
+
+
 def banner(mode_label: str) -> tuple[str, str, int]:
     return MODE_BANNER.get(mode_label, (mode_label, mode_label, 0x7F8C8D))
 
@@ -126,7 +136,7 @@ def scan_embed(r: ScanReport) -> discord.Embed:
     tag, _, colour = banner(r.mode_label)
     lines = ["```", f"{'sym':<6}{'score':>6}{'last':>10}  breakdown"]
     for x in r.ranked[:15]:
-        parts = " ".join(f"{c.name[:5]}{c.points:.0f}" for c in x.components)
+        parts = " ".join(f"{SHORT.get(c.name, c.name[:5])}{c.points:.0f}" for c in x.components)
         lines.append(f"{x.symbol:<6}{x.score:>6.0f}{x.last or 0:>10.2f}  {parts}")
     lines.append("```")
     e = discord.Embed(
@@ -144,7 +154,7 @@ def scan_embed(r: ScanReport) -> discord.Embed:
     return fit(e)
 
 
-def analysis_embed(a: AnalysisView) -> discord.Embed:
+def analysis_embed(a: AnalysisView, image: str | None = None) -> discord.Embed:
     tag, _, colour = banner(a.mode_label)
     e = discord.Embed(title=f"{tag} · {a.symbol} analysis", description=a.verdict, colour=colour)
     ind = "\n".join(f"{k}: {v:,.4g}" for k, v in a.indicators.items())
@@ -153,6 +163,15 @@ def analysis_embed(a: AnalysisView) -> discord.Embed:
         f"{c.name}: {c.points:g}/{c.max_points:g} ({c.detail})" for c in a.scan.components
     )
     e.add_field(name=f"Score {a.scan.score:.0f}/100", value=comps or "-", inline=False)
+    if a.signals:
+        sig = "\n".join(
+            f"{'🔔' if n in a.firing else '·'} {n}: {v:+.0f}"
+            + (f" ({since} bars)" if since is not None else "")
+            for n, (v, since) in a.signals.items()
+        )
+        e.add_field(name="Strategies (signal, bars since it turned)", value=sig, inline=False)
+    if image:
+        e.set_image(url=f"attachment://{image}")
     return fit(e)
 
 
@@ -208,6 +227,7 @@ def status_embed(s: StatusView) -> discord.Embed:
     e.add_field(name="Broker", value=s.broker)
     e.add_field(name="Data", value=s.data)
     e.add_field(name="LLM", value=s.llm, inline=False)
+    e.add_field(name="LLM spend", value=s.llm_spend, inline=False)
     breakers = "tripped: desk halted" if s.halted else "none tripped"
     e.add_field(name="Circuit breakers", value=breakers)
     e.add_field(name="Market", value="open" if s.market_open else "closed")

@@ -7,7 +7,9 @@ import os
 from alembic import context
 from sqlmodel import SQLModel
 
+import models.bar_tables
 import models.frontend_tables
+import models.llm_tables
 import models.sim_tables
 import models.tables  # noqa: F401  (registers the tables)
 from models.db import make_engine

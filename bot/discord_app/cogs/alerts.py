@@ -1,4 +1,4 @@
-"""Alerts: orchestrator events to the alert channel, and the scheduled desk jobs."""
+"""Alerts: orchestrator events to the alert channel, card edits, and the scheduled jobs."""
 
 from __future__ import annotations
 
@@ -14,12 +14,18 @@ class Alerts(CotraderCog):
 
     async def cog_load(self) -> None:
         self.orch.subscribe(self.bot.post_alert)
+        self.orch.on_card_update(self._card_changed)
         if self.bot.config.scheduler:
             self.scheduler.start()
 
     async def cog_unload(self) -> None:
         self.orch.unsubscribe(self.bot.post_alert)
+        self.orch.off_card_update(self._card_changed)
         self.scheduler.stop()
+
+    async def _card_changed(self, proposal_id: str) -> None:
+        """An LLM rationale arrived after the card was posted: edit every copy."""
+        await self.bot.cards.refresh(proposal_id)
 
 
 async def setup(bot: CotraderBot) -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
 import discord
 from discord import app_commands
+from loguru import logger
 
+from agents.errors import CotraderError
 from bot.discord_app.client import CotraderBot
 from bot.discord_app.cogs._base import CotraderCog, symbol_choices
 from bot.discord_app.components import card_view
@@ -38,7 +42,16 @@ class Trading(CotraderCog):
     async def analyze(self, interaction: discord.Interaction, symbol: str) -> None:
         await defer(interaction)
         view = await self.orch.analyze(symbol)
-        await interaction.edit_original_response(embed=analysis_embed(view))
+        try:
+            png = await self.orch.analysis_chart(view.symbol)
+        except CotraderError as e:  # the numbers still help without the picture
+            logger.warning("no chart for {}: {}", view.symbol, e)
+            png = None
+        name = f"{view.symbol}.png"
+        files = [discord.File(io.BytesIO(png), name)] if png else []
+        await interaction.edit_original_response(
+            embed=analysis_embed(view, name if png else None), attachments=files
+        )
 
     @app_commands.command(
         description="Propose a trade: sized and risk-checked, then a card to approve."

@@ -1,0 +1,102 @@
+"""Research for a trader before a click: strategy signals, charts and backtests of a symbol.
+
+Numbers come from services (signals, backtest, charts); this agent fetches the bars and runs
+the CPU-heavy parts off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from typing import Any
+
+from agents.data import DataAgent
+from agents.errors import BadInput
+from agents.results import BacktestView
+from models.config import StrategyConfig
+from models.domain import Bars
+from services.backtest.errors import BacktestError
+from services.backtest.frames import ohlcv_from_domain
+from services.backtest.result import BacktestConfig
+from services.backtest.runner import backtest
+from services.charts import ChartError, render_candles, render_equity
+from services.scanner import SymbolData
+from services.strategy_ideas import SignalState, signal_states
+
+HISTORY = 100_000  # every daily bar the source has
+
+
+class Research:
+    def __init__(self, data: DataAgent, cfg: StrategyConfig, mode_label: str) -> None:
+        self.data = data
+        self.cfg = cfg
+        self.mode_label = mode_label
+
+    def signals(self, d: SymbolData) -> dict[str, SignalState]:
+        return signal_states(d, self.cfg.strategies, self.cfg.params)
+
+    async def chart(self, symbol: str, states: dict[str, SignalState] | None = None) -> bytes:
+        """A candlestick PNG with SMAs, Bollinger bands, volume, and the signals marked:
+        those of the strategies firing now, else of the SMA crossover."""
+        sym = self.data.normalise(symbol)
+        bars = await self.data.daily_bars(sym)
+        if states is None:
+            d = await self.data.symbol_data(sym)
+            states = self.signals(d)
+        firing = [s for s in states.values() if s.fires(self.cfg.fresh_bars)]
+        marked = firing or [s for s in states.values() if s.strategy == "sma_cross"]
+        buys = sorted({i for s in marked for i in s.buys})
+        sells = sorted({i for s in marked for i in s.sells})
+        names = ", ".join(s.strategy for s in marked) or "no strategy"
+        title = f"{sym} daily · signals: {names} · [{self.mode_label}]"
+        try:
+            return await asyncio.to_thread(
+                render_candles,
+                bars,
+                buys=buys,
+                sells=sells,
+                sma=(self.cfg.fast, self.cfg.slow),
+                title=title,
+            )
+        except ChartError as e:
+            raise BadInput(f"Cannot chart {sym}: {e}") from None
+
+    async def backtest(
+        self,
+        symbol: str,
+        strategy: str,
+        params: Iterable[str] | dict[str, Any] | None = None,
+        cash: float = 10_000.0,
+        commission: float = 0.0,
+        chart: bool = True,
+    ) -> BacktestView:
+        """Run a strategy on the symbol's whole daily history (whole units, next-open fills,
+        all equity, exclusive orders, open trade closed at the end)."""
+        sym = self.data.normalise(symbol)
+        if not (0 < cash <= 1e12):
+            raise BadInput("Cash must be a positive amount.")
+        if not (0 <= commission < 0.1):
+            raise BadInput("Commission is a rate per trade side, e.g. 0.002 for 0.2%.")
+        bars: Bars = await self.data.daily_bars(sym, HISTORY)
+        cfg = BacktestConfig.backtesting_py(cash=cash, commission=commission)
+        try:
+            result = await asyncio.to_thread(
+                backtest, ohlcv_from_domain(bars), strategy, params, cfg
+            )
+        except BacktestError as e:
+            raise BadInput(str(e)) from None
+        png = None
+        if chart:
+            title = f"{sym} · {strategy} {dict(result.params)} · [{self.mode_label}]"
+            png = await asyncio.to_thread(
+                render_equity, result.equity, list(bars.ts)[-len(result.equity) :], title=title
+            )
+        return BacktestView(
+            mode_label=self.mode_label,
+            symbol=sym,
+            strategy=strategy,
+            params=dict(result.params),
+            summary=result.summary(),
+            trades=len(result.trades),
+            chart_png=png,
+        )
