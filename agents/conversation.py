@@ -127,7 +127,9 @@ class Conversation:
             return Reply(kind="clarify", text="Which symbol? e.g. 'buy 10 AAPL'.")
         match i.kind:
             case k.PROPOSE:
-                card = await o.propose(i.symbols[0], i.side, i.quantity, actor, source="chat")
+                card = await o.propose(
+                    i.symbols[0], i.side, i.quantity, actor, source="chat", strategy=i.strategy
+                )
                 return Reply(
                     kind="proposal",
                     text=f"Understood: {i.readback}. Proposal {card.id} awaits approval.",

@@ -215,9 +215,11 @@ class Orchestrator(DeskControls):
         quantity: object = None,
         actor: Actor = SCANNER,
         source: str = "command",
+        strategy: str | None = None,
     ) -> Card:
         """A trader's own proposal: validated, sized (unless a quantity was given), risk-checked.
-        With no side, the trend decides (and without a clear trend it asks for one)."""
+        With no side, the trend decides (and without a clear trend it asks for one). With a
+        strategy, that strategy's fresh signal must agree with the side."""
         sym = self.data.normalise(symbol)
         try:
             sd = parse_side(side) if side is not None else None
@@ -226,7 +228,9 @@ class Orchestrator(DeskControls):
         qty = self.check_quantity(quantity)
         d = await self.data.symbol_data(sym)
         scan = self.scanner.score(d)
-        if sd is None:
+        if strategy:
+            idea = self.strategy.by_name(d, strategy, sd, scan)
+        elif sd is None:
             idea = self.strategy.trend(d, scan)
             if idea is None:
                 raise BadInput(f"{sym} has no clear trend right now; say buy or sell.")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from agents.errors import BadInput
 from models.config import StrategyConfig
 from models.domain import ScanResult, Side, TradeIdea
 from services.scanner import SymbolData
+from services.signals import STRATEGIES
 from services.strategies import manual_idea, sma_trend_idea
-from services.strategy_ideas import best_idea
+from services.strategy_ideas import best_idea, idea_from_state, signal_states
 
 
 class StrategyAgent:
@@ -29,6 +31,24 @@ class StrategyAgent:
     def best(self, d: SymbolData, scan: ScanResult | None) -> TradeIdea | None:
         """The most confident strategy signal firing now (None when none does)."""
         return best_idea(d, self.cfg, scan, self.allow_short)
+
+    def by_name(
+        self, d: SymbolData, name: str, side: Side | None, scan: ScanResult | None
+    ) -> TradeIdea:
+        """The named strategy's idea; BadInput when it is unknown, quiet, or on the other side."""
+        key = name.strip().lower().replace("-", "_").replace(" ", "_")
+        if key not in STRATEGIES:
+            raise BadInput(f"Unknown strategy {name[:30]!r}; known: {', '.join(STRATEGIES)}.")
+        state = signal_states(d, (key,), self.cfg.params)[key]
+        idea = idea_from_state(d, state, self.cfg, scan, self.allow_short)
+        if idea is None:
+            raise BadInput(
+                f"{key} has no fresh signal on {d.symbol} now (last {state.signal:+.0f}, "
+                f"{state.since} bars ago); /analyze {d.symbol} shows every strategy."
+            )
+        if side is not None and idea.side is not side:
+            raise BadInput(f"{key} signals {idea.side.value} on {d.symbol}, not {side.value}.")
+        return idea
 
     def trend(self, d: SymbolData, scan: ScanResult | None) -> TradeIdea | None:
         """The trend idea, whichever side it points to (None without a clear trend)."""

@@ -16,7 +16,8 @@ from pydantic import (
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from bot.llm_settings import LLMSettings
-from models.config import ExecutionConfig, RiskLimits, ScannerConfig, StrategyConfig
+from bot.strategy_settings import StrategySettings
+from models.config import ExecutionConfig, RiskLimits, ScannerConfig
 from models.domain import Mode
 
 SECRET_FIELDS = (
@@ -38,7 +39,7 @@ def _vendor(name: str) -> AliasChoices:
 IdList = Annotated[tuple[int, ...], NoDecode]
 
 
-class Settings(LLMSettings):
+class Settings(LLMSettings, StrategySettings):
     model_config = SettingsConfigDict(
         env_prefix="COTRADER_",
         env_file=".env",
@@ -218,9 +219,6 @@ class Settings(LLMSettings):
 
     def scanner(self) -> ScannerConfig:
         return ScannerConfig()
-
-    def strategy(self) -> StrategyConfig:
-        return StrategyConfig()
 
 
 class SettingsError(Exception):

@@ -114,7 +114,7 @@ class StrategyConfig(BaseModel):
         "mean_reversion",
         "volume_spike",
     )
-    params: dict[str, dict[str, float]] = Field(default_factory=dict)
+    params: dict[str, dict[str, int | float]] = Field(default_factory=dict)
     fresh_bars: int = Field(3, ge=0, le=50)
 
 

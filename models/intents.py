@@ -48,6 +48,7 @@ class Intent(BaseModel):
     quantity: int | None = Field(default=None, gt=0)
     period: Period | None = None
     proposal_id: str | None = None
+    strategy: str | None = None  # propose by a named strategy's signal (LLM tool argument)
     question: str | None = None
     reply: str | None = None
     readback: str = ""

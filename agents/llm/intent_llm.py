@@ -119,12 +119,14 @@ class IntentLLM:
                 side = Side(v.side)
                 qty = f"{v.quantity} " if v.quantity else ""
                 sized = "" if v.quantity else " (size to be suggested)"
+                by = f" by {v.strategy}" if v.strategy else ""
                 return Intent(
                     kind=K.PROPOSE,
                     symbols=symbols,
                     side=side,
                     quantity=v.quantity,
-                    readback=f"{side.value} {qty}{symbols[0]}{sized}",
+                    strategy=v.strategy,
+                    readback=f"{side.value} {qty}{symbols[0]}{sized}{by}",
                 )
             case it.CloseArgs():
                 what = f"{v.quantity} of" if v.quantity else "whole position in"

@@ -94,3 +94,32 @@ async def test_without_a_key_the_offline_parser_serves_and_says_so_once(app, tra
     second = await conv.handle("what is the weather", trader)
     assert OFFLINE_NOTE in first.text and OFFLINE_NOTE not in second.text
     assert (await conv.handle("long 10 NVDA", trader)).kind == "proposal"
+
+
+async def test_a_named_strategy_proposes_only_on_its_own_fresh_signal(
+    make_app, clock, trader: Actor
+) -> None:
+    async with llm_desk(make_app, clock) as d:
+        firing = quiet = None
+        for sym in d.orch.universe():
+            view = await d.orch.analyze(sym)
+            for name, (sig, _since) in view.signals.items():
+                if name in view.firing and firing is None:
+                    firing = (sym, name, "buy" if sig > 0 else "sell")
+                elif name not in view.firing and quiet is None:
+                    quiet = (sym, name)
+        assert firing and quiet, "the simulated market has firing and quiet strategies"
+        conv = Conversation(d.orch)
+        sym, name, side = firing
+        d.openai.push(ToolCall("propose", {"symbol": sym, "side": side, "strategy": name}))
+        reply = await conv.handle("do what the model says", trader)
+        assert reply.kind == "proposal", reply.text
+        assert reply.payload.strategy == name and f"by {name}" in reply.text
+        quiet_call = {"symbol": quiet[0], "side": "buy", "strategy": quiet[1]}
+        d.openai.push(ToolCall("propose", quiet_call))
+        quiet_reply = await conv.handle("do what the model says again", trader)
+        assert quiet_reply.kind == "error" and "no fresh signal" in quiet_reply.text
+        d.openai.push(ToolCall("propose", {"symbol": sym, "side": side, "strategy": "astrology"}))
+        bad = await conv.handle("and once more", trader)
+        assert bad.kind == "error" and "Unknown strategy 'astrology'" in bad.text
+        assert d.orch.store.ledger.orders() == []
