@@ -17,10 +17,8 @@ from agents.llm.chain import LLMChain
 from agents.llm.enrich import RationaleUpdater
 from agents.llm.guard import ReplyGuard
 from agents.reports import Reports
-from agents.research import Research
+from agents.research import Research, ResearchDesk
 from agents.results import (
-    AnalysisView,
-    BacktestView,
     Card,
     OrdersView,
     OrderView,
@@ -38,13 +36,12 @@ from models.domain import Actor, Mode, Period, ProposalStatus, RiskDecision, Sid
 from models.store import Store
 from models.tables import DailyPerformance
 from services.inputs import InputError, parse_quantity, parse_side
-from services.scanner import indicator_snapshot
 
 AlertFn = Callable[[str, str], Awaitable[None]]
 SCANNER = Actor.system("scanner")
 
 
-class Orchestrator(DeskControls):
+class Orchestrator(DeskControls, ResearchDesk):
     def __init__(
         self,
         store: Store,
@@ -239,50 +236,6 @@ class Orchestrator(DeskControls):
         if idea is None:
             raise RiskRefused(f"Cannot build a {sd.value} idea for {sym}: no usable ATR stop.")
         return await self._propose_idea(idea, qty, actor, source)
-
-    async def analyze(self, symbol: str) -> AnalysisView:
-        """Indicators, score breakdown and the strategy's view of one symbol; proposes nothing."""
-        sym = self.data.normalise(symbol)
-        d = await self.data.symbol_data(sym)
-        scan = self.scanner.score(d)
-        states = self.research.signals(d)
-        firing = tuple(n for n, s in states.items() if s.fires(self.strategy.cfg.fresh_bars))
-        idea = self.strategy.best(d, scan) or self.strategy.trend(d, scan)
-        ind = indicator_snapshot(d, self.strategy.cfg)
-        if idea is not None:
-            verdict = (
-                f"{idea.strategy} fires {idea.side.value.upper()}: entry {idea.entry:.2f}, "
-                f"stop {idea.stop:.2f}, target {idea.target:.2f} ({idea.summary})"
-            )
-        else:
-            verdict = "No strategy fires: no clear trend. /propose with a side to size one anyway."
-        if not scan.passed:
-            verdict += " Filtered out of scans: " + "; ".join(scan.reasons) + "."
-        return AnalysisView(
-            mode_label=self.mode.label,
-            symbol=sym,
-            scan=scan,
-            indicators=ind,
-            idea=idea,
-            verdict=verdict,
-            signals={n: (s.signal, s.since) for n, s in states.items()},
-            firing=firing,
-        )
-
-    async def analysis_chart(self, symbol: str) -> bytes:
-        """The /analyze chart: candles, SMAs, bands, volume and the strategy signals (PNG)."""
-        return await self.research.chart(symbol)
-
-    async def backtest(
-        self,
-        symbol: str,
-        strategy: str,
-        params: Sequence[str] | dict[str, object] | None = None,
-        cash: float = 10_000.0,
-        commission: float = 0.0,
-    ) -> BacktestView:
-        """A strategy over the symbol's daily history, with its metrics and equity chart."""
-        return await self.research.backtest(symbol, strategy, params, cash, commission)
 
     async def resize(self, proposal_id: str, quantity: object, actor: Actor) -> Card:
         """A re-checked replacement for a pending proposal at another size (supersedes it)."""

@@ -7,21 +7,25 @@ the CPU-heavy parts off the event loop.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from agents.data import DataAgent
 from agents.errors import BadInput
-from agents.results import BacktestView
+from agents.results import AnalysisView, BacktestView
 from models.config import StrategyConfig
-from models.domain import Bars
+from models.domain import Bars, Mode
 from services.backtest.errors import BacktestError
 from services.backtest.frames import ohlcv_from_domain
 from services.backtest.result import BacktestConfig
 from services.backtest.runner import backtest
 from services.charts import ChartError, render_candles, render_equity
-from services.scanner import SymbolData
+from services.scanner import SymbolData, indicator_snapshot
 from services.strategy_ideas import SignalState, signal_states
+
+if TYPE_CHECKING:
+    from agents.scanner import ScannerAgent
+    from agents.strategy import StrategyAgent
 
 HISTORY = 100_000  # every daily bar the source has
 
@@ -100,3 +104,57 @@ class Research:
             trades=len(result.trades),
             chart_png=png,
         )
+
+
+class ResearchDesk:
+    """The orchestrator's research methods (a mixin): /analyze and /backtest."""
+
+    data: DataAgent
+    scanner: ScannerAgent
+    strategy: StrategyAgent
+    research: Research
+    mode: Mode
+
+    async def analyze(self, symbol: str) -> AnalysisView:
+        """Indicators, score breakdown and the strategy's view of one symbol; proposes nothing."""
+        sym = self.data.normalise(symbol)
+        d = await self.data.symbol_data(sym)
+        scan = self.scanner.score(d)
+        states = self.research.signals(d)
+        firing = tuple(n for n, s in states.items() if s.fires(self.strategy.cfg.fresh_bars))
+        idea = self.strategy.best(d, scan) or self.strategy.trend(d, scan)
+        ind = indicator_snapshot(d, self.strategy.cfg)
+        if idea is not None:
+            verdict = (
+                f"{idea.strategy} fires {idea.side.value.upper()}: entry {idea.entry:.2f}, "
+                f"stop {idea.stop:.2f}, target {idea.target:.2f} ({idea.summary})"
+            )
+        else:
+            verdict = "No strategy fires: no clear trend. /propose with a side to size one anyway."
+        if not scan.passed:
+            verdict += " Filtered out of scans: " + "; ".join(scan.reasons) + "."
+        return AnalysisView(
+            mode_label=self.mode.label,
+            symbol=sym,
+            scan=scan,
+            indicators=ind,
+            idea=idea,
+            verdict=verdict,
+            signals={n: (s.signal, s.since) for n, s in states.items()},
+            firing=firing,
+        )
+
+    async def analysis_chart(self, symbol: str) -> bytes:
+        """The /analyze chart: candles, SMAs, bands, volume and the strategy signals (PNG)."""
+        return await self.research.chart(symbol)
+
+    async def backtest(
+        self,
+        symbol: str,
+        strategy: str,
+        params: Sequence[str] | dict[str, object] | None = None,
+        cash: float = 10_000.0,
+        commission: float = 0.0,
+    ) -> BacktestView:
+        """A strategy over the symbol's daily history, with its metrics and equity chart."""
+        return await self.research.backtest(symbol, strategy, params, cash, commission)
