@@ -101,9 +101,62 @@ def _body_message(text: str) -> str:
     return text[:200] or "no message"
 
 
-class PacedClient(StockHistoricalDataClient):
-    """alpaca-py's stock data client with its own retry off, a timeout on every request, and
-    every request (pages included) paced by the shared limiter."""
+class Paced:
+    """Mixin for an alpaca-py REST client: its own retry off, a timeout on every request,
+    every request (pages included) paced by the shared limiter, and failures turned into
+    HttpFailure / TransportFailure. Subclasses may refine `_failure`."""
+
+    _pacer: RateLimiter
+    _timeout: float
+    _clock: Callable[[], datetime]
+    _thread_sleep: Callable[[float], None]
+    _retry: int
+
+    def _pace(
+        self,
+        limiter: RateLimiter,
+        timeout: float,
+        clock: Callable[[], datetime],
+        thread_sleep: Callable[[float], None],
+    ) -> None:
+        self._retry = 0  # one retry layer: ours (see the module docstring)
+        self._pacer = limiter
+        self._timeout = timeout
+        self._clock = clock
+        self._thread_sleep = thread_sleep
+
+    def _one_request(self, method: str, url: str, opts: dict, retry: int) -> dict:
+        self._pacer.wait(self._thread_sleep)
+        try:
+            sdk = super()._one_request  # type: ignore[misc]
+            return sdk(method, url, {**opts, "timeout": self._timeout}, retry)  # type: ignore[no-any-return]
+        except APIError as e:
+            raise self._failure(e) from None
+        except requests.exceptions.JSONDecodeError:
+            raise TransportFailure("malformed reply (not JSON)", transient=False) from None
+        except requests.Timeout:
+            raise TransportFailure(f"no reply within {self._timeout:g}s", transient=True) from None
+        except requests.ConnectionError:
+            raise TransportFailure("connection failed", transient=True) from None
+
+    def _status_and_wait(self, e: APIError) -> tuple[int, float | None]:
+        """The HTTP status, and for a 429 the wait (which also pauses the shared limiter)."""
+        response = e.response
+        status = int(response.status_code) if response is not None else 0
+        wait = None
+        if status == 429 and response is not None:
+            wait = retry_after_seconds(response.headers, self._clock())
+            if wait is not None:
+                self._pacer.pause(wait)
+        return status, wait
+
+    def _failure(self, e: APIError) -> HttpFailure:
+        status, wait = self._status_and_wait(e)
+        return HttpFailure(status, _body_message(str(e)), wait)
+
+
+class PacedClient(Paced, StockHistoricalDataClient):
+    """alpaca-py's stock data client, paced (see `Paced`)."""
 
     def __init__(
         self,
@@ -117,34 +170,7 @@ class PacedClient(StockHistoricalDataClient):
         thread_sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         super().__init__(api_key=api_key, secret_key=secret_key, url_override=url_override)
-        self._retry = 0  # one retry layer: ours (see the module docstring)
-        self._pacer = limiter
-        self._timeout = timeout
-        self._clock = clock
-        self._thread_sleep = thread_sleep
-
-    def _one_request(self, method: str, url: str, opts: dict, retry: int) -> dict:
-        self._pacer.wait(self._thread_sleep)
-        try:
-            return super()._one_request(method, url, {**opts, "timeout": self._timeout}, retry)
-        except APIError as e:
-            raise self._failure(e) from None
-        except requests.exceptions.JSONDecodeError:
-            raise TransportFailure("malformed reply (not JSON)", transient=False) from None
-        except requests.Timeout:
-            raise TransportFailure(f"no reply within {self._timeout:g}s", transient=True) from None
-        except requests.ConnectionError:
-            raise TransportFailure("connection failed", transient=True) from None
-
-    def _failure(self, e: APIError) -> HttpFailure:
-        response = e.response
-        status = int(response.status_code) if response is not None else 0
-        wait = None
-        if status == 429 and response is not None:
-            wait = retry_after_seconds(response.headers, self._clock())
-            if wait is not None:
-                self._pacer.pause(wait)
-        return HttpFailure(status, _body_message(str(e)), wait)
+        self._pace(limiter, timeout, clock, thread_sleep)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,7 @@
+"""Tastytrade adapter (equities) over the official tastytrade SDK."""
+
+from brokers.tastytrade.broker import TastytradeBroker
+from brokers.tastytrade.convert import BrokerDataError, DryRunResult
+from brokers.tastytrade.transport import RetryPolicy
+
+__all__ = ["BrokerDataError", "DryRunResult", "RetryPolicy", "TastytradeBroker"]

@@ -1,0 +1,217 @@
+"""Between the tastytrade SDK's types and cotrader's domain types. SDK types stay in here.
+
+Tastytrade sends unsigned numbers plus an "-effect" (the SDK turns debits negative), quantities
+as decimals, and an action per leg ("Buy to Open", "Sell to Close"...). Anything that would not
+make a sound domain value (a negative or fractional share count, a fill without a price) raises
+`BrokerDataError` instead of being passed on as truth.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from pydantic import ValidationError
+from tastytrade.account import AccountBalance, CurrentPosition
+from tastytrade.order import (
+    InstrumentType,
+    Leg,
+    LimitOrder,
+    MarketOrder,
+    OrderAction,
+    PlacedOrder,
+    PlacedOrderResponse,
+    StopOrder,
+)
+from tastytrade.order import OrderStatus as TTStatus
+from tastytrade.order import OrderType as TTType
+
+from brokers.base import BrokerError, OrderRejectedError
+from models.domain import (
+    Account,
+    BrokerOrder,
+    BrokerPosition,
+    FillReport,
+    Frozen,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Side,
+)
+
+
+class BrokerDataError(BrokerError):
+    """Tastytrade answered, but with data that cannot be trusted (missing or absurd fields)."""
+
+
+class DryRunResult(Frozen):
+    """What the venue says an order would do, for the approval card. Negative = money out."""
+
+    change_in_buying_power: float
+    current_buying_power: float
+    new_buying_power: float
+    margin_requirement: float
+    commission: float
+    clearing_fees: float
+    regulatory_fees: float
+    total_fees: float
+    warnings: tuple[str, ...] = ()
+
+
+OPEN = {
+    TTStatus.RECEIVED,
+    TTStatus.ROUTED,
+    TTStatus.IN_FLIGHT,
+    TTStatus.LIVE,
+    TTStatus.CONTINGENT,
+    TTStatus.CANCEL_REQUESTED,
+    TTStatus.REPLACE_REQUESTED,
+}
+CLOSED = {TTStatus.CANCELLED, TTStatus.EXPIRED, TTStatus.REMOVED, TTStatus.PARTIALLY_REMOVED}
+TYPES = {
+    TTType.MARKET: OrderType.MARKET,
+    TTType.NOTIONAL_MARKET: OrderType.MARKET,
+    TTType.LIMIT: OrderType.LIMIT,
+    TTType.MARKETABLE_LIMIT: OrderType.LIMIT,
+    TTType.STOP: OrderType.STOP,
+    TTType.STOP_LIMIT: OrderType.STOP,
+}
+
+
+def describe(e: ValidationError) -> str:
+    """Which fields were wrong, without echoing any values."""
+    fields = sorted({".".join(str(p) for p in err["loc"]) or "?" for err in e.errors()})
+    return ", ".join(fields[:6]) + (" ..." if len(fields) > 6 else "")
+
+
+def whole(value: Decimal | int | None, what: str) -> int:
+    """A share count: present, whole and not negative."""
+    if value is None or value < 0 or value != int(value):
+        raise BrokerDataError(f"Tastytrade sent a bad {what}: {value!r}")
+    return int(value)
+
+
+def action(side: Side, held: int, quantity: int) -> OrderAction:
+    """The equity action: close what is held on the other side first, else open.
+    An order that would flip a position through zero is refused (send two orders)."""
+    closing = (side is Side.SELL and held > 0) or (side is Side.BUY and held < 0)
+    if not closing:
+        return OrderAction.BUY_TO_OPEN if side is Side.BUY else OrderAction.SELL_TO_OPEN
+    if quantity > abs(held):
+        raise OrderRejectedError(
+            f"{side.value} {quantity} would cross zero (holding {held}); close first, then open"
+        )
+    return OrderAction.BUY_TO_CLOSE if side is Side.BUY else OrderAction.SELL_TO_CLOSE
+
+
+def to_sdk_order(req: OrderRequest, act: OrderAction) -> MarketOrder | LimitOrder | StopOrder:
+    """An equity day order carrying the proposal id as `external_identifier`."""
+    leg = Leg(
+        instrument_type=InstrumentType.EQUITY,
+        symbol=req.symbol.upper(),
+        action=act,
+        quantity=req.quantity,
+    )
+    common = {"legs": [leg], "external_identifier": req.client_order_id}
+    if req.order_type is OrderType.MARKET:
+        return MarketOrder(**common)
+    if req.order_type is OrderType.LIMIT:
+        if req.limit_price is None or req.limit_price <= 0:
+            raise OrderRejectedError("a limit order needs a positive limit price")
+        price = Decimal(str(req.limit_price))
+        # negative = debit: a buy pays, a sell receives
+        return LimitOrder(price=-price if req.side is Side.BUY else price, **common)
+    if req.stop_price is None or req.stop_price <= 0:
+        raise OrderRejectedError("a stop order needs a positive stop price")
+    return StopOrder(stop_trigger=Decimal(str(req.stop_price)), **common)
+
+
+def to_order(o: PlacedOrder) -> BrokerOrder:
+    """The domain view of a placed single-leg equity order, fills included."""
+    if len(o.legs) != 1:
+        raise BrokerDataError(f"Tastytrade order {o.id} has {len(o.legs)} legs (expected 1)")
+    leg = o.legs[0]
+    quantity = whole(leg.quantity if leg.quantity is not None else o.size, "order quantity")
+    if quantity == 0:
+        raise BrokerDataError(f"Tastytrade order {o.id} has no quantity")
+    fills: list[FillReport] = []
+    for f in leg.fills or []:
+        qty = whole(f.quantity, "fill quantity")
+        if f.fill_price <= 0:
+            raise BrokerDataError(f"Tastytrade fill {f.fill_id} has price {f.fill_price}")
+        fills.append(
+            FillReport(
+                fill_id=f.fill_id,
+                quantity=qty,
+                price=float(f.fill_price),
+                commission=0.0,  # fees are reported per transaction, not per fill
+                ts=f.filled_at.astimezone(UTC),
+            )
+        )
+    filled = sum(f.quantity for f in fills)
+    if filled > quantity:
+        raise BrokerDataError(f"Tastytrade order {o.id} filled {filled} of {quantity}")
+    avg = sum(f.quantity * f.price for f in fills) / filled if filled else None
+    if o.status is TTStatus.FILLED:
+        status = OrderStatus.FILLED if filled == quantity else OrderStatus.PARTIALLY_FILLED
+    elif o.status is TTStatus.REJECTED:
+        status = OrderStatus.REJECTED
+    elif o.status in CLOSED:
+        status = OrderStatus.CANCELED
+    else:
+        status = OrderStatus.PARTIALLY_FILLED if filled else OrderStatus.NEW
+    order_type = TYPES.get(o.order_type)
+    if order_type is None:
+        raise BrokerDataError(f"Tastytrade order {o.id} has unknown type {o.order_type}")
+    return BrokerOrder(
+        broker_order_id=str(o.id),
+        client_order_id=o.external_identifier or f"tastytrade:{o.id}",
+        symbol=leg.symbol,
+        side=Side.BUY if leg.action.value.startswith("Buy") else Side.SELL,
+        quantity=quantity,
+        order_type=order_type,
+        limit_price=abs(float(o.price)) if o.price is not None else None,
+        stop_price=float(o.stop_trigger) if o.stop_trigger is not None else None,
+        status=status,
+        filled_quantity=filled,
+        avg_fill_price=round(avg, 6) if avg is not None else None,
+        fills=tuple(fills),
+        reason=o.reject_reason or "",
+        submitted_at=(o.received_at or o.updated_at or datetime.now(UTC)).astimezone(UTC),
+    )
+
+
+def to_position(p: CurrentPosition) -> BrokerPosition:
+    """An equity position; Tastytrade sends the size unsigned with a Long/Short direction."""
+    qty = whole(p.quantity, f"position quantity for {p.symbol}")
+    direction = p.quantity_direction.lower()
+    if direction not in ("long", "short", "zero"):
+        raise BrokerDataError(f"Tastytrade position {p.symbol} has direction {direction!r}")
+    if p.average_open_price < 0:
+        raise BrokerDataError(f"Tastytrade position {p.symbol} has a negative average price")
+    signed = -qty if direction == "short" else qty
+    return BrokerPosition(symbol=p.symbol, quantity=signed, avg_price=float(p.average_open_price))
+
+
+def to_account(number: str, b: AccountBalance) -> Account:
+    return Account(
+        account_id=number,
+        cash=float(b.cash_balance),
+        equity=float(b.net_liquidating_value),
+        buying_power=float(b.equity_buying_power),
+    )
+
+
+def to_dry_run(r: PlacedOrderResponse) -> DryRunResult:  # type: ignore[type-arg]
+    bp, fees = r.buying_power_effect, r.fee_calculation
+    return DryRunResult(
+        change_in_buying_power=float(bp.change_in_buying_power),
+        current_buying_power=float(bp.current_buying_power),
+        new_buying_power=float(bp.new_buying_power),
+        margin_requirement=float(bp.change_in_margin_requirement),
+        commission=float(fees.commission) if fees else 0.0,
+        clearing_fees=float(fees.clearing_fees) if fees else 0.0,
+        regulatory_fees=float(fees.regulatory_fees) if fees else 0.0,
+        total_fees=float(fees.total_fees) if fees else 0.0,
+        warnings=tuple(str(w) for w in r.warnings or ()),
+    )

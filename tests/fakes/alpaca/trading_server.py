@@ -1,0 +1,337 @@
+"""A loopback Alpaca Trading API v2 that an unmodified alpaca-py TradingClient talks to.
+
+Usage::
+
+    fake = FakeAlpacaTrading(cash=100_000.0)
+    fake.set_policy("AAPL", FillPolicy("fill", price=190.0))
+    await fake.start()
+    client = TradingClient(fake.key_id, fake.secret_key, url_override=fake.base_url)
+
+Endpoints: GET /v2/account, GET /v2/positions, POST /v2/orders, GET /v2/orders (status
+open|closed|all, limit, symbols), GET /v2/orders:by_client_order_id, GET/DELETE
+/v2/orders/{id}. Wire shapes follow Alpaca: numbers as strings, RFC 3339 stamps, a duplicate
+client_order_id answers 422 ``{"code": 40010001, "message": "client_order_id must be unique"}``,
+too little buying power 403 ``{"code": 40310000, ...}``. An order fills per the policy of its
+symbol (``fill`` at a price, ``partial`` quantity now, ``reject`` or stay ``new``); ``fill()``
+fills more later. ``fail_after_create()`` answers the next submit with an error (or a hang)
+*after* the order was created, as a gateway timeout at the venue can.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from .base import ApiError, FakeAlpacaServer, Fault, Handler, error_body
+from .data_server import rfc3339
+
+DUPLICATE = {"code": 40010001, "message": "client_order_id must be unique"}
+NO_BUYING_POWER = {"code": 40310000, "message": "insufficient buying power"}
+OPEN = {"new", "accepted", "pending_new", "partially_filled", "pending_cancel", "held"}
+
+
+@dataclass
+class FillPolicy:
+    """What happens to a new order: ``fill`` (all at ``price``), ``partial`` (``qty`` at
+    ``price``), ``reject`` (status rejected), or ``new`` (stays working)."""
+
+    mode: str = "fill"
+    price: float = 100.0
+    qty: int = 0
+    reason: str = "rejected by the venue"
+
+
+def _num(x: float) -> str:
+    return f"{x:.10g}"
+
+
+class FakeAlpacaTrading(FakeAlpacaServer):
+    """Account, positions and orders of one paper account."""
+
+    def __init__(self, *, cash: float = 100_000.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.account_id = str(uuid.uuid4())
+        self.cash = cash
+        self.positions: dict[str, dict[str, Any]] = {}  # symbol -> wire position
+        self.extra_positions: list[dict[str, Any]] = []  # raw injected (bad) entries
+        self.orders: dict[str, dict[str, Any]] = {}  # id -> wire order
+        self.submitted: list[dict[str, Any]] = []  # every accepted POST body
+        self.policies: dict[str, FillPolicy] = {}
+        self.default_policy = FillPolicy("new")
+        self._after_create: list[tuple[int, float | None]] = []
+
+    def routes(self) -> list[tuple[str, str, Handler]]:
+        return [
+            ("GET", "/v2/account", self._account),
+            ("GET", "/v2/positions", self._positions),
+            ("POST", "/v2/orders", self._submit),
+            ("GET", "/v2/orders", self._list),
+            ("GET", "/v2/orders:by_client_order_id", self._by_client_id),
+            ("GET", "/v2/orders/{order_id}", self._get),
+            ("DELETE", "/v2/orders/{order_id}", self._cancel),
+        ]
+
+    # ---- scripting ---------------------------------------------------------------------
+    def set_policy(self, symbol: str, policy: FillPolicy) -> None:
+        self.policies[symbol] = policy
+
+    def fail_after_create(self, status: int = 504, *, hang: float | None = None) -> None:
+        """The next submit creates its order, then answers ``status`` (or hangs first)."""
+        self._after_create.append((status, hang))
+
+    def hang_submit(self, *, seconds: float = 30.0) -> None:
+        """The next submit hangs without creating anything (until ``release()``)."""
+        self._faults.append(Fault(re.compile(r"^/v2/orders$"), "POST", 1, 504, hang=seconds))
+
+    def add_position(self, symbol: str, qty: int, avg_price: float) -> None:
+        self._set_position(symbol, qty, avg_price)
+
+    def inject_position(self, raw: dict[str, Any]) -> None:
+        """Serve this raw entry in GET /v2/positions as it is (bad data tests)."""
+        self.extra_positions.append(raw)
+
+    def fill(self, client_order_id: str, qty: int, price: float) -> dict[str, Any]:
+        """Fill ``qty`` more of a working order at ``price``."""
+        order = self._find_client(client_order_id)
+        if order is None:
+            raise KeyError(client_order_id)
+        self._apply_fill(order, qty, price)
+        return order
+
+    def orders_for(self, client_order_id: str) -> list[dict[str, Any]]:
+        return [o for o in self.orders.values() if o["client_order_id"] == client_order_id]
+
+    # ---- world ---------------------------------------------------------------------------
+    def _now(self) -> str:
+        return rfc3339(datetime.fromtimestamp(self.wall(), UTC))
+
+    def _find_client(self, client_order_id: str) -> dict[str, Any] | None:
+        return next(
+            (o for o in self.orders.values() if o["client_order_id"] == client_order_id), None
+        )
+
+    def _set_position(self, symbol: str, qty: int, avg: float) -> None:
+        if qty == 0:
+            self.positions.pop(symbol, None)
+            return
+        self.positions[symbol] = {
+            "asset_id": str(uuid.uuid5(uuid.NAMESPACE_URL, symbol)),
+            "symbol": symbol,
+            "exchange": "NASDAQ",
+            "asset_class": "us_equity",
+            "asset_marginable": True,
+            "avg_entry_price": _num(avg),
+            "qty": str(qty),
+            "side": "long" if qty > 0 else "short",
+            "market_value": _num(qty * avg),
+            "cost_basis": _num(qty * avg),
+            "unrealized_pl": "0",
+            "unrealized_plpc": "0",
+            "current_price": _num(avg),
+            "lastday_price": _num(avg),
+            "change_today": "0",
+            "qty_available": str(qty),
+        }
+
+    def _apply_fill(self, order: dict[str, Any], qty: int, price: float) -> None:
+        total, done = int(order["qty"]), int(order["filled_qty"])
+        qty = min(qty, total - done)
+        if qty <= 0 or order["status"] not in OPEN:
+            return
+        prev_avg = float(order["filled_avg_price"] or 0)
+        new_done = done + qty
+        order["filled_avg_price"] = _num((prev_avg * done + price * qty) / new_done)
+        order["filled_qty"] = str(new_done)
+        order["status"] = "filled" if new_done >= total else "partially_filled"
+        order["updated_at"] = self._now()
+        if order["status"] == "filled":
+            order["filled_at"] = order["updated_at"]
+        sign = 1 if order["side"] == "buy" else -1
+        self.cash -= sign * qty * price
+        pos = self.positions.get(order["symbol"])
+        held = int(pos["qty"]) if pos else 0
+        avg = float(pos["avg_entry_price"]) if pos else price
+        new = held + sign * qty
+        if held == 0 or (held > 0) == (sign > 0):
+            avg = (abs(held) * avg + qty * price) / abs(new)
+        self._set_position(order["symbol"], new, avg)
+
+    def _mark(self, symbol: str) -> float:
+        """The price a buy is checked against: the symbol's policy price, else the position's."""
+        if symbol in self.policies:
+            return self.policies[symbol].price
+        pos = self.positions.get(symbol)
+        return float(pos["current_price"]) if pos else self.default_policy.price
+
+    # ---- handlers ------------------------------------------------------------------------
+    async def _account(self, request: web.Request) -> web.Response:
+        value = sum(float(p["market_value"]) for p in self.positions.values())
+        equity = self.cash + value
+        return web.json_response(
+            {
+                "id": self.account_id,
+                "account_number": "PA3FAKE00001",
+                "status": "ACTIVE",
+                "crypto_status": "ACTIVE",
+                "currency": "USD",
+                "buying_power": _num(max(0.0, self.cash)),
+                "regt_buying_power": _num(max(0.0, self.cash)),
+                "non_marginable_buying_power": _num(max(0.0, self.cash)),
+                "cash": _num(self.cash),
+                "portfolio_value": _num(equity),
+                "equity": _num(equity),
+                "last_equity": _num(equity),
+                "long_market_value": _num(value),
+                "short_market_value": "0",
+                "multiplier": "1",
+                "pattern_day_trader": False,
+                "trading_blocked": False,
+                "transfers_blocked": False,
+                "account_blocked": False,
+                "shorting_enabled": False,
+                "created_at": "2024-01-02T15:00:00Z",
+                "daytrade_count": 0,
+            }
+        )
+
+    async def _positions(self, request: web.Request) -> web.Response:
+        return web.json_response(list(self.positions.values()) + self.extra_positions)
+
+    async def _submit(self, request: web.Request) -> web.StreamResponse:
+        try:
+            body = await request.json()
+        except ValueError:
+            raise ApiError(400, "request body format is invalid") from None
+        cid = str(body.get("client_order_id") or uuid.uuid4())
+        if self._find_client(cid) is not None:
+            return web.json_response(DUPLICATE, status=422)
+        order = self._new_order(body, cid)
+        policy = self.policies.get(order["symbol"], self.default_policy)
+        if order["side"] == "buy":
+            price = float(order["limit_price"] or self._mark(order["symbol"]))
+            if int(order["qty"]) * price > self.cash:
+                return web.json_response(NO_BUYING_POWER, status=403)
+        self.orders[order["id"]] = order
+        self.submitted.append(body)
+        self._work(order, policy)
+        if self._after_create:
+            status, hang = self._after_create.pop(0)
+            if hang is not None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._released.wait(), hang)
+            return web.json_response(error_body(status, "gateway timeout"), status=status)
+        return web.json_response(order)
+
+    def _new_order(self, body: dict[str, Any], cid: str) -> dict[str, Any]:
+        symbol = str(body.get("symbol") or "")
+        if not re.fullmatch(r"[A-Z][A-Z0-9.]{0,9}", symbol):
+            raise ApiError(422, f"asset {symbol!r} not found")
+        kind = body.get("type")
+        if kind not in ("market", "limit", "stop"):
+            raise ApiError(422, f"invalid order type {kind!r}")
+        if body.get("side") not in ("buy", "sell"):
+            raise ApiError(422, "invalid side")
+        try:
+            qty = int(float(body.get("qty")))
+        except (TypeError, ValueError):
+            raise ApiError(422, "qty is required") from None
+        if qty <= 0:
+            raise ApiError(422, "qty must be > 0")
+        if kind == "limit" and body.get("limit_price") is None:
+            raise ApiError(422, "limit orders require a limit_price")
+        if kind == "stop" and body.get("stop_price") is None:
+            raise ApiError(422, "stop orders require a stop_price")
+        now = self._now()
+        nulls = ("filled_at", "expired_at", "canceled_at", "failed_at", "replaced_at")
+        nulls += ("replaced_by", "replaces", "notional", "filled_avg_price", "legs", "hwm")
+        return {
+            **dict.fromkeys((*nulls, "trail_percent", "trail_price")),
+            "id": str(uuid.uuid4()),
+            "client_order_id": cid,
+            "created_at": now,
+            "updated_at": now,
+            "submitted_at": now,
+            "asset_id": str(uuid.uuid5(uuid.NAMESPACE_URL, symbol)),
+            "symbol": symbol,
+            "asset_class": "us_equity",
+            "qty": str(qty),
+            "filled_qty": "0",
+            "order_class": body.get("order_class") or "simple",
+            "order_type": kind,
+            "type": kind,
+            "side": body["side"],
+            "time_in_force": body.get("time_in_force", "day"),
+            "limit_price": _opt(body.get("limit_price")),
+            "stop_price": _opt(body.get("stop_price")),
+            "status": "accepted",
+            "extended_hours": bool(body.get("extended_hours", False)),
+            "take_profit": body.get("take_profit"),
+            "stop_loss": body.get("stop_loss"),
+        }
+
+    def _work(self, order: dict[str, Any], policy: FillPolicy) -> None:
+        order["status"] = "new"
+        if policy.mode == "reject":
+            order["status"] = "rejected"
+            order["failed_at"] = self._now()
+        elif policy.mode == "fill":
+            self._apply_fill(order, int(order["qty"]), policy.price)
+        elif policy.mode == "partial":
+            self._apply_fill(order, policy.qty, policy.price)
+
+    async def _list(self, request: web.Request) -> web.Response:
+        status = request.query.get("status", "open")
+        if status not in ("open", "closed", "all"):
+            raise ApiError(422, f"invalid status {status!r}")
+        try:
+            limit = int(request.query.get("limit", "50"))
+        except ValueError:
+            raise ApiError(422, "invalid limit") from None
+        symbols = {s for s in request.query.get("symbols", "").split(",") if s}
+        out = [
+            o
+            for o in self.orders.values()
+            if (status == "all" or (o["status"] in OPEN) == (status == "open"))
+            and (not symbols or o["symbol"] in symbols)
+        ]
+        out.sort(key=lambda o: o["submitted_at"], reverse=True)
+        return web.json_response(out[: max(1, min(limit, 500))])
+
+    async def _by_client_id(self, request: web.Request) -> web.Response:
+        order = self._find_client(request.query.get("client_order_id", ""))
+        if order is None:
+            raise ApiError(404, "order not found")
+        return web.json_response(order)
+
+    def _by_id(self, request: web.Request) -> dict[str, Any]:
+        order_id = request.match_info["order_id"]
+        try:
+            uuid.UUID(order_id)
+        except ValueError:
+            raise ApiError(422, "order_id is missing") from None
+        order = self.orders.get(order_id)
+        if order is None:
+            raise ApiError(404, "order not found")
+        return order
+
+    async def _get(self, request: web.Request) -> web.Response:
+        return web.json_response(self._by_id(request))
+
+    async def _cancel(self, request: web.Request) -> web.Response:
+        order = self._by_id(request)
+        if order["status"] not in OPEN:
+            raise ApiError(422, f'order is already in "{order["status"]}" state')
+        order["status"] = "canceled"
+        order["canceled_at"] = order["updated_at"] = self._now()
+        return web.Response(status=204)
+
+
+def _opt(x: Any) -> str | None:
+    return None if x is None else _num(float(x))

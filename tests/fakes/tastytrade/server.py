@@ -1,0 +1,368 @@
+"""A loopback Tastytrade REST API that the real tastytrade SDK (v13, OAuth) talks to over HTTP.
+
+Serves what the SDK calls for an equity trader: the OAuth refresh (POST /oauth/token), the
+customer's accounts, balances, positions, orders (placed, dry-run, live, one, cancel). Orders
+carry `external-identifier`; the fake does *not* de-duplicate it (neither promises the real API),
+so the adapter's own idempotency is what tests see. Scripted faults: any status (429 with
+Retry-After, 5xx), a 504 on submit with the order created anyway or not, a rejected order, a
+hang, malformed rows. Every request is recorded with the bearer token and OAuth secrets redacted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import re
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from . import orders as O
+from . import payloads as P
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+REDACTED = "***"
+JSON = web.RequestKey("json", object)
+SECRET_BODY_KEYS = ("client_secret", "refresh_token", "access_token")
+
+
+@dataclass
+class Recorded:
+    """One request as the fake saw it (Authorization and OAuth secrets replaced by ***)."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: Any
+    status: int = 0
+    fault: str = ""  # "", "injected", "hang", "auth", "after_create"
+
+
+@dataclass
+class Fault:
+    """A scripted answer for the next `times` requests matching method and path."""
+
+    path: re.Pattern[str]
+    method: str
+    times: int
+    status: int = 500
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    create: bool = False  # POST /orders only: create the order, then answer with the fault
+    hang: float | None = None
+
+
+class FakeTastytrade:
+    """The fake API on 127.0.0.1 (random port). World state is public so tests can script it."""
+
+    def __init__(
+        self,
+        *,
+        provider_secret: str = "tt-provider-secret-0123456789",
+        refresh_token: str = "tt-refresh-token-abcdefghijkl",
+        account_numbers: tuple[str, ...] = ("5WT00001",),
+        cash: float = 50_000.0,
+        token_lifetimes: tuple[int, ...] = (900,),
+    ) -> None:
+        self.provider_secret = provider_secret
+        self.refresh_token = refresh_token
+        self.account_numbers = account_numbers
+        self.cash = cash
+        self.token_lifetimes = list(token_lifetimes)  # one per refresh; the last one repeats
+        self.prices: dict[str, float] = {"AAPL": 190.0, "MSFT": 410.0, "SPY": 520.0}
+        self.positions: dict[str, list[dict[str, Any]]] = {n: [] for n in account_numbers}
+        self.orders: dict[int, dict[str, Any]] = {}
+        self.fill_immediately = True  # marketable orders fill on arrival
+        self.commission = 0.0
+        self.requests: list[Recorded] = []
+        self.tokens_issued: list[str] = []
+        self._valid: dict[str, float] = {}  # access token -> expiry (server clock)
+        self._faults: list[Fault] = []
+        self._reject: list[str] = []
+        self._ids = itertools.count(400_001)
+        self._fill_ids = itertools.count(1)
+        self._released = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # ---- lifecycle ----------------------------------------------------------------------
+    async def start(self) -> FakeTastytrade:
+        app = web.Application(middlewares=[self._middleware])
+        r = app.router
+        r.add_post("/oauth/token", self._token)
+        r.add_get("/customers/me/accounts", self._accounts)
+        r.add_get("/accounts/{n}/balances/{currency}", self._balances)
+        r.add_get("/accounts/{n}/positions", self._positions)
+        r.add_post("/accounts/{n}/orders/dry-run", self._dry_run)
+        r.add_post("/accounts/{n}/orders", self._place)
+        r.add_get("/accounts/{n}/orders/live", self._live)
+        r.add_get("/accounts/{n}/orders/{id:\\d+}", self._get_order)
+        r.add_delete("/accounts/{n}/orders/{id:\\d+}", self._delete)
+        self._released = asyncio.Event()
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        await web.SockSite(self._runner, sock).start()
+        return self
+
+    async def stop(self) -> None:
+        self._released.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeTastytrade:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # ---- scripting ----------------------------------------------------------------------
+    def fail_next(
+        self,
+        path_regex: str,
+        status: int,
+        *,
+        method: str = "GET",
+        times: int = 1,
+        retry_after: float | None = None,
+        body: Any = None,
+        create: bool = False,
+    ) -> None:
+        """Answer the next matching requests with `status`; `create` (order POST) places the
+        order first, so the client sees a failure although the order exists."""
+        headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else {}
+        fault = Fault(re.compile(path_regex), method.upper(), times, status, headers, body, create)
+        self._faults.append(fault)
+
+    def hang_next(
+        self, path_regex: str, *, method: str = "GET", seconds: float = 30.0, create: bool = False
+    ) -> None:
+        """Hold the next matching request open without answering (until `stop`)."""
+        self._faults.append(
+            Fault(re.compile(path_regex), method.upper(), 1, 504, create=create, hang=seconds)
+        )
+
+    def reject_next_order(self, reason: str = "Insufficient buying power") -> None:
+        """The next order POST fails its preflight check (HTTP 422), nothing is created."""
+        self._reject.append(reason)
+
+    def expire_tokens(self) -> None:
+        """Invalidate every access token issued so far (the next call gets 401)."""
+        self._valid.clear()
+
+    def add_position(self, symbol: str, quantity: int, avg_price: float, n: str = "") -> None:
+        n = n or self.account_numbers[0]
+        mark = self.prices.get(symbol, avg_price)
+        self.positions[n].append(P.position(n, symbol, quantity, avg_price, mark))
+
+    def calls(self, path_regex: str = "", method: str = "GET") -> list[Recorded]:
+        rx = re.compile(path_regex)
+        return [r for r in self.requests if r.method == method and rx.search(r.path)]
+
+    def orders_with(self, external_identifier: str) -> list[dict[str, Any]]:
+        return [o for o in self.orders.values() if o["external-identifier"] == external_identifier]
+
+    def fill(self, order_id: int, quantity: int, price: float) -> None:
+        """Fill (part of) a working order now."""
+        O.add_fill(self.orders[order_id], f"F{next(self._fill_ids)}", quantity, price)
+
+    # ---- middleware ---------------------------------------------------------------------
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        raw = await request.read()
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode(errors="replace")
+        if isinstance(body, dict):
+            body = {k: (REDACTED if k in SECRET_BODY_KEYS else v) for k, v in body.items()}
+        headers = {
+            k: (REDACTED if k.lower() == "authorization" else v) for k, v in request.headers.items()
+        }
+        rec = Recorded(request.method, request.path, dict(request.query), headers, body)
+        self.requests.append(rec)
+        request[JSON] = json.loads(raw) if raw and isinstance(body, dict) else None
+        resp = await self._answer(request, handler, rec)
+        rec.status = resp.status
+        return resp
+
+    async def _answer(
+        self, request: web.Request, handler: Handler, rec: Recorded
+    ) -> web.StreamResponse:
+        if request.path != "/oauth/token":
+            auth = request.headers.get("Authorization", "")
+            token = auth.removeprefix("Bearer ")
+            if not auth.startswith("Bearer ") or self._valid.get(token, 0) <= time.time():
+                rec.fault = "auth"
+                return web.json_response(P.error("unauthorized", "token invalid"), status=401)
+        fault = next(
+            (
+                f
+                for f in self._faults
+                if f.times > 0 and f.method == request.method and f.path.search(request.path)
+            ),
+            None,
+        )
+        if fault is None:
+            try:
+                return await handler(request)
+            except web.HTTPException as e:
+                return web.json_response(P.error("http_error", e.reason), status=e.status)
+        fault.times -= 1
+        if fault.create:
+            await handler(request)
+            rec.fault = "after_create"
+        else:
+            rec.fault = "injected"
+        if fault.hang is not None:
+            rec.fault = "hang"
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._released.wait(), fault.hang)
+        body = fault.body if fault.body is not None else P.error("injected", "scripted fault")
+        return web.json_response(body, status=fault.status, headers=fault.headers)
+
+    # ---- handlers -----------------------------------------------------------------------
+    @staticmethod
+    def _data(data: Any, status: int = 200) -> web.Response:
+        return web.json_response({"data": data, "context": "/fake"}, status=status)
+
+    def _account(self, request: web.Request) -> str:
+        n = request.match_info["n"]
+        if n not in self.account_numbers:
+            raise web.HTTPNotFound(reason="account not found")
+        return n
+
+    async def _token(self, request: web.Request) -> web.Response:
+        body = request[JSON] or {}
+        if (
+            body.get("grant_type") != "refresh_token"
+            or body.get("client_secret") != self.provider_secret
+            or body.get("refresh_token") != self.refresh_token
+        ):
+            return web.json_response(
+                {"error": "invalid_grant", "error_description": "bad credentials"}, status=400
+            )
+        lifetime = (
+            self.token_lifetimes.pop(0)
+            if len(self.token_lifetimes) > 1
+            else (self.token_lifetimes[0])
+        )
+        token = f"tt-access-{len(self.tokens_issued) + 1}-{int(time.time() * 1000)}"
+        self.tokens_issued.append(token)
+        self._valid[token] = time.time() + lifetime
+        return web.json_response(
+            {"access_token": token, "token_type": "Bearer", "expires_in": lifetime}
+        )
+
+    async def _accounts(self, request: web.Request) -> web.Response:
+        return self._data({"items": [P.account(n) for n in self.account_numbers]})
+
+    async def _balances(self, request: web.Request) -> web.Response:
+        n = self._account(request)
+        long_value = sum(
+            float(p["quantity"]) * float(p.get("mark") or 0)
+            for p in self.positions[n]
+            if isinstance(p.get("quantity"), str) and p.get("quantity-direction") == "Long"
+        )
+        return self._data(P.balances(n, self.cash, long_value, self.cash * 2))
+
+    async def _positions(self, request: web.Request) -> web.Response:
+        return self._data({"items": self.positions[self._account(request)]})
+
+    def _check(self, body: dict[str, Any]) -> tuple[str, int, float] | web.Response:
+        legs = body.get("legs") or []
+        if len(legs) != 1 or legs[0].get("instrument-type") != "Equity":
+            return web.json_response(P.error("invalid_order", "one equity leg"), status=400)
+        symbol = legs[0]["symbol"]
+        if symbol not in self.prices:
+            return web.json_response(
+                P.error("invalid_symbol", f"Symbol {symbol} not found"), status=422
+            )
+        return symbol, int(legs[0]["quantity"]), self.prices[symbol]
+
+    async def _dry_run(self, request: web.Request) -> web.Response:
+        n = self._account(request)
+        checked = self._check(request[JSON] or {})
+        if isinstance(checked, web.Response):
+            return checked
+        _, qty, px = checked
+        order = O.new_order(n, request[JSON], None)
+        buy = order["legs"][0]["action"].startswith("Buy")
+        cost = qty * px if buy else -qty * px
+        return self._data(
+            {
+                "order": order,
+                "buying-power-effect": P.buying_power_effect(cost, self.cash * 2),
+                "fee-calculation": P.fee_calculation(self.commission, 0.08, 0.02),
+                "warnings": [],
+            },
+            201,
+        )
+
+    async def _place(self, request: web.Request) -> web.Response:
+        n = self._account(request)
+        if self._reject:
+            reason = self._reject.pop(0)
+            return web.json_response(
+                P.error(
+                    "preflight_check_failure",
+                    "One or more preflight checks failed",
+                    [{"code": "margin_check_failed", "message": reason}],
+                ),
+                status=422,
+            )
+        checked = self._check(request[JSON] or {})
+        if isinstance(checked, web.Response):
+            return checked
+        _, qty, px = checked
+        order = O.new_order(n, request[JSON], next(self._ids))
+        self.orders[order["id"]] = order
+        if self.fill_immediately and O.marketable(order, px):
+            self.fill(order["id"], qty, px)
+        return self._data(
+            {
+                "order": order,
+                "buying-power-effect": P.buying_power_effect(qty * px, self.cash * 2),
+                "fee-calculation": P.fee_calculation(self.commission, 0.08, 0.02),
+            },
+            201,
+        )
+
+    async def _live(self, request: web.Request) -> web.Response:
+        n = self._account(request)
+        return self._data({"items": [o for o in self.orders.values() if o["account-number"] == n]})
+
+    async def _get_order(self, request: web.Request) -> web.Response:
+        self._account(request)
+        order = self.orders.get(int(request.match_info["id"]))
+        if order is None:
+            return web.json_response(P.error("record_not_found", "order not found"), status=404)
+        return self._data(order)
+
+    async def _delete(self, request: web.Request) -> web.Response:
+        self._account(request)
+        order = self.orders.get(int(request.match_info["id"]))
+        if order is None:
+            return web.json_response(P.error("record_not_found", "order not found"), status=404)
+        if order["status"] not in P.OPEN_STATUSES:
+            return web.json_response(
+                P.error("order_not_cancellable", f"order is {order['status']}"), status=422
+            )
+        now = P.stamp()
+        order.update({"status": "Cancelled", "cancellable": False, "updated-at": now})
+        order.update({"cancelled-at": now, "terminal-at": now})
+        return self._data(order)
