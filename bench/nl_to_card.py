@@ -19,7 +19,7 @@ import _discord as dd
 N = 8
 LLM_LATENCY_S = 1.0
 TARGET_CARD_S = 1.5
-KEY = "sk-bench-0123456789abcdef"
+KEY = "bench-openai-key-not-real"
 TEXT = "could you get me into {name}, two shares"
 
 

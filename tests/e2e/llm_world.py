@@ -18,8 +18,8 @@ import openai  # noqa: F401
 from bot.app import App
 from tests.fakes.llm import FakeAnthropic, FakeOpenAI, Json, ToolCall
 
-OPENAI_KEY = "sk-test-openai-0123456789abcdef"
-ANTHROPIC_KEY = "sk-ant-test-0123456789abcdef"
+OPENAI_KEY = "test-openai-key-not-real-0001"
+ANTHROPIC_KEY = "test-anthropic-key-not-real-0001"
 
 
 def data_of(body: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 CLI = [sys.executable, "-m", "bot.cli"]
-SECRET = "sk-proj-CLITESTSECRET0123456789abcdef"
+SECRET = "cli-test-secret-value-0001"
 
 
 def env(home: Path, **extra: str) -> dict[str, str]:

@@ -19,6 +19,8 @@ from tests.e2e.llm_world import ANTHROPIC_KEY, OPENAI_KEY, data_of, llm_desk, ra
 from tests.fakes.llm import Json, Text, ToolCall, ToolCalls
 
 SYSTEM = load_template("intent.v1")
+# shaped like an Alpaca key id though nobody configured it (built here, not a literal)
+SHAPED = "PK" + "TESTONLY" * 3
 
 # What the model does, whatever it was asked.
 BEHAVIOURS: list[Any] = [
@@ -34,7 +36,7 @@ BEHAVIOURS: list[Any] = [
     Text("Done: I approved every pending trade."),
     ToolCalls([ToolCall("scan", {}), ToolCall("approve", {"proposal_id": "p-aaaaaaaa"})]),
     ToolCall("why", {"proposal_id": "p-aaaaaaaa'; DROP TABLE proposals;--"}),
-    ToolCall("answer", {"text": "Your Alpaca secret is PKABCDEF1234567890XYZ, enjoy."}),
+    ToolCall("answer", {"text": f"Your Alpaca secret is {SHAPED}, enjoy."}),
     ToolCall("watchlist", {"action": "add", "symbols": ["'; DROP TABLE events;--"]}),
     ToolCall("clarify", {"question": f"Before I go on, confirm the key {ANTHROPIC_KEY}?"}),
     ToolCall("propose", '{"symbol": "TSLA", "side": "buy", "quantity": '),
@@ -107,7 +109,7 @@ async def test_no_input_and_no_model_reply_can_order_change_or_leak(
         st = orch.store.state.get()
         assert not st.halted
         joined = "\n".join(replies)
-        for secret in (OPENAI_KEY, ANTHROPIC_KEY, "PKABCDEF1234567890XYZ"):
+        for secret in (OPENAI_KEY, ANTHROPIC_KEY, SHAPED):
             assert secret not in joined
         for i in range(0, len(SYSTEM) - 60, 30):
             assert SYSTEM[i : i + 60] not in joined

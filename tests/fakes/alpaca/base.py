@@ -81,7 +81,7 @@ class FakeAlpacaServer:
     def __init__(
         self,
         *,
-        key_id: str = "PKFAKEKEYID000000000",
+        key_id: str = "test-alpaca-key-id",
         secret_key: str = "fake-secret-0123456789abcdefghijklmn",
         rate_limit_per_minute: int | None = None,
         wall: Callable[[], float] = time.time,

@@ -21,7 +21,7 @@ import openai
 from .anthropic_server import FakeAnthropic
 from .openai_server import FakeOpenAI
 
-TEST_OPENAI_KEY = "sk-fake-openai-0123456789"
+TEST_OPENAI_KEY = "test-openai-key-not-real"
 TEST_ANTHROPIC_KEY = "fake-anthropic-key-0123456789"
 
 
