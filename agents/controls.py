@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from loguru import logger
 
@@ -14,8 +13,6 @@ from agents.errors import CotraderError, NotAuthorized
 from agents.results import KillReport, OrderView, StatusView
 from brokers.base import BrokerError
 from models.domain import Actor, Mode, OrderRequest, ProposalStatus, Side
-
-ET = ZoneInfo("America/New_York")
 
 if TYPE_CHECKING:
     from agents.desk import ProposalDesk
@@ -152,6 +149,6 @@ class DeskControls:
             positions=len(self.store.ledger.positions()),
             equity=acct.equity,
             market_open=self.market.is_open(),
-            llm_usage=self.store.llm.summary(self.clock().astimezone(ET).date().isoformat()),
+            llm_usage=self.llm.usage(),
             notes=tuple(self.llm.health()),
         )

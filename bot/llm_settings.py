@@ -13,7 +13,8 @@ from agents.llm.providers.pricing import parse_prices
 ProviderName = Literal["openai", "anthropic", "compat"]
 
 
-def _vendor(name: str) -> AliasChoices:
+def vendor(name: str) -> AliasChoices:
+    """A setting read under a vendor's own variable name (OPENAI_API_KEY, not COTRADER_…)."""
     return AliasChoices(name, name.lower())
 
 
@@ -23,8 +24,8 @@ class LLMSettings(BaseSettings):
     openai_model: str = "gpt-4o-mini"
     anthropic_model: str = "claude-haiku-4-5"
     # the SDKs' own endpoint variables, honoured (also from .env)
-    openai_base_url: str | None = Field(None, validation_alias=_vendor("OPENAI_BASE_URL"))
-    anthropic_base_url: str | None = Field(None, validation_alias=_vendor("ANTHROPIC_BASE_URL"))
+    openai_base_url: str | None = Field(None, validation_alias=vendor("OPENAI_BASE_URL"))
+    anthropic_base_url: str | None = Field(None, validation_alias=vendor("ANTHROPIC_BASE_URL"))
     # any OpenAI-compatible server (Ollama, vLLM, LM Studio)
     llm_compat_base_url: str | None = None
     llm_compat_model: str = "llama3.1"

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
-    AliasChoices,
     Field,
     SecretStr,
     ValidationError,
@@ -15,7 +14,7 @@ from pydantic import (
 )
 from pydantic_settings import NoDecode, SettingsConfigDict
 
-from bot.llm_settings import LLMSettings
+from bot.llm_settings import LLMSettings, vendor
 from bot.strategy_settings import StrategySettings
 from models.config import ExecutionConfig, RiskLimits, ScannerConfig
 from models.domain import Mode
@@ -30,10 +29,6 @@ SECRET_FIELDS = (
     "tt_refresh",
     "llm_compat_api_key",
 )
-
-
-def _vendor(name: str) -> AliasChoices:
-    return AliasChoices(name, name.lower())
 
 
 IdList = Annotated[tuple[int, ...], NoDecode]
@@ -99,17 +94,17 @@ class Settings(LLMSettings, StrategySettings):
     scheduler: bool = True
 
     # vendors' own variable names
-    discord_token: SecretStr | None = Field(None, validation_alias=_vendor("DISCORD_TOKEN"))
-    openai_api_key: SecretStr | None = Field(None, validation_alias=_vendor("OPENAI_API_KEY"))
-    anthropic_api_key: SecretStr | None = Field(None, validation_alias=_vendor("ANTHROPIC_API_KEY"))
-    apca_api_key_id: SecretStr | None = Field(None, validation_alias=_vendor("APCA_API_KEY_ID"))
+    discord_token: SecretStr | None = Field(None, validation_alias=vendor("DISCORD_TOKEN"))
+    openai_api_key: SecretStr | None = Field(None, validation_alias=vendor("OPENAI_API_KEY"))
+    anthropic_api_key: SecretStr | None = Field(None, validation_alias=vendor("ANTHROPIC_API_KEY"))
+    apca_api_key_id: SecretStr | None = Field(None, validation_alias=vendor("APCA_API_KEY_ID"))
     apca_api_secret_key: SecretStr | None = Field(
-        None, validation_alias=_vendor("APCA_API_SECRET_KEY")
+        None, validation_alias=vendor("APCA_API_SECRET_KEY")
     )
     # testing: point alpaca-py's market data client at a loopback Alpaca (its url_override)
-    apca_api_data_url: str | None = Field(None, validation_alias=_vendor("APCA_API_DATA_URL"))
-    tt_secret: SecretStr | None = Field(None, validation_alias=_vendor("TT_SECRET"))
-    tt_refresh: SecretStr | None = Field(None, validation_alias=_vendor("TT_REFRESH"))
+    apca_api_data_url: str | None = Field(None, validation_alias=vendor("APCA_API_DATA_URL"))
+    tt_secret: SecretStr | None = Field(None, validation_alias=vendor("TT_SECRET"))
+    tt_refresh: SecretStr | None = Field(None, validation_alias=vendor("TT_REFRESH"))
 
     @field_validator("chat_channel_ids", "approver_role_ids", "approver_user_ids", mode="before")
     @classmethod

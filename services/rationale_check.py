@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 # A number standing on its own: not glued to letters (SMA20, Q3, 10-K, 20-day are names).
@@ -38,6 +38,36 @@ class GroundingResult:
     ok: bool
     problems: tuple[str, ...] = field(default_factory=tuple)
     numbers_checked: int = 0
+
+
+KEY_DIGITS = re.compile(r"(\d+)")
+
+
+def numbers_in(data: object, key_digits: bool = False) -> list[float]:
+    """Every number in nested dicts/lists (booleans are not numbers); with `key_digits`, the
+    periods named in keys too (sma20 -> 20), since a writer may say "the 20-day average"."""
+    out: list[float] = []
+    if isinstance(data, bool):
+        return out
+    if isinstance(data, int | float):
+        out.append(float(data))
+    elif isinstance(data, Mapping):
+        for k, v in data.items():
+            if key_digits:
+                out.extend(float(d) for d in KEY_DIGITS.findall(str(k)))
+            out.extend(numbers_in(v, key_digits))
+    elif isinstance(data, list | tuple):
+        for v in data:
+            out.extend(numbers_in(v, key_digits))
+    return out
+
+
+def only_known_numbers(text: str, values: Sequence[float], rel_tol: float = 0.005) -> bool:
+    """Every number stated in `text` (beyond small counts) is one of `values`, within rounding."""
+    return all(
+        v in FREE_NUMBERS or matches_fact(raw, v, values, rel_tol)
+        for raw, v in stated_numbers(text)
+    )
 
 
 def stated_numbers(text: str) -> list[tuple[str, float]]:
@@ -74,7 +104,7 @@ def matches_fact(raw: str, value: float, facts: Iterable[float], rel_tol: float)
 
 def check_rationale(
     text: str,
-    facts: Mapping[str, float],
+    facts: Mapping[str, float] | Sequence[float],
     symbol: str,
     side: str,
     *,
@@ -99,7 +129,8 @@ def check_rationale(
             problems.append("argues a long for a short proposal")
     if m := PROMISES.search(text):
         problems.append(f"promises a return ({m.group(0)!r})")
-    values = [float(v) for v in facts.values() if isinstance(v, int | float)]
+    raw_values = facts.values() if isinstance(facts, Mapping) else facts
+    values = [float(v) for v in raw_values if isinstance(v, int | float)]
     checked = 0
     for raw, value in stated_numbers(text):
         checked += 1

@@ -8,7 +8,6 @@ with the problems named, then replaced by the offline writer's. Every refusal is
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,11 +19,10 @@ from agents.llm.offline_writer import Rationale, load_template, write_offline
 from agents.llm.types import LLMTask, ToolSpec
 from models.domain import RiskDecision, TradeIdea
 from models.store import Store
-from services.rationale_check import check_rationale
+from services.rationale_check import check_rationale, numbers_in
 
 PROMPT = "rationale.v1"
 INTENT_PROMPT = "intent.v1"
-KEY_DIGITS = re.compile(r"(\d+)")
 
 
 class RationaleDraft(BaseModel):
@@ -85,26 +83,9 @@ def proposal_facts(
     return facts
 
 
-def fact_numbers(facts: dict[str, Any]) -> dict[str, float]:
-    """Every number in the facts (nested too), plus the periods named in keys (sma20 -> 20)."""
-    out: dict[str, float] = {}
-
-    def walk(prefix: str, v: Any) -> None:
-        if isinstance(v, bool):
-            return
-        if isinstance(v, int | float):
-            out[prefix] = float(v)
-        elif isinstance(v, dict):
-            for k, x in v.items():
-                for d in KEY_DIGITS.findall(str(k)):
-                    out[f"{prefix}.{k}#{d}"] = float(d)
-                walk(f"{prefix}.{k}", x)
-        elif isinstance(v, list):
-            for i, x in enumerate(v):
-                walk(f"{prefix}[{i}]", x)
-
-    walk("", {k: v for k, v in facts.items() if k != "headlines"})
-    return out
+def fact_numbers(facts: dict[str, Any]) -> list[float]:
+    """Every number in the facts a rationale may state (headlines are quotes, not facts)."""
+    return numbers_in({k: v for k, v in facts.items() if k != "headlines"}, key_digits=True)
 
 
 class Analyst:

@@ -13,7 +13,6 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from loguru import logger
 from pydantic import BaseModel, ValidationError
@@ -24,8 +23,8 @@ from agents.llm.providers.pricing import cost_usd
 from agents.llm.types import LLMResult, LLMTask, ProviderError, RawReply
 from models.llm_tables import LLMCall
 from models.store import Store
+from services.market_calendar import ET
 
-ET = ZoneInfo("America/New_York")
 Fallback = Callable[[], tuple[str, BaseModel]]
 Accept = Callable[[str, BaseModel], str | None]
 AlertFn = Callable[[str, str], Awaitable[None]]
@@ -235,6 +234,10 @@ class LLMChain:
     # ------------------------------------------------------------------ budgets
     def _day(self) -> str:
         return self.clock().astimezone(ET).date().isoformat()
+
+    def usage(self) -> dict[str, object]:
+        """Calls, tokens and cost today (ET trading day) and in total, for /status."""
+        return self.store.llm.summary(self._day())
 
     async def _unavailable(self, provider: Provider, task: LLMTask) -> str | None:
         if not self.breakers[provider.name].available():

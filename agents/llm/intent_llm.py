@@ -19,7 +19,7 @@ from agents.llm.offline_writer import load_template
 from agents.llm.types import LLMResult, LLMTask
 from models.domain import Period, Side
 from models.intents import Intent, IntentKind
-from services.rationale_check import FREE_NUMBERS, matches_fact, stated_numbers
+from services.rationale_check import numbers_in, only_known_numbers
 
 PROMPT = "intent.v1"
 K = IntentKind
@@ -38,28 +38,9 @@ SIMPLE = {
 }
 
 
-def _numbers(facts: Any) -> list[float]:
-    out: list[float] = []
-    if isinstance(facts, bool):
-        return out
-    if isinstance(facts, int | float):
-        out.append(float(facts))
-    elif isinstance(facts, dict):
-        for v in facts.values():
-            out.extend(_numbers(v))
-    elif isinstance(facts, list | tuple):
-        for v in facts:
-            out.extend(_numbers(v))
-    return out
-
-
 def grounded(text: str, facts: dict[str, Any], rel_tol: float = 0.005) -> bool:
     """Every number in `text` (beyond small counts) appears in `facts`, within rounding."""
-    values = _numbers(facts)
-    return all(
-        v in FREE_NUMBERS or matches_fact(raw, v, values, rel_tol)
-        for raw, v in stated_numbers(text)
-    )
+    return only_known_numbers(text, numbers_in(facts), rel_tol)
 
 
 class IntentLLM:
