@@ -135,7 +135,7 @@ def backtest(
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Backtest a strategy: signals at the close, fills at the next open, whole units."""
-    from services.backtest import BacktestConfig, BacktestError, read_csv
+    from services.backtest import BacktestConfig, BacktestError
     from services.backtest.runner import backtest as run
     from services.signals import get_strategy, resolve_params
 
@@ -163,3 +163,27 @@ def backtest(
         print(json.dumps(out, allow_nan=False))
     else:
         _render(result, source)
+
+
+def read_csv(path: str | Path, symbol: str | None = None) -> OHLCV:
+    """Bars from a CSV with Date, Open, High, Low, Close, Volume columns (the file I/O stays
+    here; services.backtest validates the frame)."""
+    import pandas as pd
+
+    from services.backtest.errors import DataError
+    from services.backtest.frames import ohlcv_from_frame
+
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"CSV file not found: {p}")
+    try:
+        df = pd.read_csv(p)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"CSV file {p} is empty") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
+        raise DataError(f"CSV file {p} is not readable as CSV: {e}") from None
+    if "date" not in {str(c).strip().lower() for c in df.columns} and len(df.columns):
+        first = df.columns[0]
+        if str(first).startswith("Unnamed") or str(first).strip() == "":
+            df = df.rename(columns={first: "Date"})  # an unnamed index column, as pandas writes
+    return ohlcv_from_frame(df, symbol if symbol is not None else p.stem.upper())

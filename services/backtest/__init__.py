@@ -17,7 +17,6 @@ from services.backtest.frames import (
     ohlcv_from_arrays,
     ohlcv_from_domain,
     ohlcv_from_frame,
-    read_csv,
 )
 from services.backtest.metrics import compute_metrics, drawdown
 from services.backtest.result import BacktestConfig, BacktestResult, Trade
@@ -37,6 +36,5 @@ __all__ = [
     "ohlcv_from_arrays",
     "ohlcv_from_domain",
     "ohlcv_from_frame",
-    "read_csv",
     "run_backtest",
 ]

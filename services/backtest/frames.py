@@ -1,10 +1,9 @@
-"""Bars for the backtester: validated numpy OHLCV columns, from arrays, a DataFrame or a CSV."""
+"""Bars for the backtester: validated numpy OHLCV columns, from arrays or a DataFrame."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,7 +24,7 @@ COLUMNS = (*PRICE_COLUMNS, "Volume")
 @dataclass(frozen=True, slots=True, eq=False)
 class OHLCV:
     """One symbol's bars, oldest first: `time` (datetime64[ns], strictly increasing, naive
-    UTC) and float columns. Build it with `ohlcv_from_arrays`/`_frame`/`read_csv`, which
+    UTC) and float columns. Build it with `ohlcv_from_arrays`/`_frame`, which
     validate; the constructor trusts its input. `cache` keeps values derived from the
     dates (the metrics' sampling periods) across runs on the same bars."""
 
@@ -187,24 +186,6 @@ def ohlcv_from_frame(df: pd.DataFrame, symbol: str = "") -> OHLCV:
             raise DataError(f"column {c} holds {s.iloc[i]!r}, not a number (row {i + 1})")
         cols.append(num.to_numpy(dtype=np.float64, na_value=np.nan))
     return ohlcv_from_arrays(time, *cols, symbol=symbol)
-
-
-def read_csv(path: str | Path, symbol: str | None = None) -> OHLCV:
-    """Bars from a CSV with Date, Open, High, Low, Close, Volume columns."""
-    p = Path(path)
-    if not p.is_file():
-        raise DataError(f"CSV file not found: {p}")
-    try:
-        df = pd.read_csv(p)
-    except pd.errors.EmptyDataError:
-        raise DataError(f"CSV file {p} is empty") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
-        raise DataError(f"CSV file {p} is not readable as CSV: {e}") from None
-    if "date" not in {str(c).strip().lower() for c in df.columns} and len(df.columns):
-        first = df.columns[0]
-        if str(first).startswith("Unnamed") or str(first).strip() == "":
-            df = df.rename(columns={first: "Date"})  # an unnamed index column, as pandas writes
-    return ohlcv_from_frame(df, symbol if symbol is not None else p.stem.upper())
 
 
 def ohlcv_from_domain(bars: Bars) -> OHLCV:
