@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -103,4 +103,21 @@ class Broker(Protocol):
 
     async def refresh(self) -> list[BrokerOrder]:
         """Advance working orders against current prices; return orders that changed."""
+        ...
+
+
+OrderCallback = Callable[[BrokerOrder], Awaitable[None]]
+
+
+@runtime_checkable
+class OrderStream(Protocol):
+    """Optional Broker capability: the venue pushes its view of an order (with every fill so
+    far) whenever it changes: new, fill, partial fill, cancel, reject, expiry."""
+
+    connected: bool  # subscribed right now
+    drops: int  # connections lost so far (each one is followed by a reconnect)
+
+    async def run(self, on_order: OrderCallback) -> None:
+        """Connect, subscribe and deliver updates until cancelled; reconnect with backoff
+        after a drop. A malformed update is reported and skipped, never delivered."""
         ...
