@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from agents.desk import ProposalDesk
     from agents.execution import ExecutionAgent
     from agents.llm.chain import LLMChain
+    from agents.risk import RiskAgent
     from brokers.base import Broker, MarketData
     from models.store import Store
 
@@ -30,6 +31,7 @@ class DeskControls:
     market: MarketData
     execution: ExecutionAgent
     desk: ProposalDesk
+    risk: RiskAgent
     mode: Mode
     llm_name: str
     llm: LLMChain
@@ -59,18 +61,16 @@ class DeskControls:
             paused_reason=reason or f"paused by {actor.name}",
         )
 
-    def resume(self, actor: Actor, reason: str = "") -> None:
-        """Only a person with the approver right resumes; the reason is recorded."""
+    async def resume(self, actor: Actor, reason: str = "", rebase_peak: bool = False) -> str:
+        """Only a person with the approver right resumes; the reason is recorded. Lands in
+        ACTIVE, or REDUCING while a soft limit holds; refused (ResumeRefused) while a hard
+        limit such as the daily loss still holds. `rebase_peak` accepts a drawdown: the
+        equity peak restarts from now. Returns the state and why."""
         self.require_approver(actor, "resume", "resume the desk")
-        self.store.state.update(
-            actor.id,
-            "desk.resumed",
-            reason or "resumed by " + actor.name,
-            paused=False,
-            paused_reason="",
-            halted=False,
-            halted_reason="",
-        )
+        t = await self.risk.resume(actor, reason, self.clock(), rebase_peak=rebase_peak)
+        text = f"Desk {t.state.value.upper()}: {t.reason}"
+        await self.alert("state", f"[{self.mode.label}] {text}")
+        return text
 
     async def kill(self, actor: Actor, flatten: bool = False) -> KillReport:
         """Cancel open orders, expire pending proposals, halt; flatten only when confirmed."""
@@ -132,6 +132,9 @@ class DeskControls:
             flattened=flatten,
         )
 
+    def venue_notes(self) -> tuple[str, ...]:
+        return ()
+
     async def status(self) -> StatusView:
         st = self.store.state.get()
         acct = await self.broker.account()
@@ -150,5 +153,5 @@ class DeskControls:
             equity=acct.equity,
             market_open=self.market.is_open(),
             llm_usage=self.llm.usage(),
-            notes=tuple(self.llm.health()),
+            notes=tuple(self.llm.health()) + self.venue_notes(),
         )

@@ -110,8 +110,11 @@ class Conversation:
                 {k: v for k, v in p.model_dump(mode="json").items() if k != "mode_label"}
                 for p in pos.positions
             ],
-            "pnl_today": {"realized": pnl.realized, "unrealized": pnl.unrealized,
-                          "total": pnl.total},
+            "pnl_today": {
+                "realized": pnl.realized,
+                "unrealized": pnl.unrealized,
+                "total": pnl.total,
+            },
             "watchlist": o.watchlist(),
             "pending_proposals": [
                 {"id": c.id, "side": c.side, "quantity": c.quantity, "symbol": c.symbol}
@@ -178,8 +181,8 @@ class Conversation:
                 o.pause(actor, "paused from chat")
                 return Reply(kind="state", text="Paused: no new entry proposals until /resume.")
             case k.RESUME:
-                o.resume(actor, "resumed from chat")
-                return Reply(kind="state", text="Resumed.")
+                text = await o.resume(actor, "resumed from chat")
+                return Reply(kind="state", text=text)
             case k.STATUS:
                 return Reply(kind="status", text="Status", payload=await o.status())
             case k.WHY:

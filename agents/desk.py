@@ -12,6 +12,7 @@ import re
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from agents.data import DataAgent
 from agents.errors import (
@@ -79,8 +80,10 @@ class ProposalDesk:
         actor: Actor,
         source: str,
         kind: str = "entry",
+        preview: dict[str, Any] | None = None,
     ) -> Card:
-        """Store a PENDING proposal with the events that led to it; supersede older ones."""
+        """Store a PENDING proposal with the events that led to it; supersede older ones.
+        `preview` is the venue's dry run (buying-power effect and fees), kept in the facts."""
         now = self.clock()
         rationale = write_offline(
             idea,
@@ -109,7 +112,7 @@ class ProposalDesk:
             rationale=rationale.text,
             rationale_meta=rationale.meta(),
             risk=decision.model_dump(mode="json"),
-            facts=dict(idea.facts),
+            facts=dict(idea.facts) | ({"broker_preview": preview} if preview else {}),
             mode=self.mode.value,
             broker=self.broker_name,
             created_by=actor.id,

@@ -52,3 +52,7 @@ class ExecutionFailed(CotraderError):
 
 class ResumeRefused(CotraderError):
     """A resume refused while a limit that stops trading still holds; nothing changed."""
+
+
+class StartupRefused(CotraderError):
+    """The venue check at start-up failed (unreachable, bad or wrong credentials)."""

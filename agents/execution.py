@@ -35,9 +35,11 @@ S = ProposalStatus
 
 
 class ExecutionAgent:
-    def __init__(self, store: Store, broker: Broker) -> None:
+    def __init__(self, store: Store, broker: Broker, bracket: bool = False) -> None:
         self.store = store
         self.broker = broker
+        # entries go out with their stop and target as one bracket (venues that support it)
+        self.bracket = bracket and bool(getattr(broker, "supports_bracket", False))
 
     async def execute(
         self,
@@ -48,6 +50,7 @@ class ExecutionAgent:
     ) -> tuple[Order, Proposal | None]:
         """Submit the proposal's order; returns our order row and the proposal after booking
         any fills. `prior_events` (the re-check) are written with the order."""
+        bracket = self.bracket and p.kind == "entry" and p.stop_price and p.target_price
         req = OrderRequest(
             client_order_id=p.id,
             symbol=p.symbol,
@@ -55,6 +58,8 @@ class ExecutionAgent:
             quantity=p.quantity,
             order_type=OrderType(p.order_type),
             limit_price=p.limit_price,
+            take_profit=p.target_price if bracket else None,
+            stop_loss=p.stop_price if bracket else None,
         )
         levels = (p.stop_price, p.target_price) if p.kind == "entry" else (None, None)
         return await self._send(req, actor, now, p.id, p.strategy, prior_events, levels)

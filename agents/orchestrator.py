@@ -30,18 +30,20 @@ from agents.results import (
 from agents.risk import RiskAgent
 from agents.scanner import ScannerAgent
 from agents.strategy import StrategyAgent
+from agents.venue import VenueDesk
 from brokers.base import Broker, MarketData
 from models.config import ExecutionConfig, RiskLimits, ScannerConfig, StrategyConfig
 from models.domain import Actor, Mode, Period, ProposalStatus, RiskDecision, Side, TradeIdea
 from models.store import Store
 from models.tables import DailyPerformance
 from services.inputs import InputError, parse_quantity, parse_side
+from services.risk import EngineState, Transition
 
 AlertFn = Callable[[str, str], Awaitable[None]]
 SCANNER = Actor.system("scanner")
 
 
-class Orchestrator(DeskControls, ResearchDesk):
+class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
     def __init__(
         self,
         store: Store,
@@ -79,13 +81,14 @@ class Orchestrator(DeskControls, ResearchDesk):
         self.strategy = StrategyAgent(strategy or StrategyConfig(), self.limits.allow_short)
         self.research = Research(self.data, self.strategy.cfg, mode.label)
         self.risk = RiskAgent(store, broker, self.data, self.limits, mode)
-        self.execution = ExecutionAgent(store, broker)
+        execution = execution or ExecutionConfig()
+        self.execution = ExecutionAgent(store, broker, execution.bracket_orders)
         self.desk = ProposalDesk(
             store,
             self.data,
             self.risk,
             self.execution,
-            execution or ExecutionConfig(),
+            execution,
             mode,
             broker.name,
             self.clock,
@@ -93,6 +96,8 @@ class Orchestrator(DeskControls, ResearchDesk):
         self.reports = Reports(store, broker, self.data, mode, self.clock)
         self._alerts: list[AlertFn] = []
         self.llm.subscribe(self.alert)
+        self.risk.on_transition = self._on_risk_transition
+        self._venue_init()
 
     # ------------------------------------------------------------------ alerts
     def subscribe(self, fn: AlertFn) -> None:
@@ -110,6 +115,32 @@ class Orchestrator(DeskControls, ResearchDesk):
             except Exception as e:  # an alert sink must never break trading
                 logger.warning("alert sink failed: {}", e)
 
+    async def _on_risk_transition(self, t: Transition) -> None:
+        """A limit moved the desk to REDUCING or HALTED: tell the channel; on HALTED expire
+        every pending proposal (exits included: they are re-proposed on demand)."""
+        expired = []
+        if t.state is EngineState.HALTED:
+            expired = [
+                c.id
+                for p in self.store.proposals.list([ProposalStatus.PENDING.value], None)
+                if (c := self.desk.expire(p.id, f"desk halted: {t.reason}"))
+            ]
+        what = (
+            "no new proposals; pending ones expired"
+            + (f" ({', '.join(expired)})" if expired else "")
+            if t.state is EngineState.HALTED
+            else "only position-reducing proposals until a person resumes"
+        )
+        await self.alert(
+            "state",
+            f"[{self.mode.label}] Desk {t.state.value.upper()}: {t.reason}. {what}. "
+            "Only a person can /resume.",
+        )
+
+    def venue_notes(self) -> tuple[str, ...]:
+        note = self.stream_note()
+        return (note,) if note else ()
+
     # ------------------------------------------------------------------ ideas
     def universe(self) -> list[str]:
         return self.store.state.watchlist() or [i.symbol for i in self.market.universe()]
@@ -124,10 +155,9 @@ class Orchestrator(DeskControls, ResearchDesk):
         notes: list[str] = []
         cards: list[Card] = []
         ideas = self.strategy.ideas(ranked, data)
-        if desk.paused or desk.halted:
+        if not desk.opens:
             notes.append(
-                f"Desk {'halted' if desk.halted else 'paused'}: ideas shown, "
-                "no proposals made (/resume to continue)."
+                f"Desk {desk.label}: ideas shown, no new positions proposed (/resume to continue)."
             )
         else:
             for idea in ideas:
@@ -179,7 +209,8 @@ class Orchestrator(DeskControls, ResearchDesk):
             )
             raise RiskRefused(decision.reason(), decision)
         quote = await self.data.quote(idea.symbol)
-        card = self.desk.create(idea, decision, quote, actor, source)
+        preview = await self.preview(idea.symbol, idea.side, decision.quantity)
+        card = self.desk.create(idea, decision, quote, actor, source, preview=preview)
         return await self._with_rationale(card, idea, decision, "entry")
 
     async def _with_rationale(
@@ -284,7 +315,8 @@ class Orchestrator(DeskControls, ResearchDesk):
         decision = await self.risk.evaluate(sym, side, entry, None, qty, self.clock(), "exit")
         if not decision.approved:
             raise RiskRefused(decision.reason(), decision)
-        card = self.desk.create(idea, decision, q, actor, "close", kind="exit")
+        preview = await self.preview(sym, side, qty)
+        card = self.desk.create(idea, decision, q, actor, "close", kind="exit", preview=preview)
         return await self._with_rationale(card, idea, decision, "exit")
 
     # ------------------------------------------------------------------ decisions

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from models.domain import Event, Mode, Period, RiskCheck, ScanResult, TradeIdea
 from models.tables import Order, Proposal
+from services.reconcile import ReconcileReport
 
 
 class View(BaseModel):
@@ -248,3 +249,32 @@ class Reply(View):
     kind: str
     text: str
     payload: Any = None
+
+
+class ReconcileView(View):
+    """The venue against our books: every discrepancy, and venue data that was refused."""
+
+    mode_label: str
+    at: datetime
+    report: ReconcileReport
+    bad_data: tuple[str, ...] = ()
+
+    @classmethod
+    def of(
+        cls, report: ReconcileReport, bad_data: list[str], mode_label: str, at: datetime
+    ) -> ReconcileView:
+        return cls(mode_label=mode_label, at=at, report=report, bad_data=tuple(bad_data))
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok and not self.bad_data
+
+    def alert_text(self) -> str:
+        lines = [f"[{self.mode_label}] Reconciliation: {self.report.summary()}"]
+        lines += [f"• {d.detail}" for d in self.report.discrepancies[:10]]
+        if len(self.report.discrepancies) > 10:
+            lines.append(f"… and {len(self.report.discrepancies) - 10} more (/reconcile)")
+        if self.bad_data:
+            lines.append(f"Venue data refused (not booked): {'; '.join(self.bad_data[:5])}")
+        lines.append("Nothing was changed: review and correct by hand.")
+        return "\n".join(lines)

@@ -28,6 +28,7 @@ SCRIPTS = (
     "bar_cache.py",
     "risk_check.py",
     "chart.py",
+    "reconcile.py",
 )
 TIMEOUT_S = 180.0
 

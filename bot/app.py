@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,12 +14,10 @@ from agents.llm.guard import ReplyGuard
 from agents.llm.providers.base import Provider
 from agents.orchestrator import Orchestrator
 from bot.settings import Settings, SettingsError
-from brokers.base import MarketData
-from models.domain import Instrument
+from brokers.alpaca.ratelimit import RateLimiter
+from brokers.base import Broker, MarketData
+from models.domain import Instrument, Mode
 from models.store import Store
-
-AVAILABLE_BROKERS = ("sim",)
-AVAILABLE_DATA = ("sim", "alpaca")
 
 
 @dataclass
@@ -28,10 +27,12 @@ class App:
     orchestrator: Orchestrator
 
     def close(self) -> None:
+        """Release what is synchronous to release (async venues close in `orchestrator.stop`)."""
         self.store.dispose()
-        close_market = getattr(self.orchestrator.market, "close", None)
-        if callable(close_market):
-            close_market()
+        for part in (self.orchestrator.market, self.orchestrator.broker):
+            close = getattr(part, "close", None)
+            if callable(close) and not inspect.iscoroutinefunction(close):
+                close()
 
 
 def llm_providers(settings: Settings) -> list[Provider]:
@@ -90,14 +91,31 @@ def llm_description(settings: Settings) -> str:
     return " → ".join(f"{p.name}:{p.model}" for p in providers) + " → offline"
 
 
-def alpaca_market(settings: Settings, clock: Callable[[], datetime] | None = None) -> MarketData:
+def _secret(v: SecretStr | None) -> str | None:
+    return v.get_secret_value().strip() or None if v is not None else None
+
+
+def required(settings: Settings, names: tuple[str, ...], why: str) -> list[str]:
+    """The values of vendor secrets `names` (env spelling), or SettingsError naming each one
+    that is missing. Values are never put in a message."""
+    values = [_secret(getattr(settings, n.lower())) for n in names]
+    missing = [n for n, v in zip(names, values, strict=True) if v is None]
+    if missing:
+        raise SettingsError([f"{n}: required for {why} (not set)" for n in missing])
+    return [v for v in values if v is not None]
+
+
+ALPACA_KEYS = ("APCA_API_KEY_ID", "APCA_API_SECRET_KEY")
+
+
+def alpaca_market(
+    settings: Settings,
+    clock: Callable[[], datetime] | None = None,
+    limiter: RateLimiter | None = None,
+) -> MarketData:
     """Alpaca market data (COTRADER_DATA=alpaca): real prices for whichever broker is chosen,
     the simulator's included. Both keys are required; APCA_API_DATA_URL overrides the host."""
-    key_id, secret = settings.apca_api_key_id, settings.apca_api_secret_key
-    pairs = (("APCA_API_KEY_ID", key_id), ("APCA_API_SECRET_KEY", secret))
-    missing = [n for n, v in pairs if v is None or not v.get_secret_value().strip()]
-    if missing or key_id is None or secret is None:
-        raise SettingsError([f"{n}: required for COTRADER_DATA=alpaca (not set)" for n in missing])
+    key_id, secret = required(settings, ALPACA_KEYS, "Alpaca market data")
     from brokers.alpaca.data import AlpacaMarketData
     from brokers.sim.universe import DEFAULT_UNIVERSE
     from services.market_calendar import MarketCalendar
@@ -107,13 +125,48 @@ def alpaca_market(settings: Settings, clock: Callable[[], datetime] | None = Non
         for s in DEFAULT_UNIVERSE
     ]
     return AlpacaMarketData(
-        key_id.get_secret_value().strip(),
-        secret.get_secret_value().strip(),
+        key_id,
+        secret,
         feed=settings.alpaca_feed,
         url_override=settings.apca_api_data_url,
         universe=universe,
         session_open=MarketCalendar().is_open,
         clock=clock,
+        limiter=limiter,
+    )
+
+
+def alpaca_broker(settings: Settings, limiter: RateLimiter) -> Broker:
+    """Alpaca trading: the paper endpoint unless the live gate is open. A key of the other
+    kind (Alpaca's paper key ids start PK, live ones AK) is refused before any request."""
+    key_id, secret = required(settings, ALPACA_KEYS, "COTRADER_BROKER=alpaca")
+    live = settings.mode is Mode.LIVE
+    if live and key_id.startswith("PK"):
+        raise SettingsError(
+            ["APCA_API_KEY_ID is a paper key (PK…): COTRADER_MODE=live needs live credentials"]
+        )
+    if not live and key_id.startswith("AK"):
+        raise SettingsError(
+            ["APCA_API_KEY_ID is a live key (AK…): paper mode needs the paper account's keys"]
+        )
+    from brokers.alpaca.broker import AlpacaBroker
+
+    return AlpacaBroker(
+        key_id, secret, paper=not live, url_override=settings.apca_api_base_url, limiter=limiter
+    )
+
+
+def tastytrade_broker(settings: Settings) -> Broker:
+    """Tastytrade: its certification sandbox in paper mode, production only when live."""
+    secret, refresh = required(settings, ("TT_SECRET", "TT_REFRESH"), "COTRADER_BROKER=tastytrade")
+    from brokers.tastytrade.broker import TastytradeBroker
+
+    return TastytradeBroker(
+        secret,
+        refresh,
+        account_number=settings.tastytrade_account,
+        api_base=settings.tastytrade_api_base,
+        sandbox=settings.mode is not Mode.LIVE,
     )
 
 
@@ -122,37 +175,38 @@ def build(
     clock: Callable[[], datetime] | None = None,
     market_clock: Callable[[], datetime] | None = None,
 ) -> App:
-    """Open the store (upgrading its schema), pick the adapters, wire the orchestrator."""
-    if settings.broker not in AVAILABLE_BROKERS or settings.data not in AVAILABLE_DATA:
-        raise SettingsError(
-            [
-                f"COTRADER_BROKER={settings.broker} / COTRADER_DATA={settings.data}: only the "
-                "built-in simulator broker (with simulated or Alpaca market data) is available "
-                "in this build"
-            ]
-        )
-    from brokers.sim.broker import SimBroker, SimCosts
-    from brokers.sim.market import SimMarket
-    from brokers.sim.universe import DEFAULT_UNIVERSE, synthetic_specs
+    """Open the store (upgrading its schema), pick the adapters, wire the orchestrator.
+    Credentials are checked before anything is created."""
+    limiter = RateLimiter()  # one budget for every Alpaca request: data and trading
+    broker: Broker | None = None
+    if settings.broker == "alpaca":
+        broker = alpaca_broker(settings, limiter)
+    elif settings.broker == "tastytrade":
+        broker = tastytrade_broker(settings)
+    market: MarketData
+    if settings.data_source == "alpaca":
+        market = alpaca_market(settings, market_clock, limiter)
+    else:
+        from brokers.sim.market import SimMarket
+        from brokers.sim.universe import DEFAULT_UNIVERSE, synthetic_specs
 
-    specs = DEFAULT_UNIVERSE + synthetic_specs(settings.sim_extra_symbols, settings.sim_seed)
-    market: MarketData = (
-        alpaca_market(settings, market_clock)  # checks its keys before anything is created
-        if settings.data == "alpaca"
-        else SimMarket(seed=settings.sim_seed, clock=market_clock, specs=specs)
-    )
+        specs = DEFAULT_UNIVERSE + synthetic_specs(settings.sim_extra_symbols, settings.sim_seed)
+        market = SimMarket(seed=settings.sim_seed, clock=market_clock, specs=specs)
     settings.home_dir.mkdir(parents=True, exist_ok=True)
     store = Store(settings.db_url)
     store.upgrade()
-    broker = SimBroker(
-        store,
-        market,
-        starting_cash=settings.sim_cash,
-        costs=SimCosts(
-            slippage_bps=settings.sim_slippage_bps,
-            commission_per_share=settings.sim_commission_per_share,
-        ),
-    )
+    if broker is None:
+        from brokers.sim.broker import SimBroker, SimCosts
+
+        broker = SimBroker(
+            store,
+            market,
+            starting_cash=settings.sim_cash,
+            costs=SimCosts(
+                slippage_bps=settings.sim_slippage_bps,
+                commission_per_share=settings.sim_commission_per_share,
+            ),
+        )
     orch = Orchestrator(
         store,
         broker,

@@ -46,7 +46,7 @@ class Settings(LLMSettings, StrategySettings):
 
     mode: Mode = Mode.SIM
     broker: Literal["sim", "alpaca", "tastytrade"] = "sim"
-    data: Literal["sim", "alpaca"] = "sim"
+    data: Literal["sim", "alpaca"] | None = None  # None: the broker's natural source
     alpaca_feed: Literal["iex", "sip", "delayed_sip", "otc", "boats", "overnight"] = "iex"
     database_url: str | None = None
     home: Path = Path("~/.cotrader")
@@ -103,8 +103,13 @@ class Settings(LLMSettings, StrategySettings):
     )
     # testing: point alpaca-py's market data client at a loopback Alpaca (its url_override)
     apca_api_data_url: str | None = Field(None, validation_alias=vendor("APCA_API_DATA_URL"))
+    # testing: point alpaca-py's trading client (and its trade stream) at a loopback Alpaca
+    apca_api_base_url: str | None = Field(None, validation_alias=vendor("APCA_API_BASE_URL"))
     tt_secret: SecretStr | None = Field(None, validation_alias=vendor("TT_SECRET"))
     tt_refresh: SecretStr | None = Field(None, validation_alias=vendor("TT_REFRESH"))
+    tastytrade_api_base: str | None = None  # testing: a loopback Tastytrade
+    tastytrade_account: str | None = None  # the account number (default: the first one)
+    bracket_orders: bool = False  # send entries with their stop and target as one bracket
 
     @field_validator("chat_channel_ids", "approver_role_ids", "approver_user_ids", mode="before")
     @classmethod
@@ -129,9 +134,9 @@ class Settings(LLMSettings, StrategySettings):
             raise ValueError("must be an http(s) URL such as http://127.0.0.1:8080/api/v10")
         return v
 
-    @field_validator("apca_api_data_url")
+    @field_validator("apca_api_data_url", "apca_api_base_url", "tastytrade_api_base")
     @classmethod
-    def _data_url(cls, v: str | None) -> str | None:
+    def _endpoint(cls, v: str | None) -> str | None:
         if v is None:
             return v
         v = v.strip().rstrip("/").removesuffix("/v2")
@@ -154,6 +159,11 @@ class Settings(LLMSettings, StrategySettings):
             )
         if self.mode is Mode.LIVE and not self.armed:
             problems.append("COTRADER_MODE=live also needs COTRADER_ARMED=1 (the live gate)")
+        if self.mode is Mode.LIVE and self.data_source == "sim":
+            problems.append(
+                "COTRADER_MODE=live never trades on simulated prices: set COTRADER_DATA=alpaca "
+                "(with APCA_API_KEY_ID and APCA_API_SECRET_KEY)"
+            )
         if self.max_risk_per_trade_pct < self.risk_per_trade_pct:
             problems.append(
                 "COTRADER_MAX_RISK_PER_TRADE_PCT must be at least COTRADER_RISK_PER_TRADE_PCT"
@@ -168,11 +178,21 @@ class Settings(LLMSettings, StrategySettings):
         return self.home.expanduser()
 
     @property
+    def data_source(self) -> str:
+        """Where prices come from: as set, else Alpaca for an Alpaca broker (or whenever its
+        keys are set), else the simulator."""
+        if self.data is not None:
+            return self.data
+        keys = self.apca_api_key_id is not None and self.apca_api_secret_key is not None
+        return "alpaca" if self.broker == "alpaca" or (self.broker != "sim" and keys) else "sim"
+
+    @property
     def db_url(self) -> str:
-        """Paper and live never share a database file by default."""
+        """Paper and live never share a database file by default, nor do two brokers."""
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{self.home_dir / f'cotrader-{self.mode.value}.db'}"
+        name = self.mode.value if self.broker == "sim" else f"{self.mode.value}-{self.broker}"
+        return f"sqlite:///{self.home_dir / f'cotrader-{name}.db'}"
 
     def secrets(self) -> list[str]:
         """Every configured secret value (for log redaction)."""
@@ -210,6 +230,7 @@ class Settings(LLMSettings, StrategySettings):
         return ExecutionConfig(
             proposal_ttl_seconds=self.proposal_ttl_seconds,
             drift_tolerance_pct=self.drift_tolerance_pct,
+            bracket_orders=self.bracket_orders,
         )
 
     def scanner(self) -> ScannerConfig:
@@ -228,7 +249,8 @@ def _env_name(loc: tuple[object, ...]) -> str:
     if not loc:
         return "settings"
     name = str(loc[0])
-    if name.upper() in {f.upper() for f in (*SECRET_FIELDS, "apca_api_data_url")}:
+    vendors = (*SECRET_FIELDS, "apca_api_data_url", "apca_api_base_url")
+    if name.upper() in {f.upper() for f in vendors}:
         return name.upper()
     return "COTRADER_" + name.upper()
 

@@ -12,6 +12,7 @@ from models.domain import (
     BrokerOrder,
     BrokerPosition,
     Instrument,
+    OrderPreview,
     OrderRequest,
     Quote,
 )
@@ -121,3 +122,11 @@ class OrderStream(Protocol):
         """Connect, subscribe and deliver updates until cancelled; reconnect with backoff
         after a drop. A malformed update is reported and skipped, never delivered."""
         ...
+
+
+@runtime_checkable
+class OrderPreviewer(Protocol):
+    """Optional Broker capability: the venue's dry run of an order (buying-power effect and
+    fees); nothing is placed. Raises OrderRejectedError when the venue would refuse it."""
+
+    async def dry_run(self, request: OrderRequest) -> OrderPreview: ...

@@ -230,6 +230,27 @@ class OrderRequest(Frozen):
     order_type: OrderType = OrderType.MARKET
     limit_price: float | None = None
     stop_price: float | None = None
+    # a bracket: the exit legs the venue places once the entry fills (both or neither)
+    take_profit: float | None = Field(default=None, gt=0)
+    stop_loss: float | None = Field(default=None, gt=0)
+
+    @property
+    def bracket(self) -> bool:
+        return self.take_profit is not None and self.stop_loss is not None
+
+
+class OrderPreview(Frozen):
+    """What a venue says an order would do (its dry run), for the card. Negative = money out."""
+
+    change_in_buying_power: float
+    current_buying_power: float
+    new_buying_power: float
+    margin_requirement: float
+    commission: float
+    clearing_fees: float
+    regulatory_fees: float
+    total_fees: float
+    warnings: tuple[str, ...] = ()
 
 
 class FillReport(Frozen):

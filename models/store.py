@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from models.audit import emit, event_row, to_event
 from models.bar_cache import BarCacheRepo
+from models.broker_repo import BrokerRepo
 from models.db import make_engine, schema_is_current, upgrade_schema
 from models.domain import Event
 from models.frontend_repo import FrontendRepo
@@ -43,6 +44,7 @@ class Store:
         self.frontend = FrontendRepo(self)
         self.bars = BarCacheRepo(self)
         self.llm = LLMRepo(self)
+        self.brokers = BrokerRepo(self)
 
     def upgrade(self) -> None:
         """Apply pending migrations (cheap when already current)."""

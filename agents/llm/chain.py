@@ -345,4 +345,3 @@ class LLMChain:
             prompt_version=task.prompt_version,
             cached=True,
         )
-

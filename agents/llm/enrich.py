@@ -89,7 +89,9 @@ class RationaleUpdater:
         if self.store.llm.set_rationale(pid, r.text, r.meta()) is None:
             return False
         self.store.events.add(
-            "rationale", f"agent:analyst:{r.provider}", proposal_id=pid,
+            "rationale",
+            f"agent:analyst:{r.provider}",
+            proposal_id=pid,
             context={**r.meta(), "text": r.text},
         )
         for fn in self.listeners:

@@ -138,8 +138,9 @@ class CommandHandler:
                 o.pause(me, " ".join(args))
                 return Reply(kind="state", text="Paused: no new entry proposals until /resume.")
             case "resume":
-                o.resume(me, " ".join(args))
-                return Reply(kind="state", text="Resumed: the desk is active.")
+                rebase = bool(args) and args[0].lower() in ("rebase", "rebase-peak")
+                text = await o.resume(me, " ".join(args[1:] if rebase else args), rebase)
+                return Reply(kind="state", text=text)
             case "kill":
                 flatten = bool(args) and args[0].lower() in ("flatten", "confirm")
                 rep = await o.kill(me, flatten=flatten)

@@ -18,12 +18,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from alpaca.trading.enums import OrderSide, QueryOrderStatus, TimeInForce
+from alpaca.trading.enums import OrderClass, OrderSide, QueryOrderStatus, TimeInForce
 from alpaca.trading.requests import (
     GetOrdersRequest,
     LimitOrderRequest,
     MarketOrderRequest,
+    StopLossRequest,
     StopOrderRequest,
+    TakeProfitRequest,
 )
 from alpaca.trading.requests import OrderRequest as SdkOrderRequest
 from loguru import logger
@@ -66,6 +68,7 @@ class AlpacaBroker:
     """Broker over Alpaca's Trading API v2. Keys go to the SDK client only; never logged."""
 
     name = "alpaca"
+    supports_bracket = True
 
     def __init__(
         self,
@@ -205,6 +208,28 @@ class AlpacaBroker:
             "time_in_force": self.time_in_force,
             "client_order_id": r.client_order_id,
         }
+        if (r.take_profit is None) != (r.stop_loss is None):
+            raise OrderRejectedError("a bracket needs both a take-profit and a stop-loss price")
+        if r.take_profit is not None and r.stop_loss is not None:
+            up, down = (
+                (r.take_profit, r.stop_loss)
+                if r.side is Side.BUY
+                else (
+                    r.stop_loss,
+                    r.take_profit,
+                )
+            )
+            if not down < up:
+                raise OrderRejectedError(
+                    "a bracket's take-profit must be beyond the entry and its stop-loss behind it"
+                )
+            if r.order_type is OrderType.STOP:
+                raise OrderRejectedError("a bracket's entry must be a market or limit order")
+            common |= {
+                "order_class": OrderClass.BRACKET,
+                "take_profit": TakeProfitRequest(limit_price=round(r.take_profit, 2)),
+                "stop_loss": StopLossRequest(stop_price=round(r.stop_loss, 2)),
+            }
         if r.order_type is OrderType.LIMIT:
             return LimitOrderRequest(**common, limit_price=r.limit_price)
         if r.order_type is OrderType.STOP:

@@ -47,14 +47,17 @@ class TastytradeBroker:
         *,
         account_number: str | None = None,
         api_base: str | None = None,
+        sandbox: bool = False,
         timeout: float = 10.0,
         policy: RetryPolicy | None = None,
         sleep: Any = asyncio.sleep,
     ) -> None:
+        self.sandbox = sandbox  # Tastytrade's certification environment (paper mode)
         self._t = Transport(
             provider_secret,
             refresh_token,
             api_base=api_base,
+            is_test=sandbox,
             timeout=timeout,
             policy=policy,
             sleep=sleep,

@@ -32,7 +32,7 @@ from models.domain import (
     BrokerOrder,
     BrokerPosition,
     FillReport,
-    Frozen,
+    OrderPreview,
     OrderRequest,
     OrderStatus,
     OrderType,
@@ -44,18 +44,7 @@ class BrokerDataError(BrokerError):
     """Tastytrade answered, but with data that cannot be trusted (missing or absurd fields)."""
 
 
-class DryRunResult(Frozen):
-    """What the venue says an order would do, for the approval card. Negative = money out."""
-
-    change_in_buying_power: float
-    current_buying_power: float
-    new_buying_power: float
-    margin_requirement: float
-    commission: float
-    clearing_fees: float
-    regulatory_fees: float
-    total_fees: float
-    warnings: tuple[str, ...] = ()
+DryRunResult = OrderPreview  # the venue-neutral name lives in models.domain
 
 
 OPEN = {

@@ -108,6 +108,7 @@ class Transport:
         refresh_token: str,
         *,
         api_base: str | None = None,
+        is_test: bool = False,
         timeout: float = 10.0,
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
@@ -117,6 +118,7 @@ class Transport:
         self.session = Session(
             provider_secret,
             refresh_token,
+            is_test=is_test,
             timeout=timeout,
             event_hooks={"response": [_raise_for_status]},
         )

@@ -8,6 +8,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import models.bar_tables
+import models.broker_tables
 import models.frontend_tables
 import models.llm_tables
 import models.sim_tables

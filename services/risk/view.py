@@ -122,6 +122,15 @@ class DeskState:
         """True when an opening (risk-adding) trade may pass."""
         return not (self.paused or self.halted or self.reducing)
 
+    @property
+    def label(self) -> str:
+        """halted, reducing, paused or active."""
+        if self.halted:
+            return "halted"
+        if self.reducing:
+            return "reducing"
+        return "paused" if self.paused else "active"
+
 
 @dataclass(frozen=True, slots=True)
 class Exposure:

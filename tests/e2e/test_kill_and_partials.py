@@ -67,7 +67,7 @@ async def test_kill_cancels_expires_halts_then_flattens_on_confirmation(
         clock.advance(seconds=30)
         await o.sync()
     assert (await o.positions()).positions == ()
-    o.resume(trader, "all clear")
+    await o.resume(trader, "all clear")
     assert (await o.propose("MSFT", "buy", 5, trader)).status == "pending"
 
 

@@ -190,7 +190,7 @@ async def test_paused_desk_makes_no_proposals(app: App, trader: Actor) -> None:
     rep = await o.scan()
     assert rep.cards == () and rep.ranked
     assert any("paused" in n for n in rep.notes)
-    o.resume(trader)
+    await o.resume(trader)
     assert (await o.scan()).cards
 
 

@@ -17,7 +17,7 @@ KEY = "test-openai-secret-value-0001"  # a configured secret: redacted by value
 
 def test_defaults_are_safe(tmp_path: Path) -> None:
     s = load_settings()
-    assert s.mode is Mode.SIM and s.broker == "sim" and s.data == "sim" and not s.armed
+    assert s.mode is Mode.SIM and s.broker == "sim" and s.data_source == "sim" and not s.armed
     assert s.db_url.endswith("cotrader-sim.db")
 
 

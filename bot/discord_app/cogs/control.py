@@ -25,10 +25,17 @@ class Control(CotraderCog):
         await say(interaction, "⏸️ Paused: no new entry proposals until /resume.", ephemeral=False)
 
     @app_commands.command(description="Resume the desk after a pause, a halt or the kill switch.")
-    @app_commands.describe(reason="Why (recorded)")
-    async def resume(self, interaction: discord.Interaction, reason: str = "") -> None:
-        self.orch.resume(self.bot.actor_of(interaction), clip(reason, 300))
-        await say(interaction, "▶️ Resumed: the desk is active.", ephemeral=False)
+    @app_commands.describe(
+        reason="Why (recorded)",
+        rebase_peak="Accept the drawdown: measure it from today's equity from now on",
+    )
+    async def resume(
+        self, interaction: discord.Interaction, reason: str = "", rebase_peak: bool = False
+    ) -> None:
+        text = await self.orch.resume(
+            self.bot.actor_of(interaction), clip(reason, 300), rebase_peak
+        )
+        await say(interaction, f"▶️ {text}", ephemeral=False)
 
     @app_commands.command(
         description="Kill switch: cancel orders, expire proposals, halt (asks to confirm)."

@@ -1,0 +1,88 @@
+"""OrderFeed: books the venue's pushed order updates (fills, partial fills, cancels, rejects).
+
+Only orders we sent are booked; anything else is recorded as `order.unknown` and left for
+reconciliation. An update older than what we hold (fewer shares filled, or an order we
+already hold as finished) is ignored, so a late message never rolls the books back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from loguru import logger
+
+from agents.errors import CotraderError
+from agents.execution import ExecutionAgent
+from brokers.base import BrokerError
+from models.domain import BrokerOrder, Mode, OrderStatus
+from models.store import Store
+
+ACTOR = "agent:stream"
+FINISHED = {s.value for s in OrderStatus if not s.is_open} | {"failed"}
+
+
+class OrderFeed:
+    def __init__(
+        self,
+        store: Store,
+        execution: ExecutionAgent,
+        alert: Callable[[str, str], Awaitable[None]],
+        mode: Mode,
+    ) -> None:
+        self.store = store
+        self.execution = execution
+        self.alert = alert
+        self.mode = mode
+        self.booked = 0  # updates that changed our books
+        self.unknown = 0  # updates for orders we never sent
+
+    async def on_order(self, bo: BrokerOrder) -> None:
+        row = self.store.ledger.order(bo.client_order_id)
+        if row is None:
+            self.unknown += 1
+            self.store.events.add(
+                "order.unknown",
+                ACTOR,
+                order_id=bo.client_order_id,
+                context={"broker_order": bo.model_dump(mode="json")},
+            )
+            logger.warning("stream: order {} is not ours; left for /reconcile", bo.client_order_id)
+            return
+        stale = bo.filled_quantity < row.filled_quantity or (
+            row.status in FINISHED and row.status != "failed"
+        )
+        same = bo.status.value == row.status and bo.filled_quantity == row.filled_quantity
+        if stale or (same and row.broker_order_id == bo.broker_order_id):
+            return
+        before = row.filled_quantity
+        try:
+            self.execution.apply(bo, ACTOR)
+        except (CotraderError, BrokerError) as e:
+            logger.error("stream: could not book {}: {}", bo.client_order_id, e)
+            return
+        self.booked += 1
+        await self._tell(bo, before)
+
+    async def _tell(self, bo: BrokerOrder, before: int) -> None:
+        tag = f"[{self.mode.label}]"
+        if bo.filled_quantity > before:
+            price = f" @ {bo.avg_fill_price:.2f}" if bo.avg_fill_price else ""
+            state = "filled" if bo.status is OrderStatus.FILLED else "partially filled"
+            await self.alert(
+                "fill",
+                f"{tag} {bo.side.value} {bo.filled_quantity}/{bo.quantity} {bo.symbol}{price} "
+                f"{state} ({bo.client_order_id})",
+            )
+        elif bo.status is OrderStatus.REJECTED:
+            why = f": {bo.reason}" if bo.reason else ""
+            await self.alert(
+                "rejected",
+                f"{tag} the broker rejected {bo.side.value} {bo.quantity} {bo.symbol} "
+                f"({bo.client_order_id}){why}",
+            )
+        elif bo.status is OrderStatus.CANCELED:
+            await self.alert(
+                "canceled",
+                f"{tag} order {bo.client_order_id} ({bo.side.value} {bo.quantity} {bo.symbol}) "
+                f"canceled with {bo.filled_quantity} filled",
+            )

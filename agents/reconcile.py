@@ -1,0 +1,101 @@
+"""ReconcileAgent: syncs the venue's account and positions into the mirror and compares the
+venue's positions and orders with our books. Every difference is reported (an event, an
+alert, `/reconcile`); nothing in our books is overwritten here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from loguru import logger
+
+from brokers.base import Broker, BrokerError
+from models.domain import BrokerOrder, Mode
+from models.store import Store
+from services.reconcile import ReconcileReport, book_orders, book_positions, reconcile
+
+ACTOR = "agent:reconcile"
+
+
+def broker_problems(broker: Broker) -> list[str]:
+    """The venue data the adapter refused so far (Alpaca `problems`, Tastytrade `issues`)."""
+    raw: Any = getattr(broker, "problems", None) or getattr(broker, "issues", None) or ()
+    out = []
+    for p in raw:
+        if isinstance(p, str):
+            out.append(p)
+        else:
+            what, key, reason = (getattr(p, a, "") for a in ("what", "key", "reason"))
+            out.append(f"{what} {key}: {reason}".strip())
+    return out
+
+
+class ReconcileAgent:
+    def __init__(
+        self, store: Store, broker: Broker, mode: Mode, clock: Callable[[], datetime]
+    ) -> None:
+        self.store = store
+        self.broker = broker
+        self.mode = mode
+        self.clock = clock
+
+    async def sync_account(self) -> int:
+        """Mirror the venue's account and positions (one row per account, ever); its id."""
+        acct = await self.broker.account()
+        positions = await self.broker.positions()
+        row = self.store.brokers.sync(
+            self.broker.name, self.mode.value, acct, positions, self.clock()
+        )
+        assert row.id is not None
+        return row.id
+
+    async def run(self, actor: str) -> tuple[ReconcileReport, list[str]]:
+        """Compare the venue with our books; (the report, venue data that was refused)."""
+        seen = len(broker_problems(self.broker))
+        acct = await self.broker.account()
+        positions = await self.broker.positions()
+        venue_orders = await self.broker.open_orders()
+        ours = self.store.ledger.orders(open_only=True, limit=None)
+        open_ids = {o.client_order_id for o in venue_orders}
+        ours_ids = {o.client_order_id for o in ours}
+        # our rows for orders the venue still works (maybe finished in our book)
+        ours += [
+            row
+            for cid in sorted(open_ids - ours_ids)
+            if (row := self.store.ledger.order(cid)) is not None
+        ]
+        extra: list[BrokerOrder] = []
+        unasked: set[str] = set()
+        for row in ours:
+            if row.client_order_id in open_ids:
+                continue
+            try:  # finished at the venue since, or never there: ask by our id
+                found = await self.broker.order_by_client_id(row.client_order_id)
+            except BrokerError as e:
+                logger.warning("reconcile: look-up of {} failed: {}", row.client_order_id, e)
+                unasked.add(row.client_order_id)
+                continue
+            if found is not None:
+                extra.append(found)
+        ours = [o for o in ours if o.client_order_id not in unasked]
+        self.store.brokers.sync(self.broker.name, self.mode.value, acct, positions, self.clock())
+        report = reconcile(
+            self.broker.name,
+            positions,
+            [*venue_orders, *extra],
+            book_positions(self.store.ledger.positions()),
+            book_orders(ours),
+        )
+        problems = broker_problems(self.broker)[seen:]
+        problems += [f"order {cid}: the venue could not be asked; not compared" for cid in unasked]
+        self.store.events.add(
+            "reconcile.completed" if report.ok and not problems else "reconcile.discrepancies",
+            actor,
+            context={
+                "account": acct.account_id,
+                "report": report.model_dump(mode="json"),
+                "bad_broker_data": problems,
+            },
+        )
+        return report, problems

@@ -1,0 +1,157 @@
+"""The venue side of the desk (a mixin of the Orchestrator): the start-up check, the order
+stream, reconciliation, and the broker's dry run of a proposal."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from loguru import logger
+
+from agents.errors import RiskRefused, StartupRefused
+from agents.order_feed import OrderFeed
+from agents.reconcile import ReconcileAgent
+from agents.results import ReconcileView
+from brokers.base import (
+    BrokerError,
+    OrderPreviewer,
+    OrderRejectedError,
+    OrderStream,
+)
+from models.domain import Actor, Mode, OrderRequest, Side
+
+if TYPE_CHECKING:
+    from agents.execution import ExecutionAgent
+    from agents.risk import RiskAgent
+    from brokers.base import Broker
+    from models.store import Store
+
+STARTUP = Actor.system("startup")
+
+
+class VenueDesk:
+    """Needs the orchestrator's store, broker, mode, clock, execution, risk and alert."""
+
+    store: Store
+    broker: Broker
+    mode: Mode
+    clock: Callable[[], datetime]
+    execution: ExecutionAgent
+    risk: RiskAgent
+    alert: Callable[[str, str], Awaitable[None]]
+
+    def _venue_init(self) -> None:
+        self.reconciler = ReconcileAgent(self.store, self.broker, self.mode, self.clock)
+        self.feed = OrderFeed(self.store, self.execution, self.alert, self.mode)
+        self.stream: OrderStream | None = None
+        self._stream_task: asyncio.Task[None] | None = None
+        self.started = False
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> ReconcileView:
+        """Check the venue answers with these credentials, reconcile, open the order stream.
+        Raises StartupRefused (nothing started) when the venue refuses."""
+        try:
+            acct = await self.broker.account()
+        except BrokerError as e:
+            raise StartupRefused(
+                f"{self.mode.label} {self.broker.name}: the account could not be read ({e}); "
+                "check the credentials and the endpoint"
+            ) from None
+        logger.info("{} account {} reachable", self.broker.name, acct.account_id[-4:])
+        view = await self.reconcile(STARTUP)
+        self._open_stream()
+        self.started = True
+        try:
+            await self.risk.refresh(self.clock())
+        except BrokerError as e:
+            logger.warning("risk refresh at start-up failed: {}", e)
+        return view
+
+    def _open_stream(self) -> None:
+        factory = getattr(self.broker, "order_stream", None)
+        if not callable(factory) or self._stream_task is not None:
+            return
+        stream = factory()
+        if not isinstance(stream, OrderStream):
+            return
+        self.stream = stream
+        self._stream_task = asyncio.create_task(self._run_stream(stream), name="order-stream")
+
+    async def _run_stream(self, stream: OrderStream) -> None:
+        try:
+            await stream.run(self.feed.on_order)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # the stream is a speed-up: polling still books every fill
+            logger.error("order stream stopped: {}", e)
+            await self.alert(
+                "error",
+                f"[{self.mode.label}] The {self.broker.name} order stream stopped ({e}); "
+                "fills are still booked by polling every 15 s.",
+            )
+
+    async def stop(self) -> None:
+        """Close the order stream and the broker's connections (idempotent)."""
+        task, self._stream_task = self._stream_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        close = getattr(self.broker, "close", None)
+        if callable(close):
+            try:
+                result: Any = close()
+                if inspect.isawaitable(result):
+                    await result
+            except Exception as e:  # leaving must never fail
+                logger.warning("closing {} failed: {}", self.broker.name, e)
+        self.started = False
+
+    def stream_note(self) -> str | None:
+        """One line for /status about the order stream (None for a venue without one)."""
+        s = self.stream
+        if s is None:
+            return None
+        state = "connected" if s.connected else "reconnecting (fills polled every 15 s)"
+        return f"order stream {state}, {s.drops} drops, {self.feed.booked} updates booked"
+
+    # ------------------------------------------------------------------ reconcile
+    async def reconcile(self, actor: Actor) -> ReconcileView:
+        """Compare the venue with our books and report every difference (never overwrite)."""
+        try:
+            report, problems = await self.reconciler.run(actor.id)
+        except BrokerError as e:
+            self.store.events.add("reconcile.failed", actor.id, context={"error": str(e)})
+            await self.alert("reconcile", f"[{self.mode.label}] Reconciliation failed: {e}")
+            raise
+        view = ReconcileView.of(report, problems, self.mode.label, self.clock())
+        if not view.ok:
+            await self.alert("reconcile", view.alert_text())
+        return view
+
+    # ------------------------------------------------------------------ dry run
+    async def preview(self, symbol: str, side: Side, quantity: int) -> dict[str, Any] | None:
+        """The venue's dry run of the order a card would send: buying-power effect and fees
+        (None when the venue has none). A venue refusal refuses the proposal."""
+        if not isinstance(self.broker, OrderPreviewer) or quantity <= 0:
+            return None
+        req = OrderRequest(
+            client_order_id=f"dry-{uuid.uuid4().hex[:12]}",
+            symbol=symbol,
+            side=side,
+            quantity=quantity,
+        )
+        try:
+            p = await self.broker.dry_run(req)
+        except OrderRejectedError as e:
+            raise RiskRefused(f"{self.broker.name} would refuse this order (dry run): {e}") from e
+        except BrokerError as e:
+            logger.warning("dry run of {} {} failed: {}", side.value, symbol, e)
+            return {"error": f"dry run unavailable: {e}"}
+        return p.model_dump(mode="json")
