@@ -1,4 +1,5 @@
-"""Desk controls: pause, resume, the kill switch and status (a mixin of the Orchestrator)."""
+"""Desk controls: pause, resume, the kill switch, risk state changes, /risk and status (a
+mixin of the Orchestrator)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from typing import TYPE_CHECKING
 
 from loguru import logger
 
-from agents.errors import CotraderError, NotAuthorized
+from agents.errors import BadInput, CotraderError, NotAuthorized
 from agents.results import KillReport, OrderView, StatusView
 from brokers.base import BrokerError
 from models.domain import Actor, Mode, OrderRequest, ProposalStatus, Side
+from services.inputs import InputError, parse_side
+from services.risk import EngineState, RiskReport, Transition
 
 if TYPE_CHECKING:
+    from agents.data import DataAgent
     from agents.desk import ProposalDesk
     from agents.execution import ExecutionAgent
     from agents.llm.chain import LLMChain
@@ -32,6 +36,8 @@ class DeskControls:
     execution: ExecutionAgent
     desk: ProposalDesk
     risk: RiskAgent
+    data: DataAgent
+    check_quantity: Callable[[object], int | None]
     mode: Mode
     llm_name: str
     llm: LLMChain
@@ -131,6 +137,42 @@ class DeskControls:
             halted=True,
             flattened=flatten,
         )
+
+    async def _on_risk_transition(self, t: Transition) -> None:
+        """A limit moved the desk to REDUCING or HALTED: tell the channel; on HALTED expire
+        every pending proposal (exits included: they are re-proposed on demand)."""
+        expired = []
+        if t.state is EngineState.HALTED:
+            expired = [
+                c.id
+                for p in self.store.proposals.list([ProposalStatus.PENDING.value], None)
+                if (c := self.desk.expire(p.id, f"desk halted: {t.reason}"))
+            ]
+        what = (
+            "no new proposals; pending ones expired"
+            + (f" ({', '.join(expired)})" if expired else "")
+            if t.state is EngineState.HALTED
+            else "only position-reducing proposals until a person resumes"
+        )
+        await self.alert(
+            "state",
+            f"[{self.mode.label}] Desk {t.state.value.upper()}: {t.reason}. {what}. "
+            "Only a person can /resume.",
+        )
+
+    async def risk_report(
+        self, symbol: str | None = None, side: str | Side = Side.BUY, quantity: object = None
+    ) -> RiskReport:
+        """`/risk`: state, limits, VaR and correlation; with a symbol and quantity, a what-if."""
+        sym = self.data.normalise(symbol) if symbol else None
+        try:
+            sd = parse_side(side)
+        except InputError as e:
+            raise BadInput(str(e)) from None
+        qty = self.check_quantity(quantity) or 0
+        if sym and not qty:
+            raise BadInput(f"Give a quantity for the what-if, e.g. /risk {sym} buy 10.")
+        return await self.risk.report(self.clock(), sym, sd, qty)
 
     def venue_notes(self) -> tuple[str, ...]:
         return ()

@@ -37,7 +37,6 @@ from models.domain import Actor, Mode, Period, ProposalStatus, RiskDecision, Sid
 from models.store import Store
 from models.tables import DailyPerformance
 from services.inputs import InputError, parse_quantity, parse_side
-from services.risk import EngineState, Transition
 
 AlertFn = Callable[[str, str], Awaitable[None]]
 SCANNER = Actor.system("scanner")
@@ -114,28 +113,6 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
                 await fn(kind, text)
             except Exception as e:  # an alert sink must never break trading
                 logger.warning("alert sink failed: {}", e)
-
-    async def _on_risk_transition(self, t: Transition) -> None:
-        """A limit moved the desk to REDUCING or HALTED: tell the channel; on HALTED expire
-        every pending proposal (exits included: they are re-proposed on demand)."""
-        expired = []
-        if t.state is EngineState.HALTED:
-            expired = [
-                c.id
-                for p in self.store.proposals.list([ProposalStatus.PENDING.value], None)
-                if (c := self.desk.expire(p.id, f"desk halted: {t.reason}"))
-            ]
-        what = (
-            "no new proposals; pending ones expired"
-            + (f" ({', '.join(expired)})" if expired else "")
-            if t.state is EngineState.HALTED
-            else "only position-reducing proposals until a person resumes"
-        )
-        await self.alert(
-            "state",
-            f"[{self.mode.label}] Desk {t.state.value.upper()}: {t.reason}. {what}. "
-            "Only a person can /resume.",
-        )
 
     def venue_notes(self) -> tuple[str, ...]:
         note = self.stream_note()

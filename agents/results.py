@@ -49,6 +49,8 @@ class Card(View):
     decided_by: str | None = None
     order: OrderView | None = None
     revision: int = 0
+    broker: str = ""
+    preview: dict[str, Any] | None = None  # the venue's dry run: buying power and fees
 
     @classmethod
     def of(cls, p: Proposal, order: Order | None = None) -> Card:
@@ -88,6 +90,8 @@ class Card(View):
             decided_by=p.decided_by,
             order=OrderView.of(order) if order else None,
             revision=p.revision,
+            broker=p.broker,
+            preview=(p.facts or {}).get("broker_preview"),
         )
 
 

@@ -115,7 +115,7 @@ def alpaca_market(
 ) -> MarketData:
     """Alpaca market data (COTRADER_DATA=alpaca): real prices for whichever broker is chosen,
     the simulator's included. Both keys are required; APCA_API_DATA_URL overrides the host."""
-    key_id, secret = required(settings, ALPACA_KEYS, "Alpaca market data")
+    key_id, secret = required(settings, ALPACA_KEYS, "COTRADER_DATA=alpaca")
     from brokers.alpaca.data import AlpacaMarketData
     from brokers.sim.universe import DEFAULT_UNIVERSE
     from services.market_calendar import MarketCalendar

@@ -75,7 +75,7 @@ def run() -> None:
     except KeyboardInterrupt:
         pass
     except DiscordStartError as e:
-        print(f"cotrader: cannot start Discord: {e}", file=sys.stderr)
+        print(f"cotrader: cannot start: {e}", file=sys.stderr)
         raise typer.Exit(2) from None
     finally:
         a.close()

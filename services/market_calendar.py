@@ -168,6 +168,7 @@ DEFAULT_JOBS: tuple[DailyJob, ...] = (
     DailyJob("scan_open", time(9, 35)),
     DailyJob("scan_midday", time(12, 0)),
     DailyJob("eod_summary", anchor="close", offset=timedelta(minutes=5)),
+    DailyJob("reconcile", anchor="close", offset=timedelta(minutes=5)),  # 16:05 on full days
 )
 
 

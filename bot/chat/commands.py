@@ -8,6 +8,7 @@ from agents.conversation import Conversation
 from agents.errors import BadInput, CotraderError
 from agents.orchestrator import Orchestrator
 from agents.results import Reply
+from bot.text_views import reconcile_lines, risk_lines
 from models.domain import Actor
 
 MAX_LINE = 4000
@@ -23,7 +24,9 @@ USAGE = {
     "pnl": "/pnl [day|week|month|all]",
     "pending": "/pending",
     "pause": "/pause [reason]",
-    "resume": "/resume",
+    "resume": "/resume [rebase] [reason]",
+    "risk": "/risk [SYMBOL [buy|sell] QTY]",
+    "reconcile": "/reconcile",
     "kill": "/kill [flatten]",
     "watchlist": "/watchlist [list | add SYMBOL ... | remove SYMBOL ...]",
     "why": "/why ID",
@@ -152,6 +155,19 @@ class CommandHandler:
                 return Reply(kind="why", text="Why", payload=o.why(args[0]))
             case "status":
                 return Reply(kind="status", text="Status", payload=await o.status())
+            case "risk":
+                sym, side, qty = (args[0] if args else None), "buy", None
+                rest = args[1:]
+                if rest and rest[0].lower() in ("buy", "sell", "b", "s", "long", "short"):
+                    side, rest = rest[0], rest[1:]
+                if len(rest) > 1:
+                    raise BadInput(f"Too many arguments. Usage: {USAGE[cmd]}")
+                qty = rest[0] if rest else None
+                rep = await o.risk_report(sym, side, qty)
+                return Reply(kind="risk", text="\n".join(risk_lines(rep)), payload=rep)
+            case "reconcile":
+                view = await o.reconcile(me)
+                return Reply(kind="reconcile", text="\n".join(reconcile_lines(view)), payload=view)
             case _:
                 shown = cmd if len(cmd) <= 20 else cmd[:20] + "…"
                 raise BadInput(f"Unknown command /{shown}. /help lists them.")

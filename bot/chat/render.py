@@ -20,6 +20,7 @@ from agents.results import (
     StatusView,
     WhyView,
 )
+from bot.text_views import preview_line
 from models.domain import RiskDecision
 
 
@@ -46,6 +47,8 @@ def card_json(c: Card) -> dict[str, Any]:
         "checks": [ck.model_dump() for ck in c.checks],
         "rationale": c.rationale,
         "order": c.order.model_dump(mode="json") if c.order else None,
+        "broker": c.broker,
+        "preview": c.preview,
     }
 
 
@@ -96,6 +99,8 @@ def render_card(c: Card) -> Panel:
     t.add_row("Strategy", f"{c.strategy}, score {c.score:.0f}, confidence {c.confidence:.2f}")
     for ck in c.checks:
         t.add_row(("✓ " if ck.passed else "✗ ") + ck.name, ck.detail)
+    if line := preview_line(c.preview, c.broker):
+        t.add_row("Venue", line)
     t.add_row("Rationale", c.rationale)
     t.add_row("Status", c.status + (f" — {c.status_reason}" if c.status_reason else ""))
     if c.order:

@@ -6,15 +6,18 @@ import asyncio
 import getpass
 import json
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from loguru import logger
 from rich.console import Console
 
+from agents.errors import CotraderError
 from agents.orchestrator import Orchestrator
 from agents.results import Reply
 from bot.chat.commands import CommandHandler, QuitRequested
 from bot.chat.render import render, reply_json
+from brokers.base import BrokerError
 from models.domain import Actor
 
 
@@ -52,6 +55,28 @@ async def run_chat(
 
     orch.subscribe(on_alert)
     orch.llm.warm_in_background()
+    try:
+        await orch.start()
+    except (CotraderError, BrokerError) as e:
+        emit(Reply(kind="error", text=f"Cannot start: {e}"))
+        await orch.stop()
+        return 2
+    try:
+        return await _loop(orch, handler, emit, inp, out, con, as_json, interactive)
+    finally:
+        await orch.stop()
+
+
+async def _loop(
+    orch: Orchestrator,
+    handler: CommandHandler,
+    emit: Callable[[Reply], None],
+    inp: TextIO,
+    out: TextIO,
+    con: Console,
+    as_json: bool,
+    interactive: bool,
+) -> int:
     st = await orch.status()
     banner = (
         f"cotrader [{st.mode_label}] broker {st.broker}, data {st.data}, LLM {st.llm}. "

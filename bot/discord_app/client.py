@@ -14,6 +14,7 @@ from discord.ext import commands
 from loguru import logger
 
 from agents.errors import CotraderError
+from agents.results import ReconcileView
 from bot.discord_app.cards import CardPoster
 from bot.discord_app.components import DYNAMIC_ITEMS, RESIZE_FORM, known_custom_id
 from bot.discord_app.config import DiscordConfig
@@ -33,6 +34,7 @@ COGS = (
     "bot.discord_app.cogs.chat",
     "bot.discord_app.cogs.alerts",
     "bot.discord_app.cogs.research",
+    "bot.discord_app.cogs.risk",
 )
 QUIET_ALERTS = frozenset({"expired"})  # the card itself is edited to EXPIRED
 
@@ -84,6 +86,8 @@ class CotraderBot(commands.Bot):
         self.cards = CardPoster(self)
         self.decisions = Decisions(self, self.cards)
         self.tree.on_error = self.on_app_command_error
+        self.startup_report: ReconcileView | None = None  # start-up reconciliation to post
+        self._startup_posted = False
         if config.api_base:
             point_at(config.api_base)
 
@@ -124,6 +128,10 @@ class CotraderBot(commands.Bot):
         return f"{len(synced)} commands registered ({where})"
 
     async def on_ready(self) -> None:
+        rep = self.startup_report
+        if rep is not None and not rep.ok and not self._startup_posted:
+            self._startup_posted = True
+            await self.post_alert("reconcile", rep.alert_text())
         logger.info(
             "Discord: logged in as {} ({}), {} guild(s), message content {}",
             self.user,

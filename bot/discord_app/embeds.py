@@ -19,6 +19,7 @@ from agents.results import (
     WhyView,
 )
 from bot.discord_app.limits import clip, fit
+from bot.text_views import preview_line
 
 MODE_BANNER = {
     "SIMULATED": ("🧪 SIMULATED", "Built-in simulator: no real money, simulated prices.", 0x3498DB),
@@ -118,6 +119,8 @@ def card_embed(c: Card) -> discord.Embed:
         f"{'✅' if ck.passed else '❌'} **{ck.name}**: {ck.detail}" for ck in c.checks
     )
     e.add_field(name=f"Risk checks ({c.sizing or 'sized'})", value=checks or "-", inline=False)
+    if venue := preview_line(c.preview, c.broker):
+        e.add_field(name="Venue dry run", value=clip(venue, 1000), inline=False)
     if c.status == "pending":
         e.add_field(
             name="Expires",
@@ -288,8 +291,19 @@ def kill_embed(k: KillReport) -> discord.Embed:
 
 def alert_embed(kind: str, text: str, mode_label: str) -> discord.Embed:
     tag, _, colour = banner(mode_label)
-    icons = {"fill": "💰", "kill": "🛑", "expired": "⌛", "halted": "⛔", "brief": "🌅"}
-    red = kind in ("kill", "halted", "error")
+    icons = {
+        "fill": "💰",
+        "kill": "🛑",
+        "expired": "⌛",
+        "halted": "⛔",
+        "brief": "🌅",
+        "state": "🚦",
+        "reconcile": "🧾",
+        "rejected": "❌",
+    }
+    red = kind in ("kill", "halted", "error", "reconcile", "rejected") or (
+        kind == "state" and "HALTED" in text
+    )
     return fit(
         discord.Embed(
             title=f"{icons.get(kind, '🔔')} {tag} · {kind}",

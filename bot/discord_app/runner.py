@@ -8,8 +8,11 @@ from typing import TYPE_CHECKING, Any
 import discord
 from loguru import logger
 
+from agents.errors import CotraderError
+from agents.results import ReconcileView
 from bot.discord_app.client import CotraderBot
 from bot.discord_app.config import DiscordConfig
+from brokers.base import BrokerError
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -29,8 +32,29 @@ async def serve(
     message-content intent is not enabled for this application."""
     cfg = DiscordConfig.of(app.settings)
     message_content = cfg.message_content
+    try:
+        report = await app.orchestrator.start()
+    except (CotraderError, BrokerError) as e:
+        await app.orchestrator.stop()
+        raise DiscordStartError(str(e)) from None
+    try:
+        await _serve(app, token, cfg, message_content, report, started, options)
+    finally:
+        await app.orchestrator.stop()
+
+
+async def _serve(
+    app: App,
+    token: str,
+    cfg: DiscordConfig,
+    message_content: bool,
+    report: ReconcileView,
+    started: Callable[[CotraderBot], None] | None,
+    options: dict[str, Any],
+) -> None:
     while True:
         bot = CotraderBot(app, cfg, message_content=message_content, **options)
+        bot.startup_report = report
         if started is not None:
             started(bot)
         try:

@@ -40,6 +40,7 @@ class DeskScheduler:
             "scan_open": self.scan,
             "scan_midday": self.scan,
             "eod_summary": self.eod_summary,
+            "reconcile": self.reconcile,
         }
 
     # ------------------------------------------------------------------ lifecycle
@@ -150,3 +151,11 @@ class DeskScheduler:
                 positions_embed(await self.orch.positions()),
             ],
         )
+
+    async def reconcile(self, day: date) -> None:
+        """The venue against our books after the close; discrepancies are alerted by the
+        orchestrator, a clean result is posted as one line."""
+        view = await self.orch.reconcile(SCHEDULER)
+        chan = self.bot.alert_channel()
+        if chan is not None and view.ok:
+            await chan.send(f"🧾 [{view.mode_label}] {view.report.summary()}")

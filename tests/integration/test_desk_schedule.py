@@ -34,6 +34,7 @@ def test_an_early_close_moves_the_end_of_day_summary(make_app: Callable[..., App
         "scan_open": (9, 35),
         "scan_midday": (12, 0),
         "eod_summary": (13, 5),
+        "reconcile": (13, 5),
     }
 
 
@@ -49,6 +50,7 @@ def test_a_restart_runs_a_job_missed_by_minutes_and_drops_older_ones(
     assert "premarket_brief" not in jobs  # 40 minutes late: stale, not posted
     assert jobs["scan_open"] == now  # 5 minutes late: still worth running, right away
     assert (jobs["eod_summary"].hour, jobs["eod_summary"].minute) == (16, 5)
+    assert (jobs["reconcile"].hour, jobs["reconcile"].minute) == (16, 5)
 
 
 async def test_a_job_claimed_once_is_never_run_again(make_app: Callable[..., App]) -> None:
