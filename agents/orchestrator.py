@@ -10,7 +10,7 @@ from loguru import logger
 from agents.controls import DeskControls
 from agents.data import DataAgent
 from agents.desk import ProposalDesk
-from agents.errors import BadInput, NotPending, RiskRefused
+from agents.errors import BadInput, ExecutionFailed, NotPending, RiskRefused
 from agents.execution import ExecutionAgent
 from agents.llm.analyst import Analyst
 from agents.llm.chain import LLMChain
@@ -298,7 +298,11 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
 
     # ------------------------------------------------------------------ decisions
     async def approve(self, proposal_id: str, actor: Actor) -> Card:
-        card = await self.desk.approve(proposal_id, actor)
+        try:
+            card = await self.desk.approve(proposal_id, actor)
+        except ExecutionFailed:
+            await self.risk.refresh(self.clock())  # a rejection streak halts the desk now
+            raise
         if card.order:
             o = card.order
             await self.alert(

@@ -14,6 +14,8 @@ from bot.app import App, build
 from bot.settings import load_settings
 from models.domain import Actor
 
+pytest_plugins = ["tests.e2e.broker_world"]  # the loopback broker fixtures
+
 # A weekday afternoon (ET) so the sim clock sits mid-session.
 T0 = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
 

@@ -31,6 +31,7 @@ from alpaca.trading.requests import OrderRequest as SdkOrderRequest
 from loguru import logger
 
 from brokers.alpaca.ratelimit import RateLimiter
+from brokers.alpaca.stream import AlpacaTradeStream
 from brokers.alpaca.trading_client import PacedTradingClient, TradingHttpFailure
 from brokers.alpaca.trading_convert import (
     BrokerDataError,
@@ -90,6 +91,7 @@ class AlpacaBroker:
         if not api_key or not secret_key:
             raise BrokerError("Alpaca trading needs APCA_API_KEY_ID and APCA_API_SECRET_KEY")
         self.paper = paper
+        self._stream_args = (api_key, secret_key, paper, url_override)  # never logged
         self.time_in_force = TimeInForce(time_in_force)
         self.limiter = limiter or RateLimiter()
         self._sleep = sleep
@@ -165,6 +167,23 @@ class AlpacaBroker:
             key = str(raw.get("id", "")) if isinstance(raw, dict) else ""
             self._problem("order", key, str(e))
             raise
+
+    def _stream_order(self, raw: Any) -> BrokerOrder:
+        """A pushed order snapshot; one older than a read already seen is returned as it was
+        (the consumer ignores it), not reported as bad data."""
+        try:
+            return self._fills.apply(order_from_json(raw), late_ok=True)
+        except BrokerDataError as e:
+            key = str(raw.get("id", "")) if isinstance(raw, dict) else ""
+            self._problem("order", key, str(e))
+            raise
+
+    def order_stream(self, **kw: Any) -> AlpacaTradeStream:
+        """The venue's trade_updates push, converted with this broker's fill book."""
+        key, secret, paper, url = self._stream_args
+        return AlpacaTradeStream(
+            key, secret, paper=paper, url_override=url, convert=self._stream_order, **kw
+        )
 
     def _orders(self, raw: Any) -> list[BrokerOrder]:
         if not isinstance(raw, list):

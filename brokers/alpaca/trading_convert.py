@@ -198,12 +198,18 @@ class FillBook:
     def __init__(self) -> None:
         self._fills: dict[str, tuple[FillReport, ...]] = {}
 
-    def apply(self, snap: OrderSnapshot) -> BrokerOrder:
+    def apply(self, snap: OrderSnapshot, *, late_ok: bool = False) -> BrokerOrder:
+        """The order with its fills. A snapshot with fewer shares filled than already seen is
+        bad data from a read, but normal from the stream (`late_ok`): an update that arrives
+        after a newer read. It is returned as it was, with the fills it had then."""
         o = snap.order
         fills = self._fills.get(o.broker_order_id, ())
         done = sum(f.quantity for f in fills)
         if o.filled_quantity < done:
-            raise BrokerDataError(f"filled_qty went back from {done} to {o.filled_quantity}")
+            if not late_ok:
+                raise BrokerDataError(f"filled_qty went back from {done} to {o.filled_quantity}")
+            upto = tuple(f for f in fills if int(f.fill_id.rsplit("-", 1)[1]) <= o.filled_quantity)
+            return o.model_copy(update={"fills": upto})
         if o.filled_quantity > done:
             assert o.avg_fill_price is not None
             paid = sum(f.quantity * f.price for f in fills)

@@ -15,6 +15,11 @@ too little buying power 403 ``{"code": 40310000, ...}``. An order fills per the 
 symbol (``fill`` at a price, ``partial`` quantity now, ``reject`` or stay ``new``); ``fill()``
 fills more later. ``fail_after_create()`` answers the next submit with an error (or a hang)
 *after* the order was created, as a gateway timeout at the venue can.
+
+The trade-update websocket is served at ``/stream`` on the same host (``ws_url``; see
+stream_server.py): every order change (new, partial_fill, fill, canceled, expired, rejected)
+is pushed to subscribed sockets. Faults: ``drop_stream()``, ``send_raw()``,
+``refuse_stream_auth()``; ``stream`` holds what it saw and sent.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from aiohttp import web
 
 from .base import ApiError, FakeAlpacaServer, Fault, Handler, error_body
 from .data_server import rfc3339
+from .stream_server import FakeTradeStream
 
 DUPLICATE = {"code": 40010001, "message": "client_order_id must be unique"}
 NO_BUYING_POWER = {"code": 40310000, "message": "insufficient buying power"}
@@ -55,6 +61,8 @@ def _num(x: float) -> str:
 class FakeAlpacaTrading(FakeAlpacaServer):
     """Account, positions and orders of one paper account."""
 
+    open_paths = frozenset({"/stream"})
+
     def __init__(self, *, cash: float = 100_000.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.account_id = str(uuid.uuid4())
@@ -66,6 +74,7 @@ class FakeAlpacaTrading(FakeAlpacaServer):
         self.policies: dict[str, FillPolicy] = {}
         self.default_policy = FillPolicy("new")
         self._after_create: list[tuple[int, float | None]] = []
+        self.stream = FakeTradeStream(lambda: (self.key_id, self.secret_key), self._now)
 
     def routes(self) -> list[tuple[str, str, Handler]]:
         return [
@@ -76,7 +85,29 @@ class FakeAlpacaTrading(FakeAlpacaServer):
             ("GET", "/v2/orders:by_client_order_id", self._by_client_id),
             ("GET", "/v2/orders/{order_id}", self._get),
             ("DELETE", "/v2/orders/{order_id}", self._cancel),
+            ("GET", "/stream", self.stream.handle),
         ]
+
+    async def stop(self) -> None:
+        self.stream.drop()
+        await super().stop()
+
+    @property
+    def ws_url(self) -> str:
+        """The trade-update websocket (what TradingStream's url_override should be)."""
+        return f"ws://127.0.0.1:{self.port}/stream"
+
+    def drop_stream(self) -> int:
+        """Abort every stream socket without a close frame; returns how many."""
+        return self.stream.drop()
+
+    def send_raw(self, text: str) -> int:
+        """Push ``text`` (e.g. malformed JSON) to every subscribed stream socket."""
+        return self.stream.send_raw(text)
+
+    def refuse_stream_auth(self, times: int = 1) -> None:
+        """Answer the next ``times`` stream logins ``unauthorized``, whatever the keys."""
+        self.stream.refuse_auth(times)
 
     # ---- scripting ---------------------------------------------------------------------
     def set_policy(self, symbol: str, policy: FillPolicy) -> None:
@@ -103,6 +134,16 @@ class FakeAlpacaTrading(FakeAlpacaServer):
         if order is None:
             raise KeyError(client_order_id)
         self._apply_fill(order, qty, price)
+        return order
+
+    def expire(self, client_order_id: str) -> dict[str, Any]:
+        """End a working order as Alpaca does at the close of a day order."""
+        order = self._find_client(client_order_id)
+        if order is None or order["status"] not in OPEN:
+            raise KeyError(client_order_id)
+        order["status"] = "expired"
+        order["expired_at"] = order["updated_at"] = self._now()
+        self.stream.publish("expired", order)
         return order
 
     def orders_for(self, client_order_id: str) -> list[dict[str, Any]]:
@@ -162,6 +203,8 @@ class FakeAlpacaTrading(FakeAlpacaServer):
         if held == 0 or (held > 0) == (sign > 0):
             avg = (abs(held) * avg + qty * price) / abs(new)
         self._set_position(order["symbol"], new, avg)
+        event = "fill" if order["status"] == "filled" else "partial_fill"
+        self.stream.publish(event, order, price=price, qty=qty, position_qty=new)
 
     def _mark(self, symbol: str) -> float:
         """The price a buy is checked against: the symbol's policy price, else the position's."""
@@ -281,7 +324,10 @@ class FakeAlpacaTrading(FakeAlpacaServer):
         if policy.mode == "reject":
             order["status"] = "rejected"
             order["failed_at"] = self._now()
-        elif policy.mode == "fill":
+            self.stream.publish("rejected", order)
+            return
+        self.stream.publish("new", order)
+        if policy.mode == "fill":
             self._apply_fill(order, int(order["qty"]), policy.price)
         elif policy.mode == "partial":
             self._apply_fill(order, policy.qty, policy.price)
@@ -330,6 +376,7 @@ class FakeAlpacaTrading(FakeAlpacaServer):
             raise ApiError(422, f'order is already in "{order["status"]}" state')
         order["status"] = "canceled"
         order["canceled_at"] = order["updated_at"] = self._now()
+        self.stream.publish("canceled", order)
         return web.Response(status=204)
 
 

@@ -1,0 +1,102 @@
+"""Shared set-up for end-to-end tests on the loopback brokers: the app `cotrader` builds,
+pointed by environment variables at the fake Alpaca (trading and data) or Tastytrade."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.app import App, build
+from bot.settings import load_settings
+from tests.fakes.alpaca import FakeAlpacaData
+from tests.fakes.alpaca.trading_server import FakeAlpacaTrading, FillPolicy
+from tests.fakes.tastytrade import FakeTastytrade
+
+WORLD = {"AAPL": (190.0, 0.004), "MSFT": (410.0, 0.003), "TSLA": (250.0, 0.002)}
+
+
+@pytest.fixture
+async def alpaca_data() -> AsyncIterator[FakeAlpacaData]:
+    f = FakeAlpacaData()
+    for sym, (price, trend) in WORLD.items():
+        f.add_symbol(sym, price=price, trend=trend)
+    await f.start()
+    yield f
+    await f.stop()
+
+
+@pytest.fixture
+async def alpaca() -> AsyncIterator[FakeAlpacaTrading]:
+    f = FakeAlpacaTrading(cash=100_000.0)
+    f.set_policy("AAPL", FillPolicy("fill", price=190.0))
+    f.set_policy("MSFT", FillPolicy("partial", price=410.0, qty=2))
+    f.set_policy("TSLA", FillPolicy("new", price=250.0))
+    await f.start()
+    yield f
+    await f.stop()
+
+
+@pytest.fixture
+def alpaca_env(
+    alpaca: FakeAlpacaTrading, alpaca_data: FakeAlpacaData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """COTRADER_BROKER=alpaca in paper mode, every request to the loopback fakes."""
+    monkeypatch.setenv("COTRADER_MODE", "paper")
+    monkeypatch.setenv("COTRADER_BROKER", "alpaca")
+    monkeypatch.setenv("APCA_API_KEY_ID", alpaca.key_id)
+    monkeypatch.setenv("APCA_API_SECRET_KEY", alpaca.secret_key)
+    monkeypatch.setenv("APCA_API_BASE_URL", alpaca.base_url)
+    monkeypatch.setenv("APCA_API_DATA_URL", alpaca_data.base_url)
+
+
+@pytest.fixture
+async def tasty() -> AsyncIterator[FakeTastytrade]:
+    async with FakeTastytrade() as f:
+        yield f
+
+
+@pytest.fixture
+def tasty_env(tasty: FakeTastytrade, monkeypatch: pytest.MonkeyPatch) -> None:
+    """COTRADER_BROKER=tastytrade in paper mode (simulated prices), on the loopback fake."""
+    monkeypatch.setenv("COTRADER_MODE", "paper")
+    monkeypatch.setenv("COTRADER_BROKER", "tastytrade")
+    monkeypatch.setenv("TT_SECRET", tasty.provider_secret)
+    monkeypatch.setenv("TT_REFRESH", tasty.refresh_token)
+    monkeypatch.setenv("COTRADER_TASTYTRADE_API_BASE", tasty.base_url)
+
+
+class Alerts:
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    async def __call__(self, kind: str, text: str) -> None:
+        self.seen.append((kind, text))
+
+    def of(self, kind: str) -> list[str]:
+        return [t for k, t in self.seen if k == kind]
+
+
+async def _desk() -> AsyncIterator[tuple[App, Alerts]]:
+    app = build(load_settings())
+    alerts = Alerts()
+    app.orchestrator.subscribe(alerts)
+    try:
+        yield app, alerts
+    finally:
+        await app.orchestrator.stop()
+        app.close()
+
+
+@pytest.fixture
+async def alpaca_desk(alpaca_env: None) -> AsyncIterator[tuple[App, Alerts]]:
+    """The app `cotrader` builds on the Alpaca fakes (not started: tests call start)."""
+    async for d in _desk():
+        yield d
+
+
+@pytest.fixture
+async def tasty_desk(tasty_env: None) -> AsyncIterator[tuple[App, Alerts]]:
+    """The app `cotrader` builds on the Tastytrade fake (not started: tests call start)."""
+    async for d in _desk():
+        yield d

@@ -1,0 +1,149 @@
+"""COTRADER_BROKER=alpaca end to end: the app `cotrader` builds, real alpaca-py, the loopback
+Alpaca trading and data APIs. Paper by default; every fault ends in a known state."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents.errors import ExecutionFailed, RiskRefused, StartupRefused
+from bot.app import App
+from models.domain import Actor
+from tests.e2e.broker_world import Alerts
+from tests.fakes.alpaca.trading_server import FakeAlpacaTrading, FillPolicy
+
+Desk = tuple[App, Alerts]
+
+
+async def test_paper_trade_through_alpaca_with_the_proposal_id_as_client_order_id(
+    alpaca_desk: Desk, alpaca: FakeAlpacaTrading, trader: Actor
+) -> None:
+    app, _ = alpaca_desk
+    o = app.orchestrator
+    assert o.broker.name == "alpaca" and o.market.name == "alpaca"
+    assert "cotrader-paper-alpaca.db" in app.settings.db_url
+    view = await o.start()
+    assert view.ok and view.report.broker == "alpaca"
+    card = await o.propose("AAPL", "buy", 10, trader)
+    assert card.mode_label == "PAPER" and card.status == "pending"
+    assert alpaca.calls("^/v2/orders$", "POST") == []  # a card is never an order
+    done = await o.approve(card.id, trader)
+    assert done.status == "filled" and done.order is not None
+    placed = alpaca.orders_for(card.id)
+    assert len(placed) == 1 and placed[0]["qty"] == "10" and placed[0]["side"] == "buy"
+    assert (await o.positions()).positions[0].symbol == "AAPL"
+    assert (await o.reconcile(trader)).ok
+    # the venue's account is mirrored once, however often it is synced
+    await o.reconcile(trader)
+    accounts = app.store.brokers.accounts()
+    assert len(accounts) == 1 and accounts[0].broker == "alpaca"
+    assert [(h.symbol, h.quantity) for h in app.store.brokers.holdings(accounts[0].id or 0)] == [
+        ("AAPL", 10)
+    ]
+
+
+async def test_an_unknown_submit_outcome_is_looked_up_and_booked_once(
+    alpaca_desk: Desk, alpaca: FakeAlpacaTrading, trader: Actor
+) -> None:
+    app, _ = alpaca_desk
+    o = app.orchestrator
+    await o.start()
+    card = await o.propose("AAPL", "buy", 5, trader)
+    alpaca.fail_after_create(504)  # the order exists, the reply is a gateway timeout
+    done = await o.approve(card.id, trader)
+    assert done.status == "filled"
+    assert len(alpaca.orders_for(card.id)) == 1  # looked up by client id, never resent
+    with pytest.raises(Exception, match=r"filled"):
+        await o.approve(card.id, trader)
+    assert len(alpaca.orders_for(card.id)) == 1
+
+
+async def test_a_discrepancy_is_reported_and_never_overwrites_our_books(
+    alpaca_desk: Desk, alpaca: FakeAlpacaTrading, trader: Actor
+) -> None:
+    app, alerts = alpaca_desk
+    o = app.orchestrator
+    await o.start()
+    await o.approve((await o.propose("AAPL", "buy", 10, trader)).id, trader)
+    alpaca.add_position("MSFT", 7, 400.0)  # someone traded at the venue behind our back
+    alpaca.add_position("AAPL", 12, 190.0)
+    view = await o.reconcile(trader)
+    kinds = {(d.kind.value, d.symbol) for d in view.report.discrepancies}
+    assert ("position_not_in_book", "MSFT") in kinds and ("quantity_mismatch", "AAPL") in kinds
+    assert any("MSFT" in t for t in alerts.of("reconcile"))
+    book = {p.symbol: p.quantity for p in app.store.ledger.positions()}
+    assert book == {"AAPL": 10}  # reported, not written as truth
+    assert app.store.events.recent(1, "reconcile.discrepancies")
+
+
+async def test_bad_venue_data_is_reported_not_booked(
+    alpaca_desk: Desk, alpaca: FakeAlpacaTrading, trader: Actor
+) -> None:
+    app, _ = alpaca_desk
+    o = app.orchestrator
+    await o.start()
+    alpaca.inject_position({"symbol": "NVDA", "qty": "-5", "side": "long", "avg_entry_price": "1"})
+    alpaca.inject_position({"symbol": "AMD", "side": "long"})  # no quantity at all
+    view = await o.reconcile(trader)
+    assert not view.ok and len(view.bad_data) == 2
+    assert not any(d.symbol in ("NVDA", "AMD") for d in view.report.discrepancies)
+    assert app.store.ledger.positions() == []
+
+
+async def test_rejections_in_a_row_halt_the_desk_and_expire_pending(
+    alpaca_desk: Desk, alpaca: FakeAlpacaTrading, trader: Actor
+) -> None:
+    app, alerts = alpaca_desk
+    o = app.orchestrator
+    await o.start()
+    waiting = await o.propose("AAPL", "buy", 1, trader)
+    alpaca.set_policy("TSLA", FillPolicy("reject", price=250.0, reason="no shortable shares"))
+    for _ in range(5):
+        card = await o.propose("TSLA", "buy", 1, trader)
+        with pytest.raises(ExecutionFailed, match="rejected"):
+            await o.approve(card.id, trader)
+    assert o.risk.engine_state()[0].value == "halted"  # at the fifth, not at the next idea
+    assert any("HALTED" in t and "rejections" in t for t in alerts.of("state"))
+    assert o.proposal(waiting.id).status == "expired"
+    with pytest.raises(RiskRefused, match="halted"):
+        await o.propose("MSFT", "buy", 1, trader)
+    text = await o.resume(trader, "venue fixed")  # rejections are acknowledged by a person
+    assert "ACTIVE" in text and o.risk.engine_state()[0].value == "active"
+
+
+async def test_bracket_orders_carry_the_cards_stop_and_target(
+    alpaca_env: None, alpaca: FakeAlpacaTrading, trader: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.app import build
+    from bot.settings import load_settings
+
+    monkeypatch.setenv("COTRADER_BRACKET_ORDERS", "1")
+    app = build(load_settings())
+    try:
+        o = app.orchestrator
+        card = await o.propose("AAPL", "buy", 3, trader)
+        assert card.stop is not None and card.target is not None
+        await o.approve(card.id, trader)
+        body = alpaca.orders_for(card.id)[0]  # the order as the venue recorded the request
+        assert body["order_class"] == "bracket"
+        assert float(body["take_profit"]["limit_price"]) == round(card.target, 2)
+        assert float(body["stop_loss"]["stop_price"]) == round(card.stop, 2)
+    finally:
+        await app.orchestrator.stop()
+        app.close()
+
+
+async def test_start_is_refused_when_the_venue_refuses_the_keys(
+    alpaca_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.app import build
+    from bot.settings import load_settings
+
+    monkeypatch.setenv("APCA_API_SECRET_KEY", "not-the-right-secret")
+    app = build(load_settings())
+    try:
+        with pytest.raises(StartupRefused, match="could not be read") as e:
+            await app.orchestrator.start()
+        assert "not-the-right-secret" not in str(e.value)
+    finally:
+        await app.orchestrator.stop()
+        app.close()
