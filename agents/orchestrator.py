@@ -303,13 +303,19 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
         except ExecutionFailed:
             await self.risk.refresh(self.clock())  # a rejection streak halts the desk now
             raise
-        if card.order:
-            o = card.order
+        o = card.order
+        if o and o.filled_quantity:
             await self.alert(
                 "fill",
                 f"[{card.mode_label}] {o.side} {o.filled_quantity}/"
                 f"{o.quantity} {o.symbol} @ {o.avg_fill_price} ({card.id}, "
                 f"approved by {actor.name})",
+            )
+        elif o:
+            await self.alert(
+                "order",
+                f"[{card.mode_label}] {o.side} {o.quantity} {o.symbol} working at "
+                f"{self.broker.name} ({card.id}, approved by {actor.name})",
             )
         return card
 

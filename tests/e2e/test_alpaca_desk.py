@@ -3,11 +3,14 @@ Alpaca trading and data APIs. Paper by default; every fault ends in a known stat
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+
 import pytest
 
 from agents.errors import ExecutionFailed, RiskRefused, StartupRefused
 from bot.app import App
-from models.domain import Actor
+from models.domain import Actor, OrderRequest, Side
 from tests.e2e.broker_world import Alerts
 from tests.fakes.alpaca.trading_server import FakeAlpacaTrading, FillPolicy
 
@@ -144,6 +147,90 @@ async def test_start_is_refused_when_the_venue_refuses_the_keys(
         with pytest.raises(StartupRefused, match="could not be read") as e:
             await app.orchestrator.start()
         assert "not-the-right-secret" not in str(e.value)
+    finally:
+        await app.orchestrator.stop()
+        app.close()
+
+
+async def until(cond: Callable[[], bool], seconds: float = 10.0) -> None:
+    """Wait (polling the loop) until `cond()` holds; fail after `seconds`."""
+    for _ in range(int(seconds / 0.02)):
+        if cond():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not reached")
+
+
+async def test_fills_stream_into_the_books_without_polling(
+    alpaca_desk: Desk, alpaca: FakeAlpacaTrading, trader: Actor
+) -> None:
+    app, alerts = alpaca_desk
+    o = app.orchestrator
+    await o.start()
+    await until(lambda: o.stream is not None and o.stream.connected)
+    card = await o.propose("TSLA", "buy", 10, trader)  # the venue leaves it working
+    done = await o.approve(card.id, trader)
+    assert done.status == "submitted" and done.order and done.order.status == "new"
+
+    def filled() -> int:
+        row = app.store.ledger.order(card.id)
+        return row.filled_quantity if row else -1
+
+    alpaca.fill(card.id, 4, 250.0)
+    await until(lambda: filled() == 4)
+    assert o.proposal(card.id).status == "partially_filled"
+    alpaca.drop_stream()  # a dropped stream reconnects and carries on
+    await until(lambda: o.stream is not None and o.stream.drops == 1 and o.stream.connected)
+    alpaca.fill(card.id, 6, 251.0)
+    await until(lambda: filled() == 10)
+    assert o.proposal(card.id).status == "filled"
+    pos = app.store.ledger.position("TSLA")
+    assert pos is not None and pos.quantity == 10 and pos.avg_price == pytest.approx(250.6)
+    assert len(alerts.of("fill")) == 2 and "10/10 TSLA" in alerts.of("fill")[-1]
+    assert "order stream connected, 1 drops" in " ".join((await o.status()).notes)
+    assert (await o.reconcile(trader)).ok
+
+
+async def test_an_order_the_desk_never_sent_is_recorded_not_booked(
+    alpaca_desk: Desk, alpaca: FakeAlpacaTrading
+) -> None:
+    app, _ = alpaca_desk
+    o = app.orchestrator
+    await o.start()
+    await until(lambda: o.stream is not None and o.stream.connected)
+    foreign = await o.broker.submit(
+        OrderRequest(client_order_id="by-hand-1", symbol="AAPL", side=Side.BUY, quantity=2)
+    )
+    assert foreign.client_order_id == "by-hand-1"
+    await until(lambda: o.feed.unknown >= 1)
+    assert app.store.ledger.order("by-hand-1") is None
+    assert app.store.ledger.positions() == []
+    assert app.store.events.recent(1, "order.unknown")
+
+
+async def test_the_live_gate(
+    alpaca_env: None, alpaca: FakeAlpacaTrading, monkeypatch: pytest.MonkeyPatch, trader: Actor
+) -> None:
+    from bot.app import build
+    from bot.settings import SettingsError, load_settings
+
+    monkeypatch.setenv("COTRADER_MODE", "live")
+    with pytest.raises(SettingsError, match="COTRADER_ARMED=1"):
+        load_settings()
+    monkeypatch.setenv("COTRADER_ARMED", "1")
+    monkeypatch.setenv("APCA_API_KEY_ID", "PK" + "X" * 18)  # a paper key id
+    with pytest.raises(SettingsError, match="paper key"):
+        build(load_settings())
+    monkeypatch.setenv("APCA_API_KEY_ID", alpaca.key_id)
+    app = build(load_settings())
+    try:
+        o = app.orchestrator
+        assert "cotrader-live-alpaca.db" in app.settings.db_url
+        assert getattr(o.broker, "paper", True) is False
+        await o.start()
+        card = await o.propose("AAPL", "buy", 1, trader)
+        assert card.mode_label == "LIVE"
+        assert (await o.status()).mode_label == "LIVE"
     finally:
         await app.orchestrator.stop()
         app.close()

@@ -43,13 +43,15 @@ async def test_common_phrasings_never_reach_the_model(make_app, clock, trader: A
         conv = Conversation(d.orch)
         for text in ("long 10 NVDA", "what's my PnL this week", "positions", "scan"):
             await conv.handle(text, trader)
-        intent_calls = [r for r in d.openai.requests_to("/v1/chat/completions")
-                        if "message" in data_of(r.body)]
+        intent_calls = [
+            r for r in d.openai.requests_to("/v1/chat/completions") if "message" in data_of(r.body)
+        ]
         assert intent_calls == []
 
 
 async def test_a_question_is_answered_from_the_facts(make_app, clock, trader: Actor) -> None:
     async with llm_desk(make_app, clock) as d:
+
         def answer(body):
             facts = data_of(body)["facts"]
             state = "open" if facts["market_open"] else "closed"

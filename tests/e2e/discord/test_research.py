@@ -54,7 +54,8 @@ async def test_backtest_bad_parameters_get_a_clear_answer(
 ) -> None:
     async with running(fake, make_app, clock):
         h = await fake.slash(
-            "backtest", {"symbol": "AAPL", "strategy": "sma_cross", "params": "speed=3"},
+            "backtest",
+            {"symbol": "AAPL", "strategy": "sma_cross", "params": "speed=3"},
             user=TRADER_ID,
         )
         msg = await h.response()
