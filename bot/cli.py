@@ -182,7 +182,7 @@ def doctor() -> None:
     rows = [
         ("mode", s.mode.label + (" (armed)" if s.armed else "")),
         ("broker", s.broker),
-        ("data", s.data),
+        ("data", s.data_source),
         ("LLM", llm_description(s)),
         ("database", _safe_url(s.db_url)),
         ("discord guild", str(s.discord_guild_id or "unset (global commands)")),
