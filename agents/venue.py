@@ -22,6 +22,7 @@ from brokers.base import (
     OrderPreviewer,
     OrderRejectedError,
     OrderStream,
+    UnknownSymbolError,
 )
 from models.domain import Actor, Mode, OrderRequest, Side
 
@@ -149,7 +150,7 @@ class VenueDesk:
         )
         try:
             p = await self.broker.dry_run(req)
-        except OrderRejectedError as e:
+        except (OrderRejectedError, UnknownSymbolError) as e:
             raise RiskRefused(f"{self.broker.name} would refuse this order (dry run): {e}") from e
         except BrokerError as e:
             logger.warning("dry run of {} {} failed: {}", side.value, symbol, e)

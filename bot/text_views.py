@@ -19,10 +19,9 @@ def preview_line(preview: dict[str, Any] | None, broker: str) -> str | None:
         return None
     if "error" in preview:
         return f"{broker} dry run: {preview['error']}"
-    text = (
-        f"{broker} dry run: buying power {_usd(float(preview['change_in_buying_power']))} "
-        f"→ {_usd(float(preview['new_buying_power']))}, fees {_usd(float(preview['total_fees']))}"
-    )
+    change, after = float(preview["change_in_buying_power"]), float(preview["new_buying_power"])
+    fees = abs(float(preview["total_fees"]))  # the venue signs money out negative
+    text = f"{broker} dry run: buying power {_usd(change)} → {_usd(after)}, fees {_usd(fees)}"
     warnings = preview.get("warnings") or []
     return text + (f" (warning: {'; '.join(map(str, warnings))})" if warnings else "")
 

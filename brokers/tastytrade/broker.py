@@ -31,6 +31,7 @@ from brokers.tastytrade.convert import (
     to_position,
     to_sdk_order,
 )
+from brokers.tastytrade.stream import TastytradeOrderStream, stream_url
 from brokers.tastytrade.transport import UNSENT, HttpStatus, RetryPolicy, Transport
 from models.domain import Account, BrokerOrder, BrokerPosition, OrderRequest
 
@@ -63,6 +64,7 @@ class TastytradeBroker:
             sleep=sleep,
         )
         self._account_number = account_number
+        self._api_base = api_base
         self._account: TTAccount | None = None
         self._ids: dict[str, int] = {}  # client order id -> venue order id
         self._seen: dict[str, tuple[str, int]] = {}  # client order id -> (status, filled)
@@ -71,6 +73,20 @@ class TastytradeBroker:
 
     def __repr__(self) -> str:
         return f"TastytradeBroker(account={self._account_number or '?'})"
+
+    def order_stream(self, **kw: Any) -> TastytradeOrderStream:
+        """This account's pushed order updates (OrderStream); kw: backoff/heartbeat/sleep."""
+
+        async def number() -> str:
+            return (await self._acct()).account_number
+
+        return TastytradeOrderStream(
+            lambda: self._t.session,
+            number,
+            url=stream_url(self._api_base, is_test=self._t.session.is_test),
+            convert=self._convert,  # also records `issues` and the id map
+            **kw,
+        )
 
     async def close(self) -> None:
         await self._t.close()

@@ -3,7 +3,8 @@ pointed by environment variables at the fake Alpaca (trading and data) or Tastyt
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
@@ -64,6 +65,15 @@ def tasty_env(tasty: FakeTastytrade, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TT_SECRET", tasty.provider_secret)
     monkeypatch.setenv("TT_REFRESH", tasty.refresh_token)
     monkeypatch.setenv("COTRADER_TASTYTRADE_API_BASE", tasty.base_url)
+
+
+async def until(cond: Callable[[], bool], seconds: float = 10.0) -> None:
+    """Wait (polling the loop) until `cond()` holds; fail after `seconds`."""
+    for _ in range(int(seconds / 0.02)):
+        if cond():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not reached")
 
 
 class Alerts:

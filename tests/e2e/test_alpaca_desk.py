@@ -3,15 +3,12 @@ Alpaca trading and data APIs. Paper by default; every fault ends in a known stat
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-
 import pytest
 
 from agents.errors import ExecutionFailed, RiskRefused, StartupRefused
 from bot.app import App
 from models.domain import Actor, OrderRequest, Side
-from tests.e2e.broker_world import Alerts
+from tests.e2e.broker_world import Alerts, until
 from tests.fakes.alpaca.trading_server import FakeAlpacaTrading, FillPolicy
 
 Desk = tuple[App, Alerts]
@@ -150,15 +147,6 @@ async def test_start_is_refused_when_the_venue_refuses_the_keys(
     finally:
         await app.orchestrator.stop()
         app.close()
-
-
-async def until(cond: Callable[[], bool], seconds: float = 10.0) -> None:
-    """Wait (polling the loop) until `cond()` holds; fail after `seconds`."""
-    for _ in range(int(seconds / 0.02)):
-        if cond():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not reached")
 
 
 async def test_fills_stream_into_the_books_without_polling(

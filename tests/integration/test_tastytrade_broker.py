@@ -265,6 +265,8 @@ async def test_sell_closes_long_and_refuses_to_cross_zero(
     sell = OrderRequest(client_order_id="s1", symbol="AAPL", side=Side.SELL, quantity=10)
     assert (await broker.submit(sell)).status is OrderStatus.FILLED
     assert fake.calls("/orders$", "POST")[0].body["legs"][0]["action"] == "Sell to Close"
+    assert fake.positions["5WT00001"] == []  # the fill closed the position at the venue
+    fake.add_position("AAPL", 10, 150.0)
     with pytest.raises(OrderRejectedError, match="cross zero"):
         await broker.submit(sell.model_copy(update={"client_order_id": "s2", "quantity": 11}))
 

@@ -170,8 +170,11 @@ async def test_the_breaker_skips_a_failing_provider_then_tries_again(store: Stor
     now = [0.0]
     a = Scripted("openai", *[ProviderError("bad_request", "400")] * 3, good(), good())
     chain = LLMChain(
-        [a], store, ChainConfig(breaker_failures=3, breaker_cooldown_s=60),
-        clock=Clock(), monotonic=lambda: now[0],
+        [a],
+        store,
+        ChainConfig(breaker_failures=3, breaker_cooldown_s=60),
+        clock=Clock(),
+        monotonic=lambda: now[0],
     )
     for n in range(3):
         await chain.run(task(n), fallback)

@@ -1,6 +1,5 @@
 """The scanner's 0-100 score: each component, its points and its detail."""
 
-
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -46,7 +45,6 @@ def walk(seed: int, n: int = 300, symbol: str = "RW", drift: float = 0.0005) -> 
 
 def by_name(d: SymbolData, ref: Reference | None = None) -> dict[str, float]:
     return {c.name: c.points for c in score_components(d, STRAT, reference=ref)}
-
 
 
 # ----------------------------------------------------------------------------- score
@@ -224,5 +222,3 @@ def test_random_series_scores_stay_in_bounds(
     )
     reference = None if ref is None else Reference("REF", ref)
     _score_is_consistent(scan_symbol(d, PERMISSIVE, STRAT, reference))
-
-

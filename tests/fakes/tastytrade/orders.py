@@ -77,3 +77,33 @@ def add_fill(order: dict[str, Any], fill_id: str, quantity: int, price: float) -
     if left <= 0:
         order["terminal-at"] = P.stamp()
         order["cancellable"] = False
+
+
+def reject(order: dict[str, Any], reason: str) -> None:
+    """The venue rejects an order it had accepted (no fills are undone)."""
+    now = P.stamp()
+    order.update({"status": "Rejected", "reject-reason": reason, "updated-at": now})
+    order.update({"terminal-at": now, "cancellable": False, "editable": False})
+
+
+def move_position(
+    positions: list[dict[str, Any]], order: dict[str, Any], qty: int, px: float
+) -> None:
+    """A fill moves the account's position as the venue would (average price on adds)."""
+    leg = order["legs"][0]
+    sym, sign = leg["symbol"], 1 if leg["action"].startswith("Buy") else -1
+    old = next((p for p in positions if p["symbol"] == sym), None)
+    held = 0
+    avg = px
+    if old is not None:
+        held = int(old["quantity"]) * (1 if old["quantity-direction"] == "Long" else -1)
+        avg = float(old["average-open-price"])
+        positions.remove(old)
+    new = held + sign * qty
+    if new == 0:
+        return
+    if held == 0 or (held > 0) != (new > 0):
+        avg = px
+    elif (held > 0) == (sign > 0):
+        avg = (abs(held) * avg + qty * px) / abs(new)
+    positions.append(P.position(order["account-number"], sym, new, avg, px))

@@ -1,7 +1,8 @@
 """A loopback Tastytrade REST API that the real tastytrade SDK (v13, OAuth) talks to over HTTP.
 
 Serves what the SDK calls for an equity trader: the OAuth refresh (POST /oauth/token), the
-customer's accounts, balances, positions, orders (placed, dry-run, live, one, cancel). Orders
+customer's accounts, balances, positions, orders (placed, dry-run, live, one, cancel), and the
+account streamer websocket at /streamer (streamer.py) that pushes every order change. Orders
 carry `external-identifier`; the fake does *not* de-duplicate it (neither promises the real API),
 so the adapter's own idempotency is what tests see. Scripted faults: any status (429 with
 Retry-After, 5xx), a 504 on submit with the order created anyway or not, a rejected order, a
@@ -25,6 +26,8 @@ from aiohttp import web
 
 from . import orders as O
 from . import payloads as P
+from .streamer import PATH as STREAM_PATH
+from .streamer import FakeStreamer
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 REDACTED = "***"
@@ -91,6 +94,7 @@ class FakeTastytrade:
         self._released = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.streamer = FakeStreamer(self._token_ok, account_numbers)
 
     # ---- lifecycle ----------------------------------------------------------------------
     async def start(self) -> FakeTastytrade:
@@ -105,6 +109,7 @@ class FakeTastytrade:
         r.add_get("/accounts/{n}/orders/live", self._live)
         r.add_get("/accounts/{n}/orders/{id:\\d+}", self._get_order)
         r.add_delete("/accounts/{n}/orders/{id:\\d+}", self._delete)
+        r.add_get(STREAM_PATH, self.streamer.handle)
         self._released = asyncio.Event()
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
@@ -116,6 +121,7 @@ class FakeTastytrade:
 
     async def stop(self) -> None:
         self._released.set()
+        await self.streamer.close_all()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -129,6 +135,10 @@ class FakeTastytrade:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def stream_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}{STREAM_PATH}"
 
     # ---- scripting ----------------------------------------------------------------------
     def fail_next(
@@ -177,8 +187,29 @@ class FakeTastytrade:
         return [o for o in self.orders.values() if o["external-identifier"] == external_identifier]
 
     def fill(self, order_id: int, quantity: int, price: float) -> None:
-        """Fill (part of) a working order now."""
-        O.add_fill(self.orders[order_id], f"F{next(self._fill_ids)}", quantity, price)
+        """Fill (part of) a working order now (and push the change to the streamer)."""
+        order = self.orders[order_id]
+        O.add_fill(order, f"F{next(self._fill_ids)}", quantity, price)
+        O.move_position(self.positions[order["account-number"]], order, quantity, price)
+        self.streamer.publish(order)
+
+    def reject(self, order_id: int, reason: str = "Order rejected by exchange") -> None:
+        """The venue rejects a working order after accepting it (pushed to the streamer)."""
+        O.reject(self.orders[order_id], reason)
+        self.streamer.publish(self.orders[order_id])
+
+    # stream faults: see streamer.py
+    async def drop_stream(self) -> int:
+        return await self.streamer.drop()
+
+    def send_raw(self, text: str) -> None:
+        self.streamer.send_raw(text)
+
+    def refuse_stream_auth(self, times: int = 1_000_000) -> None:
+        self.streamer.refuse(times)
+
+    async def wait_stream(self, connects: int = 1) -> None:
+        await self.streamer.wait(connects)
 
     # ---- middleware ---------------------------------------------------------------------
     @web.middleware
@@ -203,10 +234,10 @@ class FakeTastytrade:
     async def _answer(
         self, request: web.Request, handler: Handler, rec: Recorded
     ) -> web.StreamResponse:
-        if request.path != "/oauth/token":
+        if request.path not in ("/oauth/token", STREAM_PATH):  # the streamer checks messages
             auth = request.headers.get("Authorization", "")
             token = auth.removeprefix("Bearer ")
-            if not auth.startswith("Bearer ") or self._valid.get(token, 0) <= time.time():
+            if not auth.startswith("Bearer ") or not self._token_ok(token):
                 rec.fault = "auth"
                 return web.json_response(P.error("unauthorized", "token invalid"), status=401)
         fault = next(
@@ -236,6 +267,9 @@ class FakeTastytrade:
         return web.json_response(body, status=fault.status, headers=fault.headers)
 
     # ---- handlers -----------------------------------------------------------------------
+    def _token_ok(self, token: str) -> bool:
+        return self._valid.get(token, 0) > time.time()
+
     @staticmethod
     def _data(data: Any, status: int = 200) -> web.Response:
         return web.json_response({"data": data, "context": "/fake"}, status=status)
@@ -331,6 +365,7 @@ class FakeTastytrade:
         _, qty, px = checked
         order = O.new_order(n, request[JSON], next(self._ids))
         self.orders[order["id"]] = order
+        self.streamer.publish(order)
         if self.fill_immediately and O.marketable(order, px):
             self.fill(order["id"], qty, px)
         return self._data(
@@ -365,4 +400,5 @@ class FakeTastytrade:
         now = P.stamp()
         order.update({"status": "Cancelled", "cancellable": False, "updated-at": now})
         order.update({"cancelled-at": now, "terminal-at": now})
+        self.streamer.publish(order)
         return self._data(order)
