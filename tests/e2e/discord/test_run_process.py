@@ -9,6 +9,8 @@ from pathlib import Path
 
 from tests.e2e.discord.world import ALERT_CHANNEL, TOKEN, TRADER_ID, TRADER_ROLE
 from tests.e2e.test_cli import env
+from tests.fakes.alpaca import FakeAlpacaData
+from tests.fakes.alpaca.trading_server import FakeAlpacaTrading
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.discord import payloads as p
 
@@ -47,4 +49,61 @@ async def test_cotrader_run_logs_in_syncs_and_answers(fake: FakeDiscord, tmp_pat
         assert TOKEN not in text
     assert "synced" in logs and "slash commands" in logs
     assert "voice will NOT be supported" not in err.decode()  # noise a trader need not see
+    assert proc.returncode in (0, 130, -signal.SIGINT)
+
+
+async def test_cotrader_run_trades_a_paper_alpaca_account_on_approve(
+    fake: FakeDiscord, alpaca: FakeAlpacaTrading, alpaca_data: FakeAlpacaData, tmp_path: Path
+) -> None:
+    """The process the user starts, pointed by Alpaca's own variables at the loopback Alpaca:
+    a slash command makes a PAPER card, the Approve click places exactly one order there."""
+    home = tmp_path / "runhome"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        env=env(
+            home,
+            DISCORD_TOKEN=TOKEN,
+            COTRADER_DISCORD_API_BASE=fake.api_base,
+            COTRADER_DISCORD_GUILD_ID=str(p.GUILD_ID),
+            COTRADER_ALERT_CHANNEL_ID=str(ALERT_CHANNEL),
+            COTRADER_APPROVER_ROLE_IDS=str(TRADER_ROLE),
+            COTRADER_MODE="paper",
+            COTRADER_BROKER="alpaca",
+            APCA_API_KEY_ID=alpaca.key_id,
+            APCA_API_SECRET_KEY=alpaca.secret_key,
+            APCA_API_BASE_URL=alpaca.base_url,
+            APCA_API_DATA_URL=alpaca_data.base_url,
+        ),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await fake.ready(timeout=60)
+        h = await fake.slash(
+            "propose", {"symbol": "AAPL", "side": "buy", "quantity": 2}, user=TRADER_ID
+        )
+        card = await h.response(timeout=20)
+        assert "PAPER · BUY 2 AAPL" in card["embeds"][0]["title"], card
+        pid = next(
+            c["custom_id"].rsplit(":", 1)[1]
+            for row in card["components"]
+            for c in row["components"]
+            if c["custom_id"].startswith("cot:approve:")
+        )
+        click = await fake.click(card["id"], f"cot:approve:{pid}", user=TRADER_ID)
+        await click.ack()
+        await fake.wait_until(lambda: bool(alpaca.orders_for(pid)), what="order at Alpaca")
+        await fake.wait_until(
+            lambda: "Outcome" in str(fake.message(card["id"])["embeds"]), what="card edited"
+        )
+        assert len(alpaca.orders_for(pid)) == 1 and alpaca.orders_for(pid)[0]["qty"] == "2"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+    logs = "".join(f.read_text() for f in (home / "logs").glob("*.log"))
+    for text in (out.decode(), err.decode(), logs):
+        assert TOKEN not in text and alpaca.secret_key not in text
     assert proc.returncode in (0, 130, -signal.SIGINT)
