@@ -1,0 +1,142 @@
+"""The venue mirror (one account row per broker account, ever), the order feed (never rolls
+the books back, never books a stranger's order) and the broker settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.app import App, build
+from bot.settings import SettingsError, load_settings
+from models.domain import (
+    Account,
+    Actor,
+    BrokerOrder,
+    BrokerPosition,
+    OrderStatus,
+    OrderType,
+    Side,
+)
+from models.store import Store
+
+NOW = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
+
+
+def acct(n: str = "PA0001", equity: float = 100_000.0) -> Account:
+    return Account(account_id=n, cash=equity / 2, equity=equity, buying_power=equity)
+
+
+def store_at(path: Path) -> Store:
+    s = Store(f"sqlite:///{path}")
+    s.upgrade()
+    return s
+
+
+def test_sync_never_duplicates_an_account_even_from_two_instances(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    one, two = store_at(db), store_at(db)  # two processes on one database
+    pos = [BrokerPosition(symbol="AAPL", quantity=10, avg_price=190.0)]
+    first = one.brokers.sync("alpaca", "paper", acct(), pos, NOW)
+    again = two.brokers.sync("alpaca", "paper", acct(equity=99_000.0), [], NOW)
+    other = one.brokers.sync("alpaca", "paper", acct("PA0002"), pos, NOW)
+    rows = one.brokers.accounts()
+    assert [(r.id, r.account_id) for r in rows] == [(first.id, "PA0001"), (other.id, "PA0002")]
+    assert again.id == first.id and rows[0].equity == 99_000.0
+    assert one.brokers.holdings(first.id or 0) == []  # the venue's word replaced, not merged
+    assert [h.symbol for h in one.brokers.holdings(other.id or 0)] == ["AAPL"]
+    one.dispose()
+    two.dispose()
+
+
+def order(cid: str, status: OrderStatus, filled: int, qty: int = 10) -> BrokerOrder:
+    return BrokerOrder(
+        broker_order_id="b-" + cid,
+        client_order_id=cid,
+        symbol="AAPL",
+        side=Side.BUY,
+        quantity=qty,
+        order_type=OrderType.MARKET,
+        limit_price=None,
+        stop_price=None,
+        status=status,
+        filled_quantity=filled,
+        avg_fill_price=None,
+        submitted_at=NOW,
+    )
+
+
+async def test_the_feed_ignores_late_updates_and_strangers(
+    make_app: Callable[..., App], trader: Actor
+) -> None:
+    app = make_app()
+    o = app.orchestrator
+    card = await o.approve((await o.propose("AAPL", "buy", 5, trader)).id, trader)
+    assert card.status == "filled"
+    row = app.store.ledger.order(card.id)
+    assert row is not None and row.filled_quantity == 5
+    await o.feed.on_order(order(card.id, OrderStatus.NEW, 0, qty=5))  # an old "new" event
+    await o.feed.on_order(order(card.id, OrderStatus.CANCELED, 5, qty=5))  # after it finished
+    again = app.store.ledger.order(card.id)
+    assert again is not None and (again.status, again.filled_quantity) == ("filled", 5)
+    assert o.proposal(card.id).status == "filled"
+    await o.feed.on_order(order("someone-else", OrderStatus.FILLED, 10))
+    assert app.store.ledger.order("someone-else") is None
+    assert o.feed.booked == 0 and o.feed.unknown == 1
+    assert app.store.events.recent(1, "order.unknown")[0].order_id == "someone-else"
+
+
+def test_prices_follow_the_broker_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().data_source == "sim"
+    assert load_settings(mode="paper", broker="alpaca").data_source == "alpaca"
+    assert load_settings(mode="paper", broker="tastytrade").data_source == "sim"
+    monkeypatch.setenv("APCA_API_KEY_ID", "k")
+    monkeypatch.setenv("APCA_API_SECRET_KEY", "s")
+    assert load_settings(mode="paper", broker="tastytrade").data_source == "alpaca"
+    assert load_settings(mode="paper", broker="tastytrade", data="sim").data_source == "sim"
+
+
+def test_live_never_runs_on_simulated_prices() -> None:
+    with pytest.raises(SettingsError) as e:
+        load_settings(mode="live", armed=True, broker="tastytrade")
+    assert any("never trades on simulated prices" in line for line in e.value.lines)
+
+
+def test_each_mode_and_broker_has_its_own_database() -> None:
+    urls = {
+        load_settings().db_url,
+        load_settings(mode="paper", broker="alpaca").db_url,
+        load_settings(mode="paper", broker="tastytrade").db_url,
+        load_settings(mode="live", armed=True, broker="alpaca").db_url,
+    }
+    assert len(urls) == 4
+
+
+def test_endpoint_overrides_must_be_urls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APCA_API_BASE_URL", "localhost:1234")
+    with pytest.raises(SettingsError) as e:
+        load_settings()
+    assert e.value.lines[0].startswith("APCA_API_BASE_URL: must be an http(s) URL")
+
+
+@pytest.mark.parametrize(
+    ("broker", "missing"),
+    [("alpaca", ["APCA_API_KEY_ID", "APCA_API_SECRET_KEY"]), ("tastytrade", ["TT_SECRET"])],
+)
+def test_missing_broker_credentials_are_named_before_anything_is_created(
+    broker: str, missing: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TT_REFRESH", "r")
+    with pytest.raises(SettingsError) as e:
+        build(load_settings(mode="paper", broker=broker))
+    assert [line.split(":")[0] for line in e.value.lines] == missing
+    assert not (tmp_path / "home").exists() or not list((tmp_path / "home").glob("*.db"))
+
+
+def test_a_live_key_in_paper_mode_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APCA_API_KEY_ID", "AK" + "Z" * 18)
+    monkeypatch.setenv("APCA_API_SECRET_KEY", "s")
+    with pytest.raises(SettingsError, match="live key"):
+        build(load_settings(mode="paper", broker="alpaca"))
