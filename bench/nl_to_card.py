@@ -68,8 +68,10 @@ async def measure(n: int = N) -> dict[str, object]:
                     msg = _card(d.fake, p.CHANNEL_ID, seen)
                     assert msg is not None
                     await d.fake.wait_until(
-                        lambda m=msg: "setup with a score of"
-                        in d.fake.message(m["id"])["embeds"][0]["description"],
+                        lambda m=msg: (
+                            "setup with a score of"
+                            in d.fake.message(m["id"])["embeds"][0]["description"]
+                        ),
                         timeout=30,
                     )
                     edit_s.append(time.perf_counter() - t0)

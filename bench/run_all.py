@@ -29,6 +29,7 @@ SCRIPTS = (
     "risk_check.py",
     "chart.py",
     "reconcile.py",
+    "reconcile_venue.py",
 )
 TIMEOUT_S = 180.0
 

@@ -15,9 +15,10 @@ import asyncio
 import time as time_module
 from collections import deque
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from alpaca.common.enums import Sort
 from alpaca.trading.enums import OrderClass, OrderSide, QueryOrderStatus, TimeInForce
 from alpaca.trading.requests import (
     GetOrdersRequest,
@@ -46,6 +47,7 @@ from brokers.base import BrokerError, OrderRejectedError
 from models.domain import Account, BrokerOrder, BrokerPosition, OrderRequest, OrderType, Side
 
 Failure = HttpFailure | TransportFailure
+PAGE = 500  # the most orders Alpaca returns in one list
 
 
 class OrderOutcomeUnknownError(BrokerError):
@@ -210,9 +212,24 @@ class AlpacaBroker:
         return self._order(raw)
 
     async def open_orders(self) -> list[BrokerOrder]:
-        query = GetOrdersRequest(status=QueryOrderStatus.OPEN, limit=500)
-        raw = await self._read("open orders", lambda: self._client.get_orders(query))
-        return [o for o in self._orders(raw) if o.status.is_open]
+        """Every working order, newest first, page by page (the API returns at most 500)."""
+        seen: dict[str, BrokerOrder] = {}
+        until: datetime | None = None
+        while True:
+            query = GetOrdersRequest(
+                status=QueryOrderStatus.OPEN, limit=PAGE, direction=Sort.DESC, until=until
+            )
+            raw = await self._read("open orders", lambda q=query: self._client.get_orders(q))
+            page = self._orders(raw)
+            fresh = [o for o in page if o.broker_order_id not in seen]
+            seen.update((o.broker_order_id, o) for o in page)
+            if len(raw) < PAGE or not fresh or not page:
+                if len(raw) >= PAGE and page and not fresh:
+                    self._problem("orders", "", f"over {PAGE} open orders share one timestamp")
+                break
+            # `until` is exclusive: step back to just after the oldest seen, dedupe the overlap
+            until = min(o.submitted_at for o in page) + timedelta(microseconds=1)
+        return [o for o in seen.values() if o.status.is_open]
 
     # ------------------------------------------------------------------ writes
     def _sdk_request(self, r: OrderRequest) -> SdkOrderRequest:

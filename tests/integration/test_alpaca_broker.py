@@ -300,3 +300,15 @@ async def test_fake_bracket_and_status_filter(fake: FakeAlpacaTrading, broker: A
     assert [o["client_order_id"] for o in closed] == ["p-f"]
     assert len(every) == 2
     assert fake.calls("^/v2/orders$")[-1].query["status"] == "all"
+
+
+async def test_open_orders_are_read_page_by_page(
+    fake: FakeAlpacaTrading, broker: AlpacaBroker
+) -> None:
+    """Alpaca lists at most 500 orders a request: 1,200 working orders take three pages."""
+    for i in range(1_200):
+        fake.add_open_order("TSLA", f"c{i}")
+    got = await broker.open_orders()
+    assert len(got) == 1_200 and len({o.client_order_id for o in got}) == 1_200
+    pages = fake.calls("^/v2/orders$")
+    assert len(pages) == 3 and "until" not in pages[0].query and "until" in pages[1].query

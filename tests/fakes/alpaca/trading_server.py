@@ -146,6 +146,16 @@ class FakeAlpacaTrading(FakeAlpacaServer):
         self.stream.publish("expired", order)
         return order
 
+    def add_open_order(
+        self, symbol: str, client_order_id: str, qty: int = 1, side: str = "buy"
+    ) -> dict[str, Any]:
+        """A working market order placed by someone (not through the API), no push."""
+        body = {"symbol": symbol, "qty": str(qty), "side": side, "type": "market"}
+        order = self._new_order(body, client_order_id)
+        order["status"] = "new"
+        self.orders[order["id"]] = order
+        return order
+
     def orders_for(self, client_order_id: str) -> list[dict[str, Any]]:
         return [o for o in self.orders.values() if o["client_order_id"] == client_order_id]
 
@@ -341,13 +351,15 @@ class FakeAlpacaTrading(FakeAlpacaServer):
         except ValueError:
             raise ApiError(422, "invalid limit") from None
         symbols = {s for s in request.query.get("symbols", "").split(",") if s}
+        until = _when(request.query.get("until"))
         out = [
             o
             for o in self.orders.values()
             if (status == "all" or (o["status"] in OPEN) == (status == "open"))
             and (not symbols or o["symbol"] in symbols)
+            and (until is None or _when(o["submitted_at"]) < until)  # type: ignore[operator]
         ]
-        out.sort(key=lambda o: o["submitted_at"], reverse=True)
+        out.sort(key=lambda o: _when(o["submitted_at"]), reverse=True)
         return web.json_response(out[: max(1, min(limit, 500))])
 
     async def _by_client_id(self, request: web.Request) -> web.Response:
@@ -382,3 +394,14 @@ class FakeAlpacaTrading(FakeAlpacaServer):
 
 def _opt(x: Any) -> str | None:
     return None if x is None else _num(float(x))
+
+
+def _when(text: str | None) -> datetime | None:
+    """An RFC 3339 time (the API's `until` is exclusive)."""
+    if not text:
+        return None
+    try:
+        t = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(422, f"invalid timestamp {text!r}") from None
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
