@@ -40,16 +40,6 @@ class ReconcileAgent:
         self.mode = mode
         self.clock = clock
 
-    async def sync_account(self) -> int:
-        """Mirror the venue's account and positions (one row per account, ever); its id."""
-        acct = await self.broker.account()
-        positions = await self.broker.positions()
-        row = self.store.brokers.sync(
-            self.broker.name, self.mode.value, acct, positions, self.clock()
-        )
-        assert row.id is not None
-        return row.id
-
     async def run(self, actor: str) -> tuple[ReconcileReport, list[str]]:
         """Compare the venue with our books; (the report, venue data that was refused)."""
         seen = len(broker_problems(self.broker))

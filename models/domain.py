@@ -220,6 +220,14 @@ class BrokerPosition(Frozen):
     avg_price: float
 
 
+class OrderLeg(Frozen):
+    """One leg of a multi-leg (options) order: the contract, its side and ratio."""
+
+    symbol: str  # the OCC option symbol, e.g. AAPL261218C00200000
+    side: Side
+    ratio: int = Field(default=1, ge=1)
+
+
 class OrderRequest(Frozen):
     """What the execution agent asks a broker for. `client_order_id` is the proposal id."""
 
@@ -233,6 +241,8 @@ class OrderRequest(Frozen):
     # a bracket: the exit legs the venue places once the entry fills (both or neither)
     take_profit: float | None = Field(default=None, gt=0)
     stop_loss: float | None = Field(default=None, gt=0)
+    # a multi-leg options order (2-4 legs); `symbol` is then the underlying, for display
+    legs: tuple[OrderLeg, ...] = ()
 
     @property
     def bracket(self) -> bool:

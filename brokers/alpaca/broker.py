@@ -24,6 +24,7 @@ from alpaca.trading.requests import (
     GetOrdersRequest,
     LimitOrderRequest,
     MarketOrderRequest,
+    OptionLegRequest,
     StopLossRequest,
     StopOrderRequest,
     TakeProfitRequest,
@@ -244,6 +245,8 @@ class AlpacaBroker:
             "time_in_force": self.time_in_force,
             "client_order_id": r.client_order_id,
         }
+        if r.legs:
+            return self._multi_leg(r)
         if (r.take_profit is None) != (r.stop_loss is None):
             raise OrderRejectedError("a bracket needs both a take-profit and a stop-loss price")
         if r.take_profit is not None and r.stop_loss is not None:
@@ -270,6 +273,33 @@ class AlpacaBroker:
             return LimitOrderRequest(**common, limit_price=r.limit_price)
         if r.order_type is OrderType.STOP:
             return StopOrderRequest(**common, stop_price=r.stop_price)
+        return MarketOrderRequest(**common)
+
+    def _multi_leg(self, r: OrderRequest) -> SdkOrderRequest:
+        """Alpaca's `mleg` order class: 2-4 option legs at a net price (or market)."""
+        if not 2 <= len(r.legs) <= 4:
+            raise OrderRejectedError("a multi-leg order needs 2 to 4 legs")
+        if r.bracket or r.order_type is OrderType.STOP:
+            raise OrderRejectedError("a multi-leg order is a market or limit order, no bracket")
+        legs = [
+            OptionLegRequest(
+                symbol=leg.symbol,
+                ratio_qty=leg.ratio,
+                side=OrderSide.BUY if leg.side is Side.BUY else OrderSide.SELL,
+            )
+            for leg in r.legs
+        ]
+        common: dict[str, Any] = {
+            "qty": r.quantity,
+            "time_in_force": self.time_in_force,
+            "client_order_id": r.client_order_id,
+            "order_class": OrderClass.MLEG,
+            "legs": legs,
+        }
+        if r.order_type is OrderType.LIMIT:
+            if r.limit_price is None:
+                raise OrderRejectedError("a limit order needs a limit price")
+            return LimitOrderRequest(**common, limit_price=r.limit_price)
         return MarketOrderRequest(**common)
 
     async def _send(self, body: SdkOrderRequest) -> Any:

@@ -102,3 +102,79 @@ def test_positions_sign_and_side() -> None:
     for bad in ({"side": "long"}, {"qty": "nan"}, {"avg_entry_price": "-1"}, {"qty": "0"}):
         with pytest.raises(BrokerDataError):
             position_from_json(pos | bad)
+
+
+# ----------------------------------------------------------------------------- requests
+
+
+def _broker() -> object:
+    from brokers.alpaca.broker import AlpacaBroker
+
+    return AlpacaBroker("unit-key", "unit-secret", url_override="http://127.0.0.1:9")
+
+
+def test_a_bracket_request_carries_both_exit_legs() -> None:
+    from models.domain import OrderRequest, Side
+
+    b = _broker()
+    req = OrderRequest(
+        client_order_id="p-1",
+        symbol="AAPL",
+        side=Side.BUY,
+        quantity=5,
+        take_profit=210.123,
+        stop_loss=180.0,
+    )
+    body = b._sdk_request(req).to_request_fields()  # type: ignore[attr-defined]
+    assert body["order_class"] == "bracket"
+    assert body["take_profit"] == {"limit_price": 210.12}
+    assert body["stop_loss"] == {"stop_price": 180.0}
+    b.close()  # type: ignore[attr-defined]
+
+
+def test_a_bracket_on_the_wrong_side_or_half_a_bracket_is_refused() -> None:
+    from brokers.base import OrderRejectedError
+    from models.domain import OrderRequest, Side
+
+    b = _broker()
+    wrong = OrderRequest(
+        client_order_id="p-2",
+        symbol="AAPL",
+        side=Side.BUY,
+        quantity=5,
+        take_profit=170.0,
+        stop_loss=180.0,
+    )
+    with pytest.raises(OrderRejectedError, match="beyond the entry"):
+        b._sdk_request(wrong)  # type: ignore[attr-defined]
+    with pytest.raises(OrderRejectedError, match="both"):
+        b._sdk_request(wrong.model_copy(update={"stop_loss": None}))  # type: ignore[attr-defined]
+    b.close()  # type: ignore[attr-defined]
+
+
+def test_options_legs_become_an_mleg_order() -> None:
+    from brokers.base import OrderRejectedError
+    from models.domain import OrderLeg, OrderRequest, OrderType, Side
+
+    b = _broker()
+    spread = OrderRequest(
+        client_order_id="p-3",
+        symbol="AAPL",
+        side=Side.BUY,
+        quantity=2,
+        order_type=OrderType.LIMIT,
+        limit_price=1.25,
+        legs=(
+            OrderLeg(symbol="AAPL261218C00200000", side=Side.BUY),
+            OrderLeg(symbol="AAPL261218C00210000", side=Side.SELL),
+        ),
+    )
+    body = b._sdk_request(spread).to_request_fields()  # type: ignore[attr-defined]
+    assert body["order_class"] == "mleg" and "symbol" not in body
+    assert [(leg["symbol"], leg["side"], leg["ratio_qty"]) for leg in body["legs"]] == [
+        ("AAPL261218C00200000", "buy", 1),
+        ("AAPL261218C00210000", "sell", 1),
+    ]
+    with pytest.raises(OrderRejectedError, match="2 to 4 legs"):
+        b._sdk_request(spread.model_copy(update={"legs": spread.legs[:1]}))  # type: ignore[attr-defined]
+    b.close()  # type: ignore[attr-defined]
