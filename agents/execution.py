@@ -19,6 +19,7 @@ from brokers.base import Broker, BrokerError, OrderRejectedError
 from models.domain import (
     BookUpdate,
     BrokerOrder,
+    FillReport,
     OrderRequest,
     OrderStatus,
     OrderType,
@@ -184,7 +185,7 @@ class ExecutionAgent:
                 ),
                 partial(_book, side=bo.side, qty=f.quantity, price=f.price),
             )
-            for f in bo.fills
+            for f in self._unbooked(bo)
         ]
         booked = self.store.ledger.book(
             bo.client_order_id,
@@ -204,6 +205,37 @@ class ExecutionAgent:
         if booked is None:
             raise ExecutionFailed(f"order {bo.client_order_id} is not in our books")
         return booked
+
+    def _unbooked(self, bo: BrokerOrder) -> list[FillReport]:
+        """The fills of `bo` not booked yet, never more shares than the venue's cumulative
+        filled quantity says are new. An adapter that re-derived its fills after a restart
+        (Alpaca reports only cumulative quantities) gets one fill for the difference, at the
+        price that keeps the venue's average."""
+        row = self.store.ledger.order(bo.client_order_id)
+        if row is None:
+            return list(bo.fills)
+        seen = self.store.ledger.fill_ids(bo.client_order_id)
+        new = [f for f in bo.fills if f.fill_id not in seen]
+        room = bo.filled_quantity - row.filled_quantity
+        if sum(f.quantity for f in new) <= room:
+            return new
+        if room <= 0 or not bo.avg_fill_price:
+            logger.warning("order {}: fills already booked; ignored", bo.client_order_id)
+            return []
+        paid = (row.avg_fill_price or 0.0) * row.filled_quantity
+        price = round((bo.avg_fill_price * bo.filled_quantity - paid) / room, 6)
+        if price <= 0:
+            logger.error("order {}: fills do not add up; not booked", bo.client_order_id)
+            return []
+        logger.warning(
+            "order {}: fills re-derived by the broker adapter; booking the {} new shares only",
+            bo.client_order_id,
+            room,
+        )
+        fill_id = f"{bo.broker_order_id}-{bo.filled_quantity}"
+        return [
+            FillReport(fill_id=fill_id, quantity=room, price=price, commission=0.0, ts=new[-1].ts)
+        ]
 
     @staticmethod
     def _proposal_target(bo: BrokerOrder) -> ProposalStatus | None:

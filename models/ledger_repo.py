@@ -76,6 +76,12 @@ class LedgerRepo:
         with self._store.session() as s:
             return s.exec(select(Order).where(Order.client_order_id == client_order_id)).first()
 
+    def fill_ids(self, client_order_id: str) -> set[str]:
+        """The ids of the fills booked for one order."""
+        with self._store.session() as s:
+            q = select(Fill.fill_id).where(Fill.client_order_id == client_order_id)
+            return set(s.exec(q).all())
+
     def update_order(
         self, client_order_id: str, actor: str, event_type: str | None = None, **fields: Any
     ) -> Order | None:

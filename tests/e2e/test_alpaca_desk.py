@@ -222,3 +222,34 @@ async def test_the_live_gate(
     finally:
         await app.orchestrator.stop()
         app.close()
+
+
+async def test_a_restart_between_partial_fills_never_books_a_share_twice(
+    alpaca_desk: Desk, alpaca: FakeAlpacaTrading, trader: Actor
+) -> None:
+    """Alpaca reports cumulative fills; after a restart the adapter re-derives them from zero.
+    The books take only the shares that are new."""
+    from bot.app import build
+    from bot.settings import load_settings
+
+    app, _ = alpaca_desk
+    o = app.orchestrator
+    card = await o.propose("TSLA", "buy", 10, trader)
+    await o.approve(card.id, trader)
+    alpaca.fill(card.id, 4, 250.0)
+    await o.sync()
+    assert app.store.ledger.order(card.id).filled_quantity == 4  # type: ignore[union-attr]
+    await o.stop()
+    app.close()
+
+    again = build(load_settings())  # a restart: a fresh adapter on the same database
+    try:
+        alpaca.fill(card.id, 6, 256.0)
+        await again.orchestrator.sync()
+        pos = again.store.ledger.position("TSLA")
+        assert pos is not None and pos.quantity == 10
+        assert pos.avg_price == pytest.approx((4 * 250.0 + 6 * 256.0) / 10)
+        assert again.orchestrator.proposal(card.id).status == "filled"
+    finally:
+        await again.orchestrator.stop()
+        again.close()
