@@ -31,7 +31,7 @@ from agents.risk import RiskAgent
 from agents.scanner import ScannerAgent
 from agents.strategy import StrategyAgent
 from agents.venue import VenueDesk
-from brokers.base import Broker, MarketData
+from brokers.base import Broker, BrokerError, MarketData
 from models.config import ExecutionConfig, RiskLimits, ScannerConfig, StrategyConfig
 from models.domain import Actor, Mode, Period, ProposalStatus, RiskDecision, Side, TradeIdea
 from models.store import Store
@@ -301,7 +301,10 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
         try:
             card = await self.desk.approve(proposal_id, actor)
         except ExecutionFailed:
-            await self.risk.refresh(self.clock())  # a rejection streak halts the desk now
+            try:  # a rejection streak halts the desk now, not at the next idea
+                await self.risk.refresh(self.clock())
+            except BrokerError as e:
+                logger.warning("risk refresh after a failed order: {}", e)
             raise
         o = card.order
         if o and o.filled_quantity:
