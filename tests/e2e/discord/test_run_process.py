@@ -15,6 +15,12 @@ from tests.fakes.discord import FakeDiscord
 from tests.fakes.discord import payloads as p
 
 
+def _interruptible() -> None:
+    """Ctrl-C works in the child even when this run started in the background (a shell's
+    `&` ignores SIGINT, and the child would inherit that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 async def test_cotrader_run_logs_in_syncs_and_answers(fake: FakeDiscord, tmp_path: Path) -> None:
     home = tmp_path / "runhome"
     proc = await asyncio.create_subprocess_exec(
@@ -32,6 +38,7 @@ async def test_cotrader_run_logs_in_syncs_and_answers(fake: FakeDiscord, tmp_pat
         ),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        preexec_fn=_interruptible,
     )
     try:
         await fake.ready(timeout=60)
@@ -79,6 +86,7 @@ async def test_cotrader_run_trades_a_paper_alpaca_account_on_approve(
         ),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        preexec_fn=_interruptible,
     )
     try:
         await fake.ready(timeout=60)
