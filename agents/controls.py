@@ -38,6 +38,7 @@ class DeskControls:
     risk: RiskAgent
     data: DataAgent
     check_quantity: Callable[[object], int | None]
+    venue_notes: Callable[[], tuple[str, ...]]
     mode: Mode
     llm_name: str
     llm: LLMChain
@@ -173,9 +174,6 @@ class DeskControls:
         if sym and not qty:
             raise BadInput(f"Give a quantity for the what-if, e.g. /risk {sym} buy 10.")
         return await self.risk.report(self.clock(), sym, sd, qty)
-
-    def venue_notes(self) -> tuple[str, ...]:
-        return ()
 
     async def status(self) -> StatusView:
         st = self.store.state.get()

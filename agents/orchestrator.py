@@ -114,10 +114,6 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
             except Exception as e:  # an alert sink must never break trading
                 logger.warning("alert sink failed: {}", e)
 
-    def venue_notes(self) -> tuple[str, ...]:
-        note = self.stream_note()
-        return (note,) if note else ()
-
     # ------------------------------------------------------------------ ideas
     def universe(self) -> list[str]:
         return self.store.state.watchlist() or [i.symbol for i in self.market.universe()]

@@ -18,7 +18,7 @@ from models.domain import BrokerOrder, Mode, OrderStatus
 from models.store import Store
 
 ACTOR = "agent:stream"
-FINISHED = {s.value for s in OrderStatus if not s.is_open} | {"failed"}
+FINISHED = {s.value for s in OrderStatus if not s.is_open}  # "failed" may yet turn up
 
 
 class OrderFeed:
@@ -48,9 +48,7 @@ class OrderFeed:
             )
             logger.warning("stream: order {} is not ours; left for /reconcile", bo.client_order_id)
             return
-        stale = bo.filled_quantity < row.filled_quantity or (
-            row.status in FINISHED and row.status != "failed"
-        )
+        stale = bo.filled_quantity < row.filled_quantity or row.status in FINISHED
         same = bo.status.value == row.status and bo.filled_quantity == row.filled_quantity
         if stale or (same and row.broker_order_id == bo.broker_order_id):
             return

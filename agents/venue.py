@@ -51,7 +51,6 @@ class VenueDesk:
         self.feed = OrderFeed(self.store, self.execution, self.alert, self.mode)
         self.stream: OrderStream | None = None
         self._stream_task: asyncio.Task[None] | None = None
-        self.started = False
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> ReconcileView:
@@ -67,7 +66,6 @@ class VenueDesk:
         logger.info("{} account {} reachable", self.broker.name, acct.account_id[-4:])
         view = await self.reconcile(STARTUP)
         self._open_stream()
-        self.started = True
         try:
             await self.risk.refresh(self.clock())
         except BrokerError as e:
@@ -98,29 +96,27 @@ class VenueDesk:
             )
 
     async def stop(self) -> None:
-        """Close the order stream and the broker's connections (idempotent)."""
+        """Close the order stream and an async venue's connections (a synchronous venue is
+        closed with the app, by `App.close`)."""
         task, self._stream_task = self._stream_task, None
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         close = getattr(self.broker, "close", None)
-        if callable(close):
+        if inspect.iscoroutinefunction(close):
             try:
-                result: Any = close()
-                if inspect.isawaitable(result):
-                    await result
+                await close()
             except Exception as e:  # leaving must never fail
                 logger.warning("closing {} failed: {}", self.broker.name, e)
-        self.started = False
 
-    def stream_note(self) -> str | None:
-        """One line for /status about the order stream (None for a venue without one)."""
+    def venue_notes(self) -> tuple[str, ...]:
+        """The line /status shows about the order stream (none for a venue without one)."""
         s = self.stream
         if s is None:
-            return None
+            return ()
         state = "connected" if s.connected else "reconnecting (fills polled every 15 s)"
-        return f"order stream {state}, {s.drops} drops, {self.feed.booked} updates booked"
+        return (f"order stream {state}, {s.drops} drops, {self.feed.booked} updates booked",)
 
     # ------------------------------------------------------------------ reconcile
     async def reconcile(self, actor: Actor) -> ReconcileView:
