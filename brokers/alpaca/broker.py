@@ -16,6 +16,7 @@ import time as time_module
 from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from alpaca.common.enums import Sort
@@ -162,20 +163,12 @@ class AlpacaBroker:
     async def positions(self) -> list[BrokerPosition]:
         return (await self.positions_checked())[0]
 
-    def _order(self, raw: Any) -> BrokerOrder:
-        """Convert and synthesise fills; BrokerDataError (recorded) when unusable."""
+    def _order(self, raw: Any, late_ok: bool = False) -> BrokerOrder:
+        """Convert and synthesise fills; BrokerDataError (recorded) when unusable. `late_ok`:
+        a pushed snapshot older than a read already seen is returned as it was (the consumer
+        ignores it), not reported as bad data."""
         try:
-            return self._fills.apply(order_from_json(raw))
-        except BrokerDataError as e:
-            key = str(raw.get("id", "")) if isinstance(raw, dict) else ""
-            self._problem("order", key, str(e))
-            raise
-
-    def _stream_order(self, raw: Any) -> BrokerOrder:
-        """A pushed order snapshot; one older than a read already seen is returned as it was
-        (the consumer ignores it), not reported as bad data."""
-        try:
-            return self._fills.apply(order_from_json(raw), late_ok=True)
+            return self._fills.apply(order_from_json(raw), late_ok=late_ok)
         except BrokerDataError as e:
             key = str(raw.get("id", "")) if isinstance(raw, dict) else ""
             self._problem("order", key, str(e))
@@ -185,7 +178,12 @@ class AlpacaBroker:
         """The venue's trade_updates push, converted with this broker's fill book."""
         key, secret, paper, url = self._stream_args
         return AlpacaTradeStream(
-            key, secret, paper=paper, url_override=url, convert=self._stream_order, **kw
+            key,
+            secret,
+            paper=paper,
+            url_override=url,
+            convert=partial(self._order, late_ok=True),
+            **kw,
         )
 
     def _orders(self, raw: Any) -> list[BrokerOrder]:
