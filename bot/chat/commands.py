@@ -45,6 +45,16 @@ HELP_TEXT = "\n".join(
 )
 
 
+def _side_qty(rest: list[str], cmd: str) -> tuple[str, str | None]:
+    """`[buy|sell] [QTY]` after a symbol: the side (default buy) and the quantity, if any."""
+    side = "buy"
+    if rest and rest[0].lower() in ("buy", "sell", "b", "s", "long", "short"):
+        side, rest = rest[0], rest[1:]
+    if len(rest) > 1:
+        raise BadInput(f"Too many arguments. Usage: {USAGE[cmd]}")
+    return side, (rest[0] if rest else None)
+
+
 class QuitRequested(Exception):
     """The user asked to leave."""
 
@@ -102,14 +112,7 @@ class CommandHandler:
                 return Reply(kind="scan", text="Scan", payload=await o.scan(args or None, me))
             case "propose":
                 _need(args, 1, cmd)
-                side, qty = "buy", None
-                rest = args[1:]
-                if rest and rest[0].lower() in ("buy", "sell", "b", "s", "long", "short"):
-                    side, rest = rest[0], rest[1:]
-                if rest:
-                    qty = rest[0]
-                if len(rest) > 1:
-                    raise BadInput(f"Too many arguments. Usage: {USAGE[cmd]}")
+                side, qty = _side_qty(args[1:], cmd)
                 card = await o.propose(args[0], side, qty, me, source="command")
                 return Reply(kind="proposal", text=f"Proposal {card.id}", payload=card)
             case "close":
@@ -156,14 +159,8 @@ class CommandHandler:
             case "status":
                 return Reply(kind="status", text="Status", payload=await o.status())
             case "risk":
-                sym, side, qty = (args[0] if args else None), "buy", None
-                rest = args[1:]
-                if rest and rest[0].lower() in ("buy", "sell", "b", "s", "long", "short"):
-                    side, rest = rest[0], rest[1:]
-                if len(rest) > 1:
-                    raise BadInput(f"Too many arguments. Usage: {USAGE[cmd]}")
-                qty = rest[0] if rest else None
-                rep = await o.risk_report(sym, side, qty)
+                side, qty = _side_qty(args[1:], cmd)
+                rep = await o.risk_report(args[0] if args else None, side, qty)
                 return Reply(kind="risk", text="\n".join(risk_lines(rep)), payload=rep)
             case "reconcile":
                 view = await o.reconcile(me)
