@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 import pytest
 
@@ -87,15 +88,22 @@ class Alerts:
         return [t for k, t in self.seen if k == kind]
 
 
-async def _desk() -> AsyncIterator[tuple[App, Alerts]]:
+@asynccontextmanager
+async def built() -> AsyncIterator[App]:
+    """The app `cotrader` builds from the environment; stopped and closed afterwards."""
     app = build(load_settings())
-    alerts = Alerts()
-    app.orchestrator.subscribe(alerts)
     try:
-        yield app, alerts
+        yield app
     finally:
         await app.orchestrator.stop()
         app.close()
+
+
+async def _desk() -> AsyncIterator[tuple[App, Alerts]]:
+    async with built() as app:
+        alerts = Alerts()
+        app.orchestrator.subscribe(alerts)
+        yield app, alerts
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from agents.errors import ExecutionFailed, RiskRefused, StartupRefused
 from bot.app import App
 from models.domain import Actor, OrderRequest, Side
-from tests.e2e.broker_world import Alerts, until
+from tests.e2e.broker_world import Alerts, built, until
 from tests.fakes.alpaca.trading_server import FakeAlpacaTrading, FillPolicy
 
 Desk = tuple[App, Alerts]
@@ -113,12 +113,8 @@ async def test_rejections_in_a_row_halt_the_desk_and_expire_pending(
 async def test_bracket_orders_carry_the_cards_stop_and_target(
     alpaca_env: None, alpaca: FakeAlpacaTrading, trader: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.app import build
-    from bot.settings import load_settings
-
     monkeypatch.setenv("COTRADER_BRACKET_ORDERS", "1")
-    app = build(load_settings())
-    try:
+    async with built() as app:
         o = app.orchestrator
         card = await o.propose("AAPL", "buy", 3, trader)
         assert card.stop is not None and card.target is not None
@@ -127,26 +123,16 @@ async def test_bracket_orders_carry_the_cards_stop_and_target(
         assert body["order_class"] == "bracket"
         assert float(body["take_profit"]["limit_price"]) == round(card.target, 2)
         assert float(body["stop_loss"]["stop_price"]) == round(card.stop, 2)
-    finally:
-        await app.orchestrator.stop()
-        app.close()
 
 
 async def test_start_is_refused_when_the_venue_refuses_the_keys(
     alpaca_env: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.app import build
-    from bot.settings import load_settings
-
     monkeypatch.setenv("APCA_API_SECRET_KEY", "not-the-right-secret")
-    app = build(load_settings())
-    try:
+    async with built() as app:
         with pytest.raises(StartupRefused, match="could not be read") as e:
             await app.orchestrator.start()
         assert "not-the-right-secret" not in str(e.value)
-    finally:
-        await app.orchestrator.stop()
-        app.close()
 
 
 async def test_fills_stream_into_the_books_without_polling(
@@ -210,8 +196,7 @@ async def test_the_live_gate(
     with pytest.raises(SettingsError, match="paper key"):
         build(load_settings())
     monkeypatch.setenv("APCA_API_KEY_ID", alpaca.key_id)
-    app = build(load_settings())
-    try:
+    async with built() as app:
         o = app.orchestrator
         assert "cotrader-live-alpaca.db" in app.settings.db_url
         assert getattr(o.broker, "paper", True) is False
@@ -219,9 +204,6 @@ async def test_the_live_gate(
         card = await o.propose("AAPL", "buy", 1, trader)
         assert card.mode_label == "LIVE"
         assert (await o.status()).mode_label == "LIVE"
-    finally:
-        await app.orchestrator.stop()
-        app.close()
 
 
 async def test_a_restart_between_partial_fills_never_books_a_share_twice(
@@ -229,9 +211,6 @@ async def test_a_restart_between_partial_fills_never_books_a_share_twice(
 ) -> None:
     """Alpaca reports cumulative fills; after a restart the adapter re-derives them from zero.
     The books take only the shares that are new."""
-    from bot.app import build
-    from bot.settings import load_settings
-
     app, _ = alpaca_desk
     o = app.orchestrator
     card = await o.propose("TSLA", "buy", 10, trader)
@@ -242,14 +221,10 @@ async def test_a_restart_between_partial_fills_never_books_a_share_twice(
     await o.stop()
     app.close()
 
-    again = build(load_settings())  # a restart: a fresh adapter on the same database
-    try:
+    async with built() as again:  # a restart: a fresh adapter on the same database
         alpaca.fill(card.id, 6, 256.0)
         await again.orchestrator.sync()
         pos = again.store.ledger.position("TSLA")
         assert pos is not None and pos.quantity == 10
         assert pos.avg_price == pytest.approx((4 * 250.0 + 6 * 256.0) / 10)
         assert again.orchestrator.proposal(card.id).status == "filled"
-    finally:
-        await again.orchestrator.stop()
-        again.close()
