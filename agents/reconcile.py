@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from loguru import logger
 
-from brokers.base import Broker, BrokerError
+from brokers.base import BadDataLog, Broker, BrokerError
 from models.domain import BrokerOrder, Mode
 from models.store import Store
 from services.reconcile import ReconcileReport, book_orders, book_positions, reconcile
@@ -19,16 +18,8 @@ ACTOR = "agent:reconcile"
 
 
 def broker_problems(broker: Broker) -> list[str]:
-    """The venue data the adapter refused so far (Alpaca `problems`, Tastytrade `issues`)."""
-    raw: Any = getattr(broker, "problems", None) or getattr(broker, "issues", None) or ()
-    out = []
-    for p in raw:
-        if isinstance(p, str):
-            out.append(p)
-        else:
-            what, key, reason = (getattr(p, a, "") for a in ("what", "key", "reason"))
-            out.append(f"{what} {key}: {reason}".strip())
-    return out
+    """The venue data the adapter refused so far (none for an adapter that keeps no log)."""
+    return broker.bad_data() if isinstance(broker, BadDataLog) else []
 
 
 class ReconcileAgent:

@@ -130,3 +130,11 @@ class OrderPreviewer(Protocol):
     fees); nothing is placed. Raises OrderRejectedError when the venue would refuse it."""
 
     async def dry_run(self, request: OrderRequest) -> OrderPreview: ...
+
+
+@runtime_checkable
+class BadDataLog(Protocol):
+    """Optional Broker capability: the venue data the adapter refused so far (user-safe
+    lines, oldest first), for reconciliation to report."""
+
+    def bad_data(self) -> list[str]: ...

@@ -132,6 +132,9 @@ class AlpacaBroker:
         except (HttpFailure, TransportFailure) as e:
             raise BrokerError(f"Alpaca {what} failed: {_why(e)}") from None
 
+    def bad_data(self) -> list[str]:
+        return [" ".join(filter(None, (p.what, p.key))) + f": {p.reason}" for p in self.problems]
+
     def _problem(self, what: str, key: str, reason: str) -> None:
         self.problems.append(DataProblem(what, key, reason))
         logger.warning("alpaca: skipped {} {}: {}", what, key or "?", reason)

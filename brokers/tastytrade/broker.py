@@ -74,6 +74,9 @@ class TastytradeBroker:
     def __repr__(self) -> str:
         return f"TastytradeBroker(account={self._account_number or '?'})"
 
+    def bad_data(self) -> list[str]:
+        return list(self.issues)
+
     def order_stream(self, **kw: Any) -> TastytradeOrderStream:
         """This account's pushed order updates (OrderStream); kw: backoff/heartbeat/sleep."""
 
