@@ -3,7 +3,9 @@
 Providers are tried in order. A provider is skipped while its breaker is open or its budget
 is spent; a call is retried (tenacity, with backoff or the server's retry-after) only on
 429/5xx/timeouts; a reply that is not one valid call of a declared tool counts as a failure
-and moves down the chain. The offline answer always comes last, so every task is answered.
+and moves down the chain, and so does any exception a provider raises (a broken SDK import,
+a bug): that provider failed, never the caller's request. The offline answer always comes
+last, so every task is answered.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from loguru import logger
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from agents.llm.providers.base import Provider
+from agents.llm.providers.base import Provider, unexpected
 from agents.llm.providers.pricing import cost_usd
 from agents.llm.types import LLMResult, LLMTask, ProviderError, RawReply
 from models.llm_tables import LLMCall
@@ -121,11 +123,20 @@ class LLMChain:
         self._alerts.append(fn)
 
     async def warm(self) -> None:
-        """Import the SDKs in the background so the first call does not pay for it."""
-        results = await asyncio.gather(*(p.warm() for p in self.providers), return_exceptions=True)
-        for p, r in zip(self.providers, results, strict=True):
-            if isinstance(r, BaseException):
-                logger.warning("LLM provider {} could not start: {}", p.name, r)
+        """Import the SDKs in the background so the first call does not pay for it.
+
+        A provider that cannot start is logged; its calls will fail and fall through.
+        """
+        await asyncio.gather(*(self._warm_one(p) for p in self.providers))
+
+    @staticmethod
+    async def _warm_one(provider: Provider) -> None:
+        try:
+            await provider.warm()
+        except Exception as e:
+            logger.warning(
+                "LLM provider {} could not start: {}: {}", provider.name, type(e).__name__, e
+            )
 
     def warm_in_background(self) -> None:
         """Start `warm` on the running loop (start-up does not wait for it)."""
@@ -133,8 +144,16 @@ class LLMChain:
             self._warm_task = asyncio.get_running_loop().create_task(self.warm())
 
     async def aclose(self) -> None:
+        """Stop a warm-up still running, then close every provider (one failing stops none)."""
+        warming, self._warm_task = self._warm_task, None
+        if warming is not None and not warming.done():
+            warming.cancel()
+            await asyncio.wait([warming])
         for p in self.providers:
-            await p.aclose()
+            try:
+                await p.aclose()
+            except Exception as e:
+                logger.warning("LLM provider {} did not close: {}", p.name, type(e).__name__)
 
     # ------------------------------------------------------------------ run
     async def run(
@@ -157,7 +176,8 @@ class LLMChain:
                 tool, value = self._validate(task, raw)
                 if accept is not None and (problem := accept(tool, value)):
                     raise ProviderError("invalid", f"{provider.name}: {problem}")
-            except ProviderError as e:
+            except Exception as exc:  # whatever a provider raises, that provider failed
+                e = exc if isinstance(exc, ProviderError) else self._unexpected(provider, exc)
                 latency = (time.perf_counter() - t0) * 1000
                 failures.append(f"{e.kind}: {e}")
                 self._record(task, digest, provider, None, e, latency)
@@ -214,11 +234,26 @@ class LLMChain:
         )
         async for attempt in retrying:
             with attempt:
-                return await provider.call(task, cfg.timeout_s)
+                try:
+                    return await provider.call(task, cfg.timeout_s)
+                except ProviderError:
+                    raise
+                except Exception as e:
+                    raise self._unexpected(provider, e) from e
         raise ProviderError("server", f"{provider.name}: no attempt made")  # pragma: no cover
 
     @staticmethod
+    def _unexpected(provider: Provider, exc: BaseException) -> ProviderError:
+        """Log a provider's unclassified exception (with its traceback) as its failure."""
+        logger.opt(exception=exc).warning(
+            "LLM provider {} failed unexpectedly: {}", provider.name, type(exc).__name__
+        )
+        return unexpected(exc, provider.name)
+
+    @staticmethod
     def _validate(task: LLMTask, raw: RawReply) -> tuple[str, BaseModel]:
+        if not isinstance(raw, RawReply):
+            raise ProviderError("malformed", f"returned {type(raw).__name__}, not a reply")
         spec = task.tool(raw.tool)
         if spec is None:
             raise ProviderError("invalid", f"called an undeclared tool {raw.tool[:40]!r}")

@@ -17,8 +17,11 @@ class AnthropicProvider:
         self._client: Any = None
 
     async def warm(self) -> Any:
+        """The client, built once; the SDK import is shared with every other caller."""
         if self._client is None:
             anthropic = await import_sdk("anthropic")
+            if self._client is not None:  # another caller built it while this one waited
+                return self._client
             self._client = anthropic.AsyncAnthropic(
                 api_key=self._api_key, base_url=self._base_url, max_retries=0
             )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import sys
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from types import ModuleType
 from typing import Any, Protocol
 
@@ -26,11 +27,37 @@ class Provider(Protocol):
     async def aclose(self) -> None: ...
 
 
+# SDK imports run on one worker thread, so one at a time across the process: two imports
+# racing on two threads can hand out a half-initialised module (a shared dependency being
+# imported by the other thread). Each name has one shared future; every caller, on any
+# event loop or thread, awaits that future, so it only ever sees the finished module.
+_importer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sdk-import")
+_imports: dict[str, Future[ModuleType]] = {}
+_imports_lock = threading.Lock()
+
+
+def _sdk_future(name: str) -> Future[ModuleType]:
+    """The one import of `name`: started on first use, started again if it failed."""
+    with _imports_lock:
+        fut = _imports.get(name)
+        if fut is None or (fut.done() and (fut.cancelled() or fut.exception() is not None)):
+            fut = _importer.submit(importlib.import_module, name)
+            _imports[name] = fut
+        return fut
+
+
 async def import_sdk(name: str) -> ModuleType:
-    """Import an SDK off the event loop (openai/anthropic take seconds to import)."""
-    if name in sys.modules:
-        return sys.modules[name]
-    return await asyncio.to_thread(importlib.import_module, name)
+    """The SDK module `name`, fully imported, without blocking the event loop.
+
+    openai/anthropic take seconds to import. Concurrent callers share one import and all
+    await its end; a module still initialising (present in sys.modules) is never returned.
+    Cancelling one caller does not cancel the import for the others. A failed import
+    raises to its callers and is tried again on the next call.
+    """
+    fut = _sdk_future(name)
+    if fut.done():
+        return fut.result()
+    return await asyncio.shield(asyncio.wrap_future(fut))  # a cancelled caller cancels no import
 
 
 def _retry_after(exc: Any) -> float | None:
@@ -46,6 +73,19 @@ def _retry_after(exc: Any) -> float | None:
             continue
         return value / 1000 if key.endswith("-ms") else value
     return None
+
+
+def unexpected(exc: BaseException, provider: str) -> ProviderError:
+    """A provider failing outside its SDK's error types (a broken import, a bug).
+
+    Not retried (a timeout excepted). Only the exception's type is named: its message may
+    carry anything.
+    """
+    if isinstance(exc, ProviderError):
+        return exc
+    if isinstance(exc, TimeoutError):
+        return ProviderError("timeout", f"{provider}: no answer in time")
+    return ProviderError("malformed", f"{provider}: failed ({type(exc).__name__})")
 
 
 def classify(exc: BaseException, provider: str) -> ProviderError:

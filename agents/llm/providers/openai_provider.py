@@ -30,8 +30,11 @@ class OpenAIProvider:
         self._client: Any = None
 
     async def warm(self) -> Any:
+        """The client, built once; the SDK import is shared with every other caller."""
         if self._client is None:
             openai = await import_sdk("openai")
+            if self._client is not None:  # another caller built it while this one waited
+                return self._client
             self._client = openai.AsyncOpenAI(
                 api_key=self._api_key or "not-needed",
                 base_url=self._base_url,
