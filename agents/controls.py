@@ -82,7 +82,9 @@ class DeskControls:
     async def kill(self, actor: Actor, flatten: bool = False) -> KillReport:
         """Cancel open orders, expire pending proposals, halt; flatten only when confirmed."""
         self.require_approver(actor, "kill", "use the kill switch")
-        canceled = await self.execution.cancel_all(actor.id)
+        why = f"kill switch by {actor.name}"
+        canceled = await self.execution.cancel_all(actor.id, why)
+        canceled += self._close_unsent_approvals(actor, why)
         expired = [
             c.id
             for p in self.store.proposals.list([ProposalStatus.PENDING.value], None)
@@ -138,6 +140,17 @@ class DeskControls:
             halted=True,
             flattened=flatten,
         )
+
+    def _close_unsent_approvals(self, actor: Actor, why: str) -> list[str]:
+        """Approvals with no order yet that no desk is executing right now (interrupted by a
+        crash): the kill switch closes them as failed, so none is sent later."""
+        closed = []
+        for p in self.store.proposals.approved():
+            if p.id in self.desk.inflight or self.store.ledger.order(p.id) is not None:
+                continue
+            if self.desk.refuse(p, actor.name, why, {}, actor.id, "proposal.failed", "not sent"):
+                closed.append(p.id)
+        return closed
 
     async def _on_risk_transition(self, t: Transition) -> None:
         """A limit moved the desk to REDUCING or HALTED: tell the channel; on HALTED expire

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from agents import failpoints
 from agents.data import DataAgent
 from agents.errors import (
     CotraderError,
@@ -21,8 +22,10 @@ from agents.errors import (
     NotPending,
     ProposalNotFound,
     RiskRefused,
+    ShuttingDown,
 )
 from agents.execution import ExecutionAgent
+from agents.instance import LEASE
 from agents.llm.offline_writer import write_offline
 from agents.results import Card
 from agents.risk import RiskAgent
@@ -36,6 +39,7 @@ from services.risk import drift_pct
 S = ProposalStatus
 ID_RE = re.compile(r"^p-[a-z2-7]{8}$")
 EXPIRY = Actor.system("expiry")
+PAST = {"approve": "approved", "reject": "rejected"}
 
 
 def new_proposal_id() -> str:
@@ -61,7 +65,11 @@ class ProposalDesk:
         mode: Mode,
         broker_name: str,
         clock: Callable[[], datetime],
+        owner: str = "",
     ) -> None:
+        self.owner = owner  # this desk's id: the lease holder of the approvals it executes
+        self.inflight: set[str] = set()  # approvals being executed by this desk right now
+        self.closing = False  # set on shutdown: no new approval starts
         self.store = store
         self.data = data
         self.risk = risk
@@ -178,7 +186,7 @@ class ProposalDesk:
             raise NotAuthorized(f"Only approvers may {verb} trades; nothing was changed.")
         if p.status != S.PENDING.value:
             raise NotPending(
-                f"Proposal {pid} cannot be {verb}d: {why_not_approvable(S(p.status))}."
+                f"Proposal {pid} cannot be {PAST[verb]}: {why_not_approvable(S(p.status))}."
             )
         if self.clock() >= p.expires_at:
             self.expire(pid)
@@ -213,28 +221,57 @@ class ProposalDesk:
         return won
 
     async def approve(self, proposal_id: str, actor: Actor) -> Card:
+        if self.closing:
+            raise ShuttingDown("The desk is shutting down; nothing was approved or sent.")
         p = self._decidable(proposal_id, actor, "approve")
         now = self.clock()
-        won = self._decide(p, actor, S.APPROVED, now, {})
-        ctx = await self._recheck(won, actor, now)
-        order, prop = await self.execution.execute(
-            won, actor.id, now, prior_events=[("recheck.passed", "agent:risk", ctx)]
-        )
+        self.inflight.add(p.id)
+        try:
+            won = self._decide(
+                p,
+                actor,
+                S.APPROVED,
+                now,
+                {},
+                {"lease_owner": self.owner, "lease_until": now + LEASE},
+            )
+            ctx = await self._recheck(won, actor, now)
+            failpoints.hit("approve.before_order")
+            order, prop = await self.execution.execute(
+                won, actor.id, now, prior_events=[("recheck.passed", "agent:risk", ctx)]
+            )
+        finally:
+            self.inflight.discard(p.id)
         return Card.of(prop or won, order)
 
     async def _recheck(self, p: Proposal, actor: Actor, now: datetime) -> dict[str, object]:
         """Fresh quote, drift and every risk limit again; on refusal the proposal fails."""
+        reason, ctx = await self.recheck(p, now)
+        if reason is not None:
+            self.refuse(p, actor.name, reason, ctx, "agent:risk", "recheck.refused")
+            decision = ctx.pop("_decision", None)
+            raise RiskRefused(
+                f"Refused at the click: {reason}. Nothing was sent"
+                + (f"; /propose {p.symbol} again for a fresh card." if "moved" in reason else "."),
+                decision if isinstance(decision, RiskDecision) else None,
+            )
+        return ctx
+
+    async def recheck(
+        self, p: Proposal, now: datetime, expiry: bool = False
+    ) -> tuple[str | None, dict[str, Any]]:
+        """(why it must not be sent now, or None; the numbers that decided): a fresh quote,
+        the drift since the card, every risk limit, and with `expiry` the card's expiry."""
+        if expiry and now >= p.expires_at:
+            return f"the card expired at {p.expires_at:%H:%M:%S} UTC", {}
         side = Side(p.side)
         try:
             q = await self.data.quote(p.symbol, fresh=True)
         except CotraderError as e:
-            self._refuse(p, actor, f"no fresh quote: {e}", {})
-            raise RiskRefused(
-                f"Refused at the click: no fresh quote ({e}). Nothing was sent."
-            ) from e
+            return f"no fresh quote ({e})", {}
         px = q.price_for(side)
         drift = drift_pct(p.entry_price, px)
-        ctx = {
+        ctx: dict[str, Any] = {
             "bid": q.bid,
             "ask": q.ask,
             "price": px,
@@ -243,34 +280,37 @@ class ProposalDesk:
             "tolerance_pct": self.cfg.drift_tolerance_pct,
         }
         if drift > self.cfg.drift_tolerance_pct:
-            reason = (
+            return (
                 f"price moved {drift:.2f}% since the proposal ({p.entry_price:.2f} -> "
-                f"{px:.2f}), more than the {self.cfg.drift_tolerance_pct:g}% tolerance"
-            )
-            self._refuse(p, actor, reason, ctx)
-            raise RiskRefused(
-                f"Refused at the click: {reason}. Nothing was sent; "
-                f"/propose {p.symbol} again for a fresh card."
+                f"{px:.2f}), more than the {self.cfg.drift_tolerance_pct:g}% tolerance",
+                ctx,
             )
         decision = await self.risk.evaluate(
             p.symbol, side, px, p.stop_price, p.quantity, now, kind=p.kind
         )
         ctx["checks"] = [c.model_dump() for c in decision.checks]
         if not decision.approved:
-            self._refuse(p, actor, decision.reason(), ctx)
-            raise RiskRefused(
-                f"Refused at the click: {decision.reason()}. Nothing was sent.", decision
-            )
-        return ctx
+            return decision.reason(), {**ctx, "_decision": decision}
+        return None, ctx
 
-    def _refuse(self, p: Proposal, actor: Actor, reason: str, ctx: dict[str, object]) -> None:
-        self.store.proposals.transition(
+    def refuse(
+        self,
+        p: Proposal,
+        by: str,
+        reason: str,
+        ctx: dict[str, Any],
+        actor: str,
+        event_type: str,
+        prefix: str = "refused at the click",
+    ) -> Proposal | None:
+        shown = {k: v for k, v in ctx.items() if not k.startswith("_")}
+        return self.store.proposals.transition(
             p.id,
             *legal(S.APPROVED, S.FAILED),
-            actor="agent:risk",
-            event_type="recheck.refused",
-            context={**ctx, "reason": reason, "by": actor.name},
-            fields={"status_reason": f"refused at the click: {reason}"},
+            actor=actor,
+            event_type=event_type,
+            context={**shown, "reason": reason, "by": by},
+            fields={"status_reason": f"{prefix}: {reason}"},
         )
 
     def reject(self, proposal_id: str, actor: Actor, reason: str = "") -> Card:

@@ -56,3 +56,7 @@ class ResumeRefused(CotraderError):
 
 class StartupRefused(CotraderError):
     """The venue check at start-up failed (unreachable, bad or wrong credentials)."""
+
+
+class ShuttingDown(CotraderError):
+    """The desk is stopping: no new approval starts (one already in flight completes)."""

@@ -8,15 +8,19 @@ client order id, so the broker itself refuses a second execution.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 from loguru import logger
 
+from agents import failpoints
 from agents.errors import ExecutionFailed
 from brokers.base import Broker, BrokerError, OrderRejectedError
 from models.domain import (
+    OUTCOME_UNKNOWN,
+    PENDING_SUBMIT,
+    UNSETTLED_ORDER_STATUSES,
     BookUpdate,
     BrokerOrder,
     FillReport,
@@ -26,33 +30,41 @@ from models.domain import (
     ProposalStatus,
     Side,
 )
+from models.ledger_repo import BookFn
 from models.proposal_repo import Step
 from models.store import Store
 from models.tables import Fill, Order, Proposal
 from services.portfolio import apply_fill
-from services.proposal_states import legal, sources_of, status_after_fill
+from services.proposal_states import corrected, legal, sources_of, status_after_fill
 
 S = ProposalStatus
 
 
+SETTLE = timedelta(seconds=30)  # a send with no answer may still land at the venue this long
+MAX_SENDS = 3  # sends of one order (same client id) before "never reached the venue"
+
+
+def lookup_backoff(checks: int) -> timedelta:
+    """The wait before the next look-up of an unknown outcome: 1 s doubling to 60 s."""
+    return timedelta(seconds=min(60.0, 2.0 ** max(0, checks - 1)))
+
+
 class ExecutionAgent:
-    def __init__(self, store: Store, broker: Broker, bracket: bool = False) -> None:
+    def __init__(
+        self, store: Store, broker: Broker, bracket: bool = False, owner: str | None = None
+    ) -> None:
         self.store = store
         self.broker = broker
+        self.owner = owner  # the desk whose approvals this agent sends (the lease holder)
         # entries go out with their stop and target as one bracket (venues that support it)
         self.bracket = bracket and bool(getattr(broker, "supports_bracket", False))
+        self.sending: set[str] = set()  # client ids with a send in progress in this process
 
-    async def execute(
-        self,
-        p: Proposal,
-        actor: str,
-        now: datetime,
-        prior_events: Sequence[tuple[str, str, dict[str, Any]]] = (),
-    ) -> tuple[Order, Proposal | None]:
-        """Submit the proposal's order; returns our order row and the proposal after booking
-        any fills. `prior_events` (the re-check) are written with the order."""
+    def request_for(self, p: Proposal) -> OrderRequest:
+        """The order an approved proposal sends: the same every time (the client id is the
+        proposal id), so a resend after a crash is the same order."""
         bracket = self.bracket and p.kind == "entry" and p.stop_price and p.target_price
-        req = OrderRequest(
+        return OrderRequest(
             client_order_id=p.id,
             symbol=p.symbol,
             side=Side(p.side),
@@ -62,25 +74,47 @@ class ExecutionAgent:
             take_profit=p.target_price if bracket else None,
             stop_loss=p.stop_price if bracket else None,
         )
-        levels = (p.stop_price, p.target_price) if p.kind == "entry" else (None, None)
-        return await self._send(req, actor, now, p.id, p.strategy, prior_events, levels)
+
+    async def execute(
+        self,
+        p: Proposal,
+        actor: str,
+        now: datetime,
+        prior_events: Sequence[tuple[str, str, dict[str, Any]]] = (),
+    ) -> tuple[Order, Proposal | None]:
+        """Submit the proposal's order; returns our order row and the proposal after booking
+        any fills. `prior_events` (the re-check) are written with the order. The order row
+        is only created while this desk still holds the approval's lease."""
+        req = self.request_for(p)
+        row, created = self._add(req, actor, now, p.id, prior_events)
+        if row is None:
+            raise ExecutionFailed(
+                f"Proposal {p.id} is no longer this desk's to execute "
+                f"({self._status_of(p.id)}); nothing was sent."
+            )
+        if not created:  # someone already sent it: never a second submit from here
+            return row, self.store.proposals.get(p.id)
+        failpoints.hit("approve.after_order")
+        return await self.submit(req, actor, now, p.id)
 
     async def send(self, req: OrderRequest, actor: str, now: datetime) -> Order:
         """An order that is not a proposal's (only the kill switch's flatten, on a person's
         command)."""
-        return (await self._send(req, actor, now, None, "", (), (None, None)))[0]
+        row, created = self._add(req, actor, now, None, ())
+        assert row is not None
+        if not created:
+            return row
+        return (await self.submit(req, actor, now, None))[0]
 
-    async def _send(
+    def _add(
         self,
         req: OrderRequest,
         actor: str,
         now: datetime,
         proposal_id: str | None,
-        strategy: str,
         prior_events: Sequence[tuple[str, str, dict[str, Any]]],
-        levels: tuple[float | None, float | None],
-    ) -> tuple[Order, Proposal | None]:
-        row, created = self.store.ledger.add_order(
+    ) -> tuple[Order | None, bool]:
+        return self.store.ledger.add_order(
             Order(
                 client_order_id=req.client_order_id,
                 proposal_id=proposal_id,
@@ -91,35 +125,69 @@ class ExecutionAgent:
                 order_type=req.order_type.value,
                 limit_price=req.limit_price,
                 stop_price=req.stop_price,
-                status="pending_submit",
+                status=PENDING_SUBMIT,
                 submitted_at=now,
                 updated_at=now,
+                sends=1,
+                sent_at=now,
             ),
             actor,
             {"request": req.model_dump(mode="json")},
             prior_events,
+            lease_owner=self.owner if proposal_id else None,
         )
-        if not created:  # someone already sent it: never a second submit
-            return row, self.store.proposals.get(proposal_id) if proposal_id else None
-        try:
-            bo = await self.broker.submit(req)
-        except OrderRejectedError as e:
-            self._fail(req.client_order_id, proposal_id, f"broker rejected: {e}", actor, "rejected")
-            raise ExecutionFailed(f"The broker rejected the order: {e}") from e
-        except BrokerError as e:
-            # outcome unknown: look the order up by its client id before concluding anything
-            found = await self._lookup(req.client_order_id)
-            if found is None:
-                self._fail(req.client_order_id, proposal_id, f"submit failed: {e}", actor, "failed")
-                raise ExecutionFailed(f"The order could not be placed: {e}") from e
-            bo = found
-        return self._book(bo, actor, strategy, proposal_id is not None, levels)
 
-    async def _lookup(self, client_order_id: str) -> BrokerOrder | None:
+    def _status_of(self, proposal_id: str) -> str:
+        p = self.store.proposals.get(proposal_id)
+        return f"it is {p.status}" if p else "it is gone"
+
+    async def submit(
+        self, req: OrderRequest, actor: str, now: datetime, proposal_id: str | None
+    ) -> tuple[Order, Proposal | None]:
+        """Send an order row's request (a first send or a resend under the same client id)
+        and book the answer. A refusal by the venue fails it; an answer that does not say
+        whether the order exists leaves it `unknown`, to be looked up again, never failed on
+        a guess and never resent blindly."""
+        cid = req.client_order_id
+        self.sending.add(cid)
         try:
-            return await self.broker.order_by_client_id(client_order_id)
-        except BrokerError:
-            return None
+            try:
+                bo = await self.broker.submit(req)
+            except OrderRejectedError as e:
+                self._fail(cid, proposal_id, f"broker rejected: {e}", actor, "rejected")
+                raise ExecutionFailed(f"The broker rejected the order: {e}") from e
+            except BrokerError as e:
+                # outcome unknown: look the order up by its client id before concluding
+                try:
+                    found = await self.broker.order_by_client_id(cid)
+                except BrokerError as lookup:
+                    return self.unknown(cid, f"submit: {e}; look-up: {lookup}", actor, now)
+                if found is None:
+                    return self.unknown(cid, f"submit: {e}; not at the venue yet", actor, now)
+                bo = found
+            failpoints.hit("approve.after_submit")
+            return self._book(bo, actor)
+        finally:
+            self.sending.discard(cid)
+
+    def unknown(
+        self, cid: str, why: str, actor: str, now: datetime, checks: int = 0
+    ) -> tuple[Order, Proposal | None]:
+        """Hold an order as sent with an unknown outcome; the desk looks it up again."""
+        row = self.store.ledger.update_order(
+            cid,
+            actor,
+            "order.outcome_unknown",
+            only_if=UNSETTLED_ORDER_STATUSES,  # the stream may have booked it meanwhile
+            status=OUTCOME_UNKNOWN,
+            reason=why[:500],
+            checks=checks,
+            next_check_at=now + lookup_backoff(checks + 1),
+        )
+        assert row is not None
+        if row.status == OUTCOME_UNKNOWN:
+            logger.warning("order {}: outcome unknown ({}); will look it up again", cid, why)
+        return row, self.store.proposals.get(row.proposal_id) if row.proposal_id else None
 
     def _fail(
         self, cid: str, proposal_id: str | None, reason: str, actor: str, status: str
@@ -136,30 +204,64 @@ class ExecutionAgent:
             )
         logger.warning("order {} {}: {}", cid, status, reason)
 
-    def apply(self, bo: BrokerOrder, actor: str) -> Order:
-        """Book a broker's view of an order (from sync or cancel)."""
-        return self._book(bo, actor, "", False, (None, None))[0]
+    def never_sent(self, row: Order, reason: str, actor: str) -> None:
+        """The venue does not have this order and it will not be sent: close the order row
+        (failed) and its approval (failed), with the reason."""
+        self._fail(row.client_order_id, row.proposal_id, reason, actor, "failed")
 
-    def _book(
-        self,
-        bo: BrokerOrder,
-        actor: str,
-        strategy: str,
-        just_submitted: bool,
-        levels: tuple[float | None, float | None],
-    ) -> tuple[Order, Proposal | None]:
+    def apply(self, bo: BrokerOrder, actor: str) -> Order:
+        """Book a broker's view of an order (from a poll, the stream, a cancel, recovery)."""
+        return self._book(bo, actor)[0]
+
+    def book(self, bo: BrokerOrder, actor: str) -> tuple[Order, Proposal | None]:
+        """Book a broker's view of an order; returns the order row and its proposal."""
+        return self._book(bo, actor)
+
+    def _book(self, bo: BrokerOrder, actor: str) -> tuple[Order, Proposal | None]:
         """Book a broker's view of an order in one transaction: new fills, the order's
-        status, and the proposal's status (approved -> submitted -> filled ...)."""
-        steps: list[Step] = []
-        if just_submitted:
-            steps.append(
-                Step(
-                    *legal(S.APPROVED, S.SUBMITTED),
-                    "proposal.submitted",
-                    {"broker_order_id": bo.broker_order_id},
-                )
-            )
+        status, and the proposal's status (approved -> submitted -> filled ...), whatever
+        path the update came by."""
+        booked = self.store.ledger.book(
+            bo.client_order_id,
+            partial(self._plan, bo),
+            actor,
+            order_fields={
+                "broker_order_id": bo.broker_order_id,
+                "status": bo.status.value,
+                "filled_quantity": bo.filled_quantity,
+                "avg_fill_price": bo.avg_fill_price,
+                "reason": bo.reason,
+                "next_check_at": None,
+            },
+        )
+        if booked is None:
+            raise ExecutionFailed(f"order {bo.client_order_id} is not in our books")
+        return booked
+
+    def _plan(
+        self, bo: BrokerOrder, row: Order, seen: set[str]
+    ) -> tuple[list[tuple[Fill, BookFn]], list[Step]]:
+        """The fills of `bo` to book and the proposal's steps, given our row as it is now.
+        A proposal we had closed as failed without the venue ever acknowledging its order
+        follows the venue when the venue has it after all."""
         target = self._proposal_target(bo)
+        steps: list[Step] = [
+            Step(
+                *legal(S.APPROVED, S.SUBMITTED),
+                "proposal.submitted",
+                {"broker_order_id": bo.broker_order_id},
+            )
+        ]
+        if row.broker_order_id is None and row.status in ("failed", "unknown", "canceled"):
+            steps.insert(
+                0,
+                Step(
+                    *corrected(S.FAILED, target or S.SUBMITTED),
+                    "proposal.corrected",
+                    {"reason": "the venue has the order after all", "was": row.reason},
+                    {"status_reason": "the venue had the order after all"},
+                ),
+            )
         if target is not None:
             steps.append(
                 Step(
@@ -169,7 +271,7 @@ class ExecutionAgent:
                     {"status_reason": bo.reason} if bo.reason else None,
                 )
             )
-        fills = [
+        fills: list[tuple[Fill, BookFn]] = [
             (
                 Fill(
                     broker=self.broker.name,
@@ -185,36 +287,15 @@ class ExecutionAgent:
                 ),
                 partial(_book, side=bo.side, qty=f.quantity, price=f.price),
             )
-            for f in self._unbooked(bo)
+            for f in self._unbooked(bo, row, seen)
         ]
-        booked = self.store.ledger.book(
-            bo.client_order_id,
-            fills,
-            actor,
-            strategy=strategy,
-            steps=steps,
-            levels=levels,
-            order_fields={
-                "broker_order_id": bo.broker_order_id,
-                "status": bo.status.value,
-                "filled_quantity": bo.filled_quantity,
-                "avg_fill_price": bo.avg_fill_price,
-                "reason": bo.reason,
-            },
-        )
-        if booked is None:
-            raise ExecutionFailed(f"order {bo.client_order_id} is not in our books")
-        return booked
+        return fills, steps
 
-    def _unbooked(self, bo: BrokerOrder) -> list[FillReport]:
+    def _unbooked(self, bo: BrokerOrder, row: Order, seen: set[str]) -> list[FillReport]:
         """The fills of `bo` not booked yet, never more shares than the venue's cumulative
         filled quantity says are new. An adapter that re-derived its fills after a restart
         (Alpaca reports only cumulative quantities) gets one fill for the difference, at the
         price that keeps the venue's average."""
-        row = self.store.ledger.order(bo.client_order_id)
-        if row is None:
-            return list(bo.fills)
-        seen = self.store.ledger.fill_ids(bo.client_order_id)
         new = [f for f in bo.fills if f.fill_id not in seen]
         room = bo.filled_quantity - row.filled_quantity
         if sum(f.quantity for f in new) <= room:
@@ -248,7 +329,11 @@ class ExecutionAgent:
 
     async def sync(self, actor: str) -> list[Order]:
         """Advance working orders at the broker and book every change."""
-        open_rows = self.store.ledger.orders(open_only=True, limit=None)
+        open_rows = [
+            r
+            for r in self.store.ledger.orders(open_only=True, limit=None)
+            if r.status not in UNSETTLED_ORDER_STATUSES  # recovery settles those
+        ]
         if not open_rows:
             return []
         await self.broker.refresh()
@@ -261,16 +346,41 @@ class ExecutionAgent:
                 out.append(self.apply(bo, actor))
         return out
 
-    async def cancel_all(self, actor: str) -> list[str]:
+    async def _lookup(self, client_order_id: str) -> BrokerOrder | None:
+        try:
+            return await self.broker.order_by_client_id(client_order_id)
+        except BrokerError:
+            return None
+
+    async def cancel_all(self, actor: str, reason: str) -> list[str]:
+        """Cancel every working order (the kill switch). An order still being sent or with
+        an unknown outcome is looked up first: cancelled at the venue if it is there, closed
+        as never sent if the venue does not have it (unless this process is sending it)."""
         canceled: list[str] = []
         for row in self.store.ledger.orders(open_only=True, limit=None):
+            cid = row.client_order_id
+            if row.status in UNSETTLED_ORDER_STATUSES:
+                if cid in self.sending:
+                    continue
+                try:
+                    found = await self.broker.order_by_client_id(cid)
+                except BrokerError as e:
+                    logger.warning("kill: look-up of {} failed: {}", cid, e)
+                    continue
+                if found is None:
+                    self.never_sent(row, f"{reason}: it never reached the venue", actor)
+                    canceled.append(cid)
+                    continue
+                if not found.status.is_open:
+                    self.apply(found, actor)
+                    continue
             try:
-                bo = await self.broker.cancel(row.client_order_id)
+                bo = await self.broker.cancel(cid)
             except BrokerError as e:
-                logger.warning("cancel {} failed: {}", row.client_order_id, e)
+                logger.warning("cancel {} failed: {}", cid, e)
                 continue
             self.apply(bo, actor)
-            canceled.append(row.client_order_id)
+            canceled.append(cid)
         return canceled
 
 

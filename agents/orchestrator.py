@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
@@ -10,12 +11,16 @@ from loguru import logger
 from agents.controls import DeskControls
 from agents.data import DataAgent
 from agents.desk import ProposalDesk
+from agents.desk_loop import DeskLoop
 from agents.errors import BadInput, ExecutionFailed, NotPending, RiskRefused
 from agents.execution import ExecutionAgent
+from agents.instance import new_owner, retire
 from agents.llm.analyst import Analyst
 from agents.llm.chain import LLMChain
 from agents.llm.enrich import RationaleUpdater
 from agents.llm.guard import ReplyGuard
+from agents.order_feed import told_once
+from agents.recovery import Recovered, RecoveryAgent
 from agents.reports import Reports
 from agents.research import Research, ResearchDesk
 from agents.results import (
@@ -24,6 +29,7 @@ from agents.results import (
     OrderView,
     PnlView,
     PositionsView,
+    ReconcileView,
     ScanReport,
     WhyView,
 )
@@ -33,13 +39,23 @@ from agents.strategy import StrategyAgent
 from agents.venue import VenueDesk
 from brokers.base import Broker, BrokerError, MarketData
 from models.config import ExecutionConfig, RiskLimits, ScannerConfig, StrategyConfig
-from models.domain import Actor, Mode, Period, ProposalStatus, RiskDecision, Side, TradeIdea
+from models.domain import (
+    UNSETTLED_ORDER_STATUSES,
+    Actor,
+    Mode,
+    Period,
+    ProposalStatus,
+    RiskDecision,
+    Side,
+    TradeIdea,
+)
 from models.store import Store
 from models.tables import DailyPerformance
 from services.inputs import InputError, parse_quantity, parse_side
 
 AlertFn = Callable[[str, str], Awaitable[None]]
 SCANNER = Actor.system("scanner")
+STARTUP = Actor.system("startup")
 
 
 class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
@@ -81,7 +97,10 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
         self.research = Research(self.data, self.strategy.cfg, mode.label)
         self.risk = RiskAgent(store, broker, self.data, self.limits, mode)
         execution = execution or ExecutionConfig()
-        self.execution = ExecutionAgent(store, broker, execution.bracket_orders)
+        self.owner = new_owner()  # this desk's id: it holds the lease of what it executes
+        self.execution = ExecutionAgent(
+            store, broker, execution.bracket_orders, owner=str(self.owner)
+        )
         self.desk = ProposalDesk(
             store,
             self.data,
@@ -91,12 +110,67 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
             mode,
             broker.name,
             self.clock,
+            owner=str(self.owner),
         )
         self.reports = Reports(store, broker, self.data, mode, self.clock)
         self._alerts: list[AlertFn] = []
         self.llm.subscribe(self.alert)
         self.risk.on_transition = self._on_risk_transition
         self._venue_init()
+        self.recovery = RecoveryAgent(
+            store,
+            self.desk,
+            self.execution,
+            broker,
+            self.owner,
+            self.clock,
+            self.alert,
+            mode.label,
+        )
+        self.loop = DeskLoop()
+        self.loop.every("recover", execution.recovery_interval_s, self.recover)
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> ReconcileView:
+        """Check the venue answers with these credentials, bring interrupted approvals to a
+        known state, reconcile, open the order stream, and start the desk loop. Raises
+        StartupRefused (nothing started) when the venue refuses."""
+        await self.check_venue()
+        await self.recover(startup=True)
+        view = await self.reconcile(STARTUP)
+        self._open_stream()
+        try:
+            await self.risk.refresh(self.clock())
+        except BrokerError as e:
+            logger.warning("risk refresh at start-up failed: {}", e)
+        self.loop.start()
+        return view
+
+    async def drain(self, grace_s: float = 8.0) -> bool:
+        """Stop taking approvals and wait (up to `grace_s`) until those in flight have
+        reached a booked or known state. False if some were still running."""
+        self.desk.closing = True
+        for _ in range(int(grace_s / 0.05)):
+            if not self.desk.inflight and not self.execution.sending:
+                return True
+            await asyncio.sleep(0.05)
+        logger.warning("stopping with approvals in flight: {}", sorted(self.desk.inflight))
+        return False
+
+    async def stop(self, grace_s: float = 8.0) -> None:
+        """Stop taking approvals, let those in flight finish (see `drain`), stop the desk
+        loop, close the streams. What is left unsettled is recovered at the next start."""
+        await self.drain(grace_s)
+        await self.loop.stop()
+        await self._close_venue()
+
+    def retire(self) -> None:
+        """This desk has ended (its app is closed): its leases become recoverable."""
+        retire(self.owner)
+
+    async def recover(self, startup: bool = False) -> list[Recovered]:
+        """Settle interrupted approvals and unknown order outcomes (start-up and the loop)."""
+        return await self.recovery.run(startup=startup)
 
     # ------------------------------------------------------------------ alerts
     def subscribe(self, fn: AlertFn) -> None:
@@ -304,11 +378,20 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
             raise
         o = card.order
         if o and o.filled_quantity:
+            if not told_once(self.store, o.client_order_id, o.status, o.filled_quantity):
+                return card  # the order stream announced this fill already
             await self.alert(
                 "fill",
                 f"[{card.mode_label}] {o.side} {o.filled_quantity}/"
                 f"{o.quantity} {o.symbol} @ {o.avg_fill_price} ({card.id}, "
                 f"approved by {actor.name})",
+            )
+        elif o and o.status in UNSETTLED_ORDER_STATUSES:
+            await self.alert(
+                "order",
+                f"[{card.mode_label}] {o.side} {o.quantity} {o.symbol} sent to "
+                f"{self.broker.name}: outcome unknown, checking with the venue ({card.id}, "
+                f"approved by {actor.name}); you will be told when it is booked",
             )
         elif o:
             await self.alert(
@@ -325,7 +408,13 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
         return self.desk.card(proposal_id)
 
     def pending(self) -> list[Card]:
-        return [Card.of(p) for p in self.store.proposals.list([ProposalStatus.PENDING.value])]
+        """Proposals waiting for a decision, then approvals still being executed (approved,
+        their order not yet acknowledged by the venue), so nothing in flight is hidden."""
+        waiting = [Card.of(p) for p in self.store.proposals.list([ProposalStatus.PENDING.value])]
+        flying = [
+            Card.of(p, self.store.ledger.order(p.id)) for p in self.store.proposals.approved()
+        ]
+        return waiting + flying
 
     async def expire_due(self) -> list[Card]:
         cards = self.desk.expire_due()

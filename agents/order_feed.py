@@ -8,6 +8,7 @@ already hold as finished) is ignored, so a late message never rolls the books ba
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 from loguru import logger
 
@@ -19,6 +20,13 @@ from models.store import Store
 
 ACTOR = "agent:stream"
 FINISHED = {s.value for s in OrderStatus if not s.is_open}  # "failed" may yet turn up
+
+
+def told_once(store: Store, client_order_id: str, status: str, filled: int) -> bool:
+    """True for the first teller of this state of an order (any instance, any path: the
+    approval's reply or the stream), so a fill is announced once."""
+    key = f"told:{client_order_id}:{status}:{filled}"
+    return store.frontend.claim(key, datetime.now(UTC))
 
 
 class OrderFeed:
@@ -59,7 +67,8 @@ class OrderFeed:
             logger.error("stream: could not book {}: {}", bo.client_order_id, e)
             return
         self.booked += 1
-        await self._tell(bo, before)
+        if told_once(self.store, bo.client_order_id, bo.status.value, bo.filled_quantity):
+            await self._tell(bo, before)
 
     async def _tell(self, bo: BrokerOrder, before: int) -> None:
         tag = f"[{self.mode.label}]"

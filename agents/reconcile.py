@@ -5,16 +5,18 @@ alert, `/reconcile`); nothing in our books is overwritten here."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from loguru import logger
 
 from brokers.base import BadDataLog, Broker, BrokerError
 from models.domain import BrokerOrder, Mode
 from models.store import Store
+from models.tables import Order
 from services.reconcile import ReconcileReport, book_orders, book_positions, reconcile
 
 ACTOR = "agent:reconcile"
+RESOLVE_WINDOW = timedelta(days=7)  # how far back unacknowledged orders are looked up
 
 
 def broker_problems(broker: Broker) -> list[str]:
@@ -24,12 +26,49 @@ def broker_problems(broker: Broker) -> list[str]:
 
 class ReconcileAgent:
     def __init__(
-        self, store: Store, broker: Broker, mode: Mode, clock: Callable[[], datetime]
+        self,
+        store: Store,
+        broker: Broker,
+        mode: Mode,
+        clock: Callable[[], datetime],
+        book: Callable[[BrokerOrder, str], tuple[Order, object]] | None = None,
     ) -> None:
         self.store = store
         self.broker = broker
         self.mode = mode
         self.clock = clock
+        self.book = book  # books a venue's view of one of our orders (the execution agent)
+
+    async def resolve(self, actor: str) -> list[str]:
+        """Orders we sent that our books hold as not working although the venue never
+        acknowledged them (failed or unknown on a guess, from before this version or a lost
+        reply): when the venue has them, book what it says. One line per order booked."""
+        if self.book is None:
+            return []
+        lines = []
+        for row in self.store.ledger.unacknowledged(self.clock() - RESOLVE_WINDOW):
+            try:
+                found = await self.broker.order_by_client_id(row.client_order_id)
+            except BrokerError as e:
+                logger.warning("reconcile: look-up of {} failed: {}", row.client_order_id, e)
+                continue
+            if found is None:
+                continue
+            order, _ = self.book(found, actor)
+            line = (
+                f"{order.symbol}: our order {order.client_order_id} ({order.side} "
+                f"{order.quantity}) was held as {row.status} but the venue has it "
+                f"{order.status} with {order.filled_quantity} filled; booked"
+            )
+            self.store.events.add(
+                "reconcile.resolved",
+                actor,
+                proposal_id=order.proposal_id,
+                order_id=order.client_order_id,
+                context={"was": row.status, "now": order.status, "line": line},
+            )
+            lines.append(line)
+        return lines
 
     async def run(self, actor: str) -> tuple[ReconcileReport, list[str]]:
         """Compare the venue with our books; (the report, venue data that was refused)."""

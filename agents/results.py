@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.domain import Event, Mode, Period, RiskCheck, ScanResult, TradeIdea
+from models.domain import ORDER_STATUS_TEXT, Event, Mode, Period, RiskCheck, ScanResult, TradeIdea
 from models.tables import Order, Proposal
 from services.reconcile import ReconcileReport
 
@@ -107,6 +107,7 @@ class OrderView(View):
     avg_fill_price: float | None
     reason: str
     submitted_at: datetime
+    status_text: str = ""  # the status in words ("sent, outcome unknown, checking")
 
     @classmethod
     def of(cls, o: Order) -> OrderView:
@@ -122,6 +123,7 @@ class OrderView(View):
             avg_fill_price=o.avg_fill_price,
             reason=o.reason,
             submitted_at=o.submitted_at,
+            status_text=ORDER_STATUS_TEXT.get(o.status, o.status.replace("_", " ")),
         )
 
 

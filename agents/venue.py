@@ -32,8 +32,6 @@ if TYPE_CHECKING:
     from brokers.base import Broker
     from models.store import Store
 
-STARTUP = Actor.system("startup")
-
 
 class VenueDesk:
     """Needs the orchestrator's store, broker, mode, clock, execution, risk and alert."""
@@ -47,15 +45,16 @@ class VenueDesk:
     alert: Callable[[str, str], Awaitable[None]]
 
     def _venue_init(self) -> None:
-        self.reconciler = ReconcileAgent(self.store, self.broker, self.mode, self.clock)
+        self.reconciler = ReconcileAgent(
+            self.store, self.broker, self.mode, self.clock, book=self.execution.book
+        )
         self.feed = OrderFeed(self.store, self.execution, self.alert, self.mode)
         self.stream: OrderStream | None = None
         self._stream_task: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ lifecycle
-    async def start(self) -> ReconcileView:
-        """Check the venue answers with these credentials, reconcile, open the order stream.
-        Raises StartupRefused (nothing started) when the venue refuses."""
+    async def check_venue(self) -> None:
+        """The venue answers with these credentials, or StartupRefused (nothing started)."""
         try:
             acct = await self.broker.account()
         except BrokerError as e:
@@ -64,13 +63,6 @@ class VenueDesk:
                 "check the credentials and the endpoint"
             ) from None
         logger.info("{} account {} reachable", self.broker.name, acct.account_id[-4:])
-        view = await self.reconcile(STARTUP)
-        self._open_stream()
-        try:
-            await self.risk.refresh(self.clock())
-        except BrokerError as e:
-            logger.warning("risk refresh at start-up failed: {}", e)
-        return view
 
     def _open_stream(self) -> None:
         factory = getattr(self.broker, "order_stream", None)
@@ -95,7 +87,7 @@ class VenueDesk:
                 "fills are still booked by polling every 15 s.",
             )
 
-    async def stop(self) -> None:
+    async def _close_venue(self) -> None:
         """Close the order stream and an async venue's connections (a synchronous venue is
         closed with the app, by `App.close`)."""
         task, self._stream_task = self._stream_task, None
@@ -122,6 +114,8 @@ class VenueDesk:
     async def reconcile(self, actor: Actor) -> ReconcileView:
         """Compare the venue with our books and report every difference (never overwrite)."""
         try:
+            for line in await self.reconciler.resolve(actor.id):
+                await self.alert("recovered", f"[{self.mode.label}] reconciliation: {line}")
             report, problems = await self.reconciler.run(actor.id)
         except BrokerError as e:
             self.store.events.add("reconcile.failed", actor.id, context={"error": str(e)})

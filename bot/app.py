@@ -27,7 +27,9 @@ class App:
     orchestrator: Orchestrator
 
     def close(self) -> None:
-        """Release what is synchronous to release (async venues close in `orchestrator.stop`)."""
+        """Release what is synchronous to release (async venues close in `orchestrator.stop`).
+        The desk ends here: what it still held becomes another desk's to recover."""
+        self.orchestrator.retire()
         self.store.dispose()
         for part in (self.orchestrator.market, self.orchestrator.broker):
             close = getattr(part, "close", None)

@@ -124,3 +124,5 @@ class ExecutionConfig(BaseModel):
     proposal_ttl_seconds: int = Field(900, ge=10)
     drift_tolerance_pct: float = Field(1.0, gt=0, le=50)
     bracket_orders: bool = False  # entries carry their stop and target to a venue that can
+    # how often the desk loop settles interrupted approvals and unknown order outcomes
+    recovery_interval_s: float = Field(5.0, gt=0, le=3600)

@@ -49,6 +49,21 @@ class OrderStatus(StrEnum):
         return self in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED)
 
 
+# Our book's order statuses beyond the venue's (OrderStatus): an order row is created
+# `pending_submit` just before it is sent; `unknown` when the venue did not say whether it
+# took it (a timeout, a 5xx) and could not be asked: the desk keeps looking it up.
+PENDING_SUBMIT = "pending_submit"
+OUTCOME_UNKNOWN = "unknown"
+UNSETTLED_ORDER_STATUSES = frozenset({PENDING_SUBMIT, OUTCOME_UNKNOWN})
+BOOK_OPEN_STATUSES = UNSETTLED_ORDER_STATUSES | {"new", "partially_filled"}
+ORDER_STATUS_TEXT = {
+    PENDING_SUBMIT: "being sent",
+    OUTCOME_UNKNOWN: "sent, outcome unknown, checking",
+    "new": "working at the venue",
+    "partially_filled": "partially filled",
+}
+
+
 class ProposalStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"

@@ -6,26 +6,28 @@ the position change and the trade change commit together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models.audit import emit
-from models.domain import BookUpdate
-from models.proposal_repo import Step, cas
+from models.domain import BOOK_OPEN_STATUSES, UNSETTLED_ORDER_STATUSES, BookUpdate
+from models.proposal_repo import PROPOSALS, Step, cas
 from models.tables import Fill, Order, Position, Proposal, Trade, utcnow
 
 if TYPE_CHECKING:
     from models.store import Store
 
-OPEN_ORDER_STATUSES = ("pending_submit", "new", "partially_filled")
+OPEN_ORDER_STATUSES = tuple(sorted(BOOK_OPEN_STATUSES))
 
 # (current quantity, current avg price) -> the position after the fill
 BookFn = Callable[[int, float], BookUpdate]
+# (our order row, ids of its fills booked so far) -> (fills to book, proposal status steps)
+BookPlan = Callable[[Order, set[str]], tuple[Sequence[tuple[Fill, BookFn]], Sequence[Step]]]
 
 
 class LedgerRepo:
@@ -39,10 +41,28 @@ class LedgerRepo:
         actor: str,
         context: dict[str, Any],
         prior_events: Sequence[tuple[str, str, dict[str, Any]]] = (),
-    ) -> tuple[Order, bool]:
+        lease_owner: str | None = None,
+    ) -> tuple[Order | None, bool]:
         """Insert an order keyed by its client id (with the events that led to it, e.g. the
-        re-check); a repeat returns the first order (created=False) and writes nothing."""
-        with self._store.session() as s:
+        re-check); a repeat returns the first order (created=False) and writes nothing.
+
+        With `lease_owner`, the order's proposal must still be approved and leased to that
+        owner, checked in the same transaction: (None, False) when it is not (another desk
+        took the approval over, or the kill switch closed it)."""
+        with self._store.session(write=True) as s:
+            if lease_owner is not None and order.proposal_id is not None:
+                held = s.connection().execute(
+                    update(PROPOSALS)
+                    .where(
+                        PROPOSALS.c.id == order.proposal_id,
+                        PROPOSALS.c.status == "approved",
+                        PROPOSALS.c.lease_owner == lease_owner,
+                    )
+                    .values(version=PROPOSALS.c.version + 1)
+                )
+                if held.rowcount != 1:
+                    s.rollback()
+                    return self.order(order.client_order_id), False
             s.add(order)
             for type_, who, ctx in prior_events:
                 emit(
@@ -69,8 +89,7 @@ class LedgerRepo:
                 if existing is None:
                     raise
                 return existing, False
-            s.refresh(order)
-            return order, True
+            return order, True  # its id was set by the insert; nothing else is generated
 
     def order(self, client_order_id: str) -> Order | None:
         with self._store.session() as s:
@@ -83,12 +102,22 @@ class LedgerRepo:
             return set(s.exec(q).all())
 
     def update_order(
-        self, client_order_id: str, actor: str, event_type: str | None = None, **fields: Any
+        self,
+        client_order_id: str,
+        actor: str,
+        event_type: str | None = None,
+        *,
+        only_if: Collection[str] | None = None,
+        **fields: Any,
     ) -> Order | None:
+        """Change an order row's fields (with an event naming what changed). With `only_if`,
+        only while its status is one of those (else it is returned unchanged)."""
         with self._store.session(write=True) as s:
             row = s.exec(select(Order).where(Order.client_order_id == client_order_id)).first()
             if row is None:
                 return None
+            if only_if is not None and row.status not in only_if:
+                return row
             changed = {k: v for k, v in fields.items() if getattr(row, k) != v}
             if not changed:
                 return row
@@ -103,7 +132,11 @@ class LedgerRepo:
                     actor,
                     proposal_id=row.proposal_id,
                     order_id=client_order_id,
-                    context={k: v for k, v in changed.items() if k != "updated_at"},
+                    context={
+                        k: v.isoformat() if isinstance(v, datetime) else v
+                        for k, v in changed.items()
+                        if k != "updated_at"
+                    },
                 )
             s.commit()
             s.refresh(row)
@@ -117,30 +150,56 @@ class LedgerRepo:
                 q = q.where(col(Order.status).in_(OPEN_ORDER_STATUSES))
             return list(s.exec(q).all())
 
+    def unsettled(self, due_by: datetime | None = None) -> list[Order]:
+        """Orders being sent or with an unknown outcome (oldest first); with `due_by`, only
+        those whose next look-up is due by then."""
+        with self._store.session() as s:
+            q = select(Order).where(col(Order.status).in_(sorted(UNSETTLED_ORDER_STATUSES)))
+            if due_by is not None:
+                q = q.where(
+                    col(Order.next_check_at).is_(None) | (col(Order.next_check_at) <= due_by)
+                )
+            return list(s.exec(q.order_by(col(Order.id))).all())
+
+    def unacknowledged(self, since: datetime) -> list[Order]:
+        """Orders submitted since `since` that the venue never acknowledged (no venue id) and
+        that our books hold as not working: a venue that has them after all gets them booked."""
+        with self._store.session() as s:
+            q = select(Order).where(
+                col(Order.broker_order_id).is_(None),
+                col(Order.status).in_(("failed", "unknown", "canceled")),
+                col(Order.submitted_at) >= since,
+            )
+            return list(s.exec(q.order_by(col(Order.id))).all())
+
     # -- fills, positions and trades
     def book(
         self,
         client_order_id: str,
-        fills: Sequence[tuple[Fill, BookFn]],
+        plan: BookPlan,
         actor: str,
         *,
-        strategy: str = "",
         order_fields: dict[str, Any] | None = None,
-        steps: Sequence[Step] = (),
-        levels: tuple[float | None, float | None] = (None, None),
     ) -> tuple[Order, Proposal | None] | None:
         """One broker update in one transaction: the new fills (each booked once), the
-        order's status, and the proposal's status steps (compare-and-set each)."""
+        order's status, and the proposal's status steps (compare-and-set each). `plan` gets
+        our order row and the ids of its fills booked so far, read in this transaction, and
+        says which fills to book and which status steps to take. A position opened by a
+        proposal's order keeps that proposal's strategy, stop and target, by whatever path
+        the fill arrives (the reply, the stream, a poll, a restart)."""
         for attempt in range(3):
             with self._store.session(write=True) as s:
                 row = s.exec(select(Order).where(Order.client_order_id == client_order_id)).first()
                 if row is None:
                     return None
+                prop = s.get(Proposal, row.proposal_id) if row.proposal_id else None
+                strategy, levels = _origin(prop)
                 seen = set(
                     s.exec(
                         select(Fill.fill_id).where(Fill.client_order_id == client_order_id)
                     ).all()
                 )
+                fills, steps = plan(row, seen)
                 for fill, fn in fills:
                     if fill.fill_id in seen:
                         continue
@@ -161,9 +220,10 @@ class LedgerRepo:
                             order_id=client_order_id,
                             context=changed,
                         )
+                moved = False
                 if row.proposal_id:
                     for st in steps:
-                        cas(
+                        moved |= cas(
                             s,
                             row.proposal_id,
                             st.expected,
@@ -173,6 +233,8 @@ class LedgerRepo:
                             st.context,
                             st.fields,
                         )
+                if moved and prop is not None:  # the compare-and-set bypassed the ORM
+                    prop = s.get(Proposal, prop.id, populate_existing=True)
                 try:
                     s.commit()
                 except IntegrityError:  # another instance booked a fill first: re-read
@@ -180,8 +242,6 @@ class LedgerRepo:
                     if attempt == 2:
                         raise
                     continue
-                s.refresh(row)
-                prop = s.get(Proposal, row.proposal_id) if row.proposal_id else None
                 return row, prop
         return None
 
@@ -341,3 +401,12 @@ class LedgerRepo:
             if closed_since is not None:
                 q = q.where(col(Trade.closed_at) >= closed_since)
             return list(s.exec(q).all())
+
+
+def _origin(p: Proposal | None) -> tuple[str, tuple[float | None, float | None]]:
+    """The strategy, and the stop and target an entry's fills give the position."""
+    if p is None:
+        return "", (None, None)
+    if p.kind == "entry":
+        return p.strategy, (p.stop_price, p.target_price)
+    return p.strategy, (None, None)

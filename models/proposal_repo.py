@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from models.audit import emit
 from models.tables import Proposal, ProposalLeg
 
-_PROPOSALS = Proposal.__table__  # type: ignore[attr-defined]
+PROPOSALS = Proposal.__table__  # type: ignore[attr-defined]
 
 if TYPE_CHECKING:
     from models.store import Store
@@ -71,8 +71,9 @@ class ProposalRepo:
             if not cas(s, proposal_id, expected, to, actor, event_type, context, fields):
                 s.rollback()
                 return None
+            row = s.get(Proposal, proposal_id, populate_existing=True)
             s.commit()
-            return s.get(Proposal, proposal_id, populate_existing=True)
+            return row
 
     def list(
         self, statuses: Collection[str] | None = None, limit: int | None = 50
@@ -105,6 +106,41 @@ class ProposalRepo:
                     select(func.count()).select_from(Proposal).where(Proposal.status == status)  # type: ignore[arg-type]
                 ).one()
             )
+
+    def approved(self) -> list[Proposal]:
+        """Approvals not yet acknowledged by a venue (in flight, or interrupted), oldest first."""
+        with self._store.session() as s:
+            q = select(Proposal).where(Proposal.status == "approved")
+            return list(s.exec(q.order_by(col(Proposal.decided_at))).all())
+
+    def take_lease(self, p: Proposal, owner: str, until: datetime) -> Proposal | None:
+        """Take an approval over from the owner `p` was read with (compare-and-set on the
+        lease as read): the new row, or None when its status or lease changed meanwhile."""
+        owner_col, until_col = PROPOSALS.c.lease_owner, PROPOSALS.c.lease_until
+        with self._store.session(write=True) as s:
+            done = s.connection().execute(
+                update(PROPOSALS)
+                .where(
+                    PROPOSALS.c.id == p.id,
+                    PROPOSALS.c.status == "approved",
+                    owner_col.is_(None) if p.lease_owner is None else owner_col == p.lease_owner,
+                    until_col.is_(None) if p.lease_until is None else until_col == p.lease_until,
+                )
+                .values(lease_owner=owner, lease_until=until, version=PROPOSALS.c.version + 1)
+            )
+            if done.rowcount != 1:
+                s.rollback()
+                return None
+            emit(
+                s,
+                "recovery.taken_over",
+                "agent:recovery",
+                proposal_id=p.id,
+                context={"from": p.lease_owner, "to": owner, "lease_until": until.isoformat()},
+            )
+            row = s.get(Proposal, p.id, populate_existing=True)
+            s.commit()
+            return row
 
     def expired_pending(self, now: datetime) -> list[str]:
         """Ids of pending proposals whose expiry has passed."""
@@ -142,11 +178,11 @@ def cas(
     """UPDATE proposals SET status=to WHERE id=? AND status IN expected, plus its event,
     in the caller's transaction. True if this writer moved it."""
     allowed = [expected] if isinstance(expected, str) else list(expected)
-    values: dict[str, Any] = {"status": to, "version": _PROPOSALS.c.version + 1}
+    values: dict[str, Any] = {"status": to, "version": PROPOSALS.c.version + 1}
     values.update(fields or {})
     result = s.connection().execute(
-        update(_PROPOSALS)
-        .where(_PROPOSALS.c.id == proposal_id, _PROPOSALS.c.status.in_(allowed))
+        update(PROPOSALS)
+        .where(PROPOSALS.c.id == proposal_id, PROPOSALS.c.status.in_(allowed))
         .values(**values)
     )
     if result.rowcount != 1:

@@ -88,6 +88,10 @@ class Proposal(SQLModel, table=True):
     decided_at: datetime | None = ts_field(default=None, nullable=True)
     version: int = 0
     replaces_id: str | None = None
+    # who is executing an approval (agents/instance.py), and until when; recovery takes over
+    # an approval only from an owner that is gone or whose lease ran out
+    lease_owner: str | None = None
+    lease_until: datetime | None = ts_field(default=None, nullable=True)
 
 
 class ProposalLeg(SQLModel, table=True):
@@ -123,6 +127,11 @@ class Order(SQLModel, table=True):
     reason: str = ""
     submitted_at: datetime = ts_field()
     updated_at: datetime = ts_field()
+    # sending and looking up an order whose outcome is not known yet
+    sends: int = 0  # times the order was sent to the venue (each under the same client id)
+    sent_at: datetime | None = ts_field(default=None, nullable=True)  # the last send
+    checks: int = 0  # look-ups of an unknown outcome so far
+    next_check_at: datetime | None = ts_field(default=None, nullable=True, index=True)
 
 
 class Fill(SQLModel, table=True):

@@ -15,6 +15,12 @@ TRANSITIONS: dict[S, frozenset[S]] = {
     S.PARTIALLY_FILLED: frozenset({S.FILLED, S.CANCELED}),
 }
 
+# A proposal closed as failed because its order never reached the venue follows the venue
+# when the venue turns out to have that order after all (its word beats our conclusion).
+CORRECTIONS: dict[S, frozenset[S]] = {
+    S.FAILED: frozenset({S.SUBMITTED, S.PARTIALLY_FILLED, S.FILLED, S.CANCELED}),
+}
+
 TERMINAL: frozenset[S] = frozenset(s for s in S if s not in TRANSITIONS)
 EXECUTED: frozenset[S] = frozenset({S.SUBMITTED, S.PARTIALLY_FILLED, S.FILLED})
 
@@ -46,6 +52,13 @@ def legal(expected: S | frozenset[S] | tuple[S, ...], target: S) -> tuple[list[s
     return sorted(x.value for x in sources), target.value
 
 
+def corrected(current: S, target: S) -> tuple[list[str], str]:
+    """The (expected, target) values of a correction the venue forces (see CORRECTIONS)."""
+    if target not in CORRECTIONS.get(current, frozenset()):
+        raise IllegalTransition(current, target)
+    return [current.value], target.value
+
+
 def sources_of(target: S) -> frozenset[S]:
     """Every status from which `target` may be reached in one step (the CAS 'expected' set)."""
     return frozenset(s for s, nxt in TRANSITIONS.items() if target in nxt)
@@ -61,7 +74,7 @@ def status_after_fill(filled: int, quantity: int) -> S:
 def why_not_approvable(current: S) -> str:
     """A user-facing sentence for a click on a proposal that is no longer pending."""
     return {
-        S.APPROVED: "it is already approved and being executed",
+        S.APPROVED: "it is already approved and being executed (see /why for where it is)",
         S.SUBMITTED: "it was already approved; the order is at the broker",
         S.FILLED: "it was already approved and filled",
         S.PARTIALLY_FILLED: "it was already approved and is partially filled",

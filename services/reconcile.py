@@ -12,9 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
 from typing import Any
 
-from models.domain import BrokerOrder, BrokerPosition, Frozen, OrderStatus, Side
-
-BOOK_OPEN_STATUSES = frozenset({"pending_submit", "new", "partially_filled"})
+from models.domain import BOOK_OPEN_STATUSES, BrokerOrder, BrokerPosition, Frozen, OrderStatus, Side
 
 
 class Kind(StrEnum):
@@ -67,7 +65,7 @@ class BookOrder(Frozen):
     symbol: str
     side: Side
     quantity: int
-    status: str  # a book status: pending_submit, an OrderStatus value, or failed
+    status: str  # a book status: pending_submit, unknown, an OrderStatus value, or failed
     filled_quantity: int = 0
 
     @classmethod

@@ -122,9 +122,8 @@ class CommandHandler:
             case "approve":
                 _need(args, 1, cmd)
                 card = await o.approve(args[0], me)
-                return Reply(
-                    kind="approved", text=f"Approved {card.id}: {card.status}", payload=card
-                )
+                state = card.order.status_text if card.order else card.status
+                return Reply(kind="approved", text=f"Approved {card.id}: {state}", payload=card)
             case "reject":
                 _need(args, 1, cmd)
                 card = o.reject(args[0], me, " ".join(args[1:]))
