@@ -17,6 +17,7 @@ from agents.orchestrator import Orchestrator
 from agents.results import Reply
 from bot.chat.commands import CommandHandler, QuitRequested
 from bot.chat.render import render, reply_json
+from bot.signals import LineReader, stop_signals
 from brokers.base import BrokerError
 from models.domain import Actor
 
@@ -36,7 +37,9 @@ async def run_chat(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
 ) -> int:
-    """Read lines until /quit or end of input; every line gets an answer, none kills us."""
+    """Read lines until /quit, end of input, SIGTERM or SIGINT; every line gets an answer,
+    none kills us. A signal stops taking lines, lets an approval in flight reach a booked or
+    known state, closes the streams and returns 0."""
     inp = stdin or sys.stdin
     out = stdout or sys.stdout
     con = Console(file=out, highlight=False, soft_wrap=True, markup=False)
@@ -61,8 +64,10 @@ async def run_chat(
         emit(Reply(kind="error", text=f"Cannot start: {e}"))
         await orch.stop()
         return 2
+    lines = LineReader(inp)
     try:
-        return await _loop(orch, handler, emit, inp, out, con, as_json, interactive)
+        with stop_signals() as stopping:
+            return await _loop(orch, handler, emit, lines, stopping, out, con, as_json, interactive)
     finally:
         await orch.stop()
 
@@ -71,7 +76,8 @@ async def _loop(
     orch: Orchestrator,
     handler: CommandHandler,
     emit: Callable[[Reply], None],
-    inp: TextIO,
+    lines: LineReader,
+    stopping: asyncio.Event,
     out: TextIO,
     con: Console,
     as_json: bool,
@@ -89,12 +95,12 @@ async def _loop(
         out.flush()
     else:
         con.print(banner)
-    while True:
+    while not stopping.is_set():
         if interactive:
             out.write("cotrader> ")
             out.flush()
-        line = await asyncio.to_thread(inp.readline)
-        if line == "":
+        line = await lines.next(stopping)
+        if line is None:
             break
         try:
             reply = await handler.handle(line)
@@ -110,6 +116,9 @@ async def _loop(
             )
         if reply is not None:
             emit(reply)
+    if stopping.is_set():
+        logger.info("stop signal: leaving the chat")
+        emit(Reply(kind="bye", text="Stopping: signal received."))
     try:
         await orch.record_day()
     except Exception:  # leaving must never fail

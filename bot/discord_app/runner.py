@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +14,7 @@ from agents.errors import CotraderError
 from agents.results import ReconcileView
 from bot.discord_app.client import CotraderBot
 from bot.discord_app.config import DiscordConfig
+from bot.signals import stop_signals
 from brokers.base import BrokerError
 
 if TYPE_CHECKING:
@@ -59,7 +62,7 @@ async def _serve(
             started(bot)
         try:
             async with bot:
-                await bot.start(token)
+                await _run_until_stopped(app, bot, token)
             return
         except discord.PrivilegedIntentsRequired:
             if not message_content:
@@ -74,3 +77,21 @@ async def _serve(
             raise DiscordStartError(
                 "Discord rejected DISCORD_TOKEN (401): check the bot token."
             ) from None
+
+
+async def _run_until_stopped(app: App, bot: CotraderBot, token: str) -> None:
+    """Run the bot until it ends or SIGTERM/SIGINT arrives. On a signal: stop taking
+    approvals, let those in flight reach a booked or known state, then close the gateway
+    (the orchestrator's stop, after this, ends the desk loop and the streams)."""
+    with stop_signals() as stopping:
+        running = asyncio.create_task(bot.start(token), name="discord")
+        stop = asyncio.create_task(stopping.wait())
+        done, _ = await asyncio.wait({running, stop}, return_when=asyncio.FIRST_COMPLETED)
+        if running in done:
+            stop.cancel()
+            running.result()  # re-raise a login or intent refusal
+            return
+        await app.orchestrator.drain()
+        await bot.close()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await asyncio.wait_for(running, 5)

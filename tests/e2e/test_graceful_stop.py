@@ -1,0 +1,72 @@
+"""Graceful stop: `cotrader chat` and `cotrader run` leave on SIGTERM (docker stop) and
+SIGINT within 10 s with exit code 0, after letting an approval in flight reach a booked or
+known state and closing the streams and the Discord gateway."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from models.store import Store
+from tests.e2e.test_cli_brokers import AsyncChat
+from tests.fakes.alpaca import FakeAlpacaData
+from tests.fakes.alpaca.trading_server import FakeAlpacaTrading
+
+
+async def stopped_within(proc: asyncio.subprocess.Process, seconds: float) -> tuple[int, str]:
+    t0 = time.monotonic()
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    took = time.monotonic() - t0
+    assert took < seconds, f"took {took:.1f}s to stop"
+    return proc.returncode or 0, (err or b"").decode()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+async def test_chat_stops_on_a_signal_while_idle(tmp_path: Path, sig: signal.Signals) -> None:
+    chat = await AsyncChat.open(tmp_path / "h")
+    assert (await chat.read())["kind"] == "ready"
+    chat.p.send_signal(sig)
+    code, err = await stopped_within(chat.p, 10)
+    assert code == 0, err
+    assert "Traceback" not in err
+
+
+async def test_chat_lets_an_approval_in_flight_finish_before_it_stops(
+    tmp_path: Path, alpaca: FakeAlpacaTrading, alpaca_data: FakeAlpacaData
+) -> None:
+    home = tmp_path / "h"
+    chat = await AsyncChat.open(
+        home,
+        COTRADER_MODE="paper",
+        COTRADER_BROKER="alpaca",
+        APCA_API_KEY_ID=alpaca.key_id,
+        APCA_API_SECRET_KEY=alpaca.secret_key,
+        APCA_API_BASE_URL=alpaca.base_url,
+        APCA_API_DATA_URL=alpaca_data.base_url,
+    )
+    assert (await chat.read())["kind"] == "ready"
+    pid = (await chat.send("/propose AAPL buy 4"))["proposal"]["id"]
+    alpaca.fail_after_create(504, hang=2.0)  # the venue takes its time to answer
+    assert chat.p.stdin is not None
+    chat.p.stdin.write(f"/approve {pid}\n".encode())
+    await chat.p.stdin.drain()
+    for _ in range(500):
+        if alpaca.orders_for(pid):
+            break
+        await asyncio.sleep(0.02)
+    chat.p.send_signal(signal.SIGTERM)  # docker stop, mid-approval
+    reply = await chat.read()
+    assert reply["kind"] == "approved" and reply["order"]["status"] == "filled", reply
+    code, err = await stopped_within(chat.p, 10)
+    assert code == 0, err
+    store = Store(f"sqlite:///{home / 'cotrader-paper-alpaca.db'}")
+    try:
+        prop = store.proposals.get(pid)
+        assert prop is not None and prop.status == "filled"  # booked before leaving
+    finally:
+        store.dispose()
+    assert len(alpaca.orders_for(pid)) == 1
