@@ -25,23 +25,22 @@ class _BadInput(Exception):
 
 
 def _fail(message: str) -> typer.Exit:
-    print(f"cotrader backtest: {message}", file=sys.stderr)
+    from bot.logs import redact
+
+    print(redact(f"cotrader backtest: {message}"), file=sys.stderr)
     return typer.Exit(2)
 
 
 def _sim_bars(symbol: str) -> OHLCV:
     """The symbol's daily history from the configured market (the built-in simulator)."""
     from agents.errors import CotraderError
-    from bot.app import build
-    from bot.logs import setup_logging
+    from bot.preflight import StartError, open_app
     from bot.settings import SettingsError, load_settings
     from services.backtest import ohlcv_from_domain
 
     try:
-        settings = load_settings()
-        setup_logging(settings.home_dir, settings.log_level, settings.secrets(), console=False)
-        app = build(settings)
-    except SettingsError as e:
+        app = open_app(load_settings())
+    except (SettingsError, StartError) as e:
         raise _BadInput("; ".join(e.lines)) from None
     try:
         data = app.orchestrator.data

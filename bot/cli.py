@@ -26,30 +26,51 @@ app.add_typer(db_app, name="db")
 app.command("backtest")(backtest_command)
 
 
+def _say(text: str) -> None:
+    """A line on stdout, redacted like the log."""
+    from bot.logs import redact
+
+    print(redact(text))
+
+
+def _refuse(lines: list[str], what: str = "cannot start") -> typer.Exit:
+    """One redacted line per problem on stderr; the exit code for refused input (2)."""
+    from bot.logs import redact
+
+    for line in lines:
+        print(redact(f"cotrader: {what}: {line}"), file=sys.stderr)
+    return typer.Exit(2)
+
+
 def _settings() -> Settings:
+    from bot.logs import configure_redaction
     from bot.settings import SettingsError, load_settings
 
     try:
-        return load_settings()
+        s = load_settings()
     except SettingsError as e:
-        for line in e.lines:
-            print(f"cotrader: invalid setting: {line}", file=sys.stderr)
-        raise typer.Exit(2) from None
+        raise _refuse(e.lines, "invalid setting") from None
+    configure_redaction(s.secrets())
+    return s
 
 
 def _start(console_logs: bool = False) -> App:
-    from bot.app import build
-    from bot.logs import setup_logging
-    from bot.settings import SettingsError
+    """Settings, the read-only checks of home and database, the log, the app: or exit 2 with
+    one line per problem (nothing is changed before a check that refuses)."""
+    from bot.preflight import StartError, open_app
 
     s = _settings()
-    setup_logging(s.home_dir, s.log_level, s.secrets(), console=console_logs)
     try:
-        return build(s)
-    except SettingsError as e:
-        for line in e.lines:
-            print(f"cotrader: cannot start: {line}", file=sys.stderr)
-        raise typer.Exit(2) from None
+        return open_app(s, console_logs=console_logs)
+    except StartError as e:
+        raise _refuse(e.lines) from None
+
+
+async def _venue_check(a: App) -> str | None:
+    """None when the venue reads the account with these credentials, else why it refused."""
+    from bot.preflight import venue_problem
+
+    return await venue_problem(a.orchestrator)
 
 
 @app.callback(invoke_without_command=True)
@@ -75,8 +96,7 @@ def run() -> None:
     except KeyboardInterrupt:
         pass
     except DiscordStartError as e:
-        print(f"cotrader: cannot start: {e}", file=sys.stderr)
-        raise typer.Exit(2) from None
+        raise _refuse([str(e)]) from None
     finally:
         a.close()
 
@@ -106,23 +126,44 @@ def scan(
     """Scan once, print the ranking and the proposals it made, and exit."""
     from rich.console import Console
 
-    from agents.errors import CotraderError
+    from agents.errors import CotraderError, UnknownSymbol
     from agents.results import Reply
     from bot.chat.render import render, reply_json
+    from brokers.base import BrokerError
 
     a = _start()
+
+    async def work() -> Reply | str:
+        if why := await _venue_check(a):
+            return why
+        unknown = []
+        for sym in symbols or ():
+            try:
+                a.orchestrator.data.normalise(sym)
+            except UnknownSymbol:
+                unknown.append(sym if len(sym) <= 12 else sym[:12] + "…")
+        if unknown:
+            names = ", ".join(repr(u) for u in unknown)
+            plural = "s" if len(unknown) > 1 else ""
+            return Reply(
+                kind="error", text=f"Unknown symbol{plural} {names}: not in this market's universe."
+            )
+        rep = await a.orchestrator.scan(symbols or None)
+        return Reply(kind="scan", text="Scan", payload=rep)
+
     try:
-        rep = asyncio.run(a.orchestrator.scan(symbols or None))
-        reply = Reply(kind="scan", text="Scan", payload=rep)
-    except CotraderError as e:
+        reply = asyncio.run(work())
+    except (CotraderError, BrokerError) as e:
         reply = Reply(kind="error", text=str(e))
     finally:
         a.close()
+    if isinstance(reply, str):
+        raise _refuse([reply])
     if json_lines:
         print(reply_json(reply))
     else:
         render(reply, Console(markup=False, highlight=False))
-    raise typer.Exit(1 if reply.kind == "error" else 0)
+    raise typer.Exit(2 if reply.kind == "error" else 0)
 
 
 @app.command()
@@ -137,94 +178,74 @@ def analyze(
     from rich.console import Console
 
     from agents.errors import CotraderError
+    from bot.logs import redact_data
+    from brokers.base import BrokerError
 
     a = _start()
 
-    async def work() -> tuple[Any, bytes | None]:
+    async def work() -> tuple[Any, bytes | None] | str:
+        if why := await _venue_check(a):
+            return why
         view = await a.orchestrator.analyze(symbol)
         png = await a.orchestrator.analysis_chart(view.symbol) if chart else None
         return view, png
 
     try:
-        view, png = asyncio.run(work())
-    except CotraderError as e:
-        print(f"error: {e}", file=sys.stderr)
-        raise typer.Exit(2) from None
+        done = asyncio.run(work())
+    except (CotraderError, BrokerError) as e:
+        raise _refuse([str(e)], "analyze") from None
     finally:
         a.close()
+    if isinstance(done, str):
+        raise _refuse([done])
+    view, png = redact_data(done[0]), done[1]
     if chart and png:
-        chart.write_bytes(png)
+        try:
+            chart.write_bytes(png)
+        except OSError as e:
+            why = f"{e.strerror or e}" + (f" ({e.filename})" if e.filename else "")
+            raise _refuse([f"cannot write the chart to {chart}: {why}"], "analyze") from None
     if json_out:
         print(view.model_dump_json())
-    else:
-        con = Console(markup=False, highlight=False)
-        con.print(f"[{view.mode_label}] {view.symbol}: {view.verdict}")
-        con.print(f"Score {view.scan.score:.0f}/100")
-        for c in view.scan.components:
-            con.print(f"  {c.name}: {c.points:g}/{c.max_points:g} ({c.detail})")
-        for k, v in view.indicators.items():
-            con.print(f"  {k}: {v:,.4g}")
-        for n, (sig, since) in view.signals.items():
-            mark = "FIRES" if n in view.firing else ""
-            con.print(f"  {n}: signal {sig:+.0f}, {since} bars since it turned {mark}".rstrip())
-        if chart:
-            con.print(f"chart written to {chart}")
+        raise typer.Exit(0)
+    con = Console(markup=False, highlight=False)
+    con.print(f"[{view.mode_label}] {view.symbol}: {view.verdict}")
+    con.print(f"Score {view.scan.score:.0f}/100")
+    for c in view.scan.components:
+        con.print(f"  {c.name}: {c.points:g}/{c.max_points:g} ({c.detail})")
+    for k, v in view.indicators.items():
+        con.print(f"  {k}: {v:,.4g}")
+    for n, (sig, since) in view.signals.items():
+        mark = "FIRES" if n in view.firing else ""
+        con.print(f"  {n}: signal {sig:+.0f}, {since} bars since it turned {mark}".rstrip())
+    if chart:
+        con.print(f"chart written to {chart}")
     raise typer.Exit(0)
 
 
 @app.command()
 def doctor() -> None:
-    """What is configured: mode, broker, data, LLM, database; secrets only as set/unset."""
-    from bot.app import llm_description
-    from bot.settings import SECRET_FIELDS
+    """What is configured (secrets only as set/unset), and every problem that would stop a
+    start, one line each: settings, home, database (integrity too), keys. Exit 2 if any."""
+    from bot.doctor import report
 
-    s = _settings()
-    rows = [
-        ("mode", s.mode.label + (" (armed)" if s.armed else "")),
-        ("broker", s.broker),
-        ("data", s.data_source),
-        ("LLM", llm_description(s)),
-        ("database", _safe_url(s.db_url)),
-        ("discord guild", str(s.discord_guild_id or "unset (global commands)")),
-        ("alert channel", str(s.alert_channel_id or "unset (no channel alerts)")),
-        (
-            "approvers",
-            ", ".join(
-                [f"role {r}" for r in s.approver_role_ids]
-                + [f"user {u}" for u in s.approver_user_ids]
-            )
-            or "the server owner",
-        ),
-        ("home", str(s.home_dir)),
-    ]
-    for name in SECRET_FIELDS:
-        rows.append((name.upper(), "set" if getattr(s, name) is not None else "unset"))
-    width = max(len(k) for k, _ in rows)
-    for k, v in rows:
-        print(f"{k:<{width}}  {v}")
-
-
-def _safe_url(url: str) -> str:
-    """A database URL with any password masked."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "(unparseable URL)"
+    lines, code = report()
+    for line in lines:
+        print(line)
+    raise typer.Exit(code)
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations up to the newest."""
-    from models.store import Store
+    from bot.preflight import StartError, safe_url, upgrade_database
 
     s = _settings()
-    s.home_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(s.db_url)
-    store.upgrade()
-    store.dispose()
-    print(f"database at {_safe_url(s.db_url)} is up to date")
+    try:
+        upgrade_database(s)
+    except StartError as e:
+        raise _refuse(e.lines) from None
+    _say(f"database at {safe_url(s.db_url)} is up to date")
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -11,6 +12,7 @@ from agents.llm.chain import ChainConfig
 from agents.llm.providers.pricing import parse_prices
 
 ProviderName = Literal["openai", "anthropic", "compat"]
+MAX_PRICE = 10_000.0  # USD per million tokens; more is a typo
 
 
 def vendor(name: str) -> AliasChoices:
@@ -39,7 +41,7 @@ class LLMSettings(BaseSettings):
     llm_reply_budget_s: float = Field(1.1, gt=0, le=60)
     # budgets (per provider per trading day, and per request)
     llm_daily_cost_usd: float = Field(2.0, ge=0, le=10_000)
-    llm_daily_tokens: int = Field(1_000_000, ge=0)
+    llm_daily_tokens: int = Field(1_000_000, ge=0, le=1_000_000_000_000)
     llm_request_max_cost_usd: float = Field(0.05, ge=0, le=100)
     llm_prices: str = ""  # "model=IN/OUT,..." USD per million tokens, overrides the table
 
@@ -60,7 +62,12 @@ class LLMSettings(BaseSettings):
     @field_validator("llm_prices")
     @classmethod
     def _prices(cls, v: str) -> str:
-        parse_prices(v)
+        for model, pair in parse_prices(v).items():
+            if not all(math.isfinite(p) and p <= MAX_PRICE for p in pair):
+                raise ValueError(
+                    f"price of {model!r} must be a finite number of USD per 1M tokens, "
+                    f"at most {MAX_PRICE:,.0f}"
+                )
         return v
 
     @field_validator("openai_base_url", "anthropic_base_url", "llm_compat_base_url")

@@ -32,6 +32,7 @@ SECRET_FIELDS = (
 
 
 IdList = Annotated[tuple[int, ...], NoDecode]
+MAX_CASH = 1e12  # a trillion dollars: beyond it a number is a typo, not an account
 
 
 class Settings(LLMSettings, StrategySettings):
@@ -42,6 +43,7 @@ class Settings(LLMSettings, StrategySettings):
         extra="ignore",
         env_ignore_empty=True,
         populate_by_name=True,
+        allow_inf_nan=False,  # every float setting (and its bases'): finite or refused
     )
 
     mode: Mode = Mode.SIM
@@ -55,7 +57,7 @@ class Settings(LLMSettings, StrategySettings):
 
     # the simulator
     sim_seed: int = 42
-    sim_cash: float = Field(100_000.0, gt=0)
+    sim_cash: float = Field(100_000.0, gt=0, le=MAX_CASH)
     sim_slippage_bps: float = Field(2.0, ge=0, le=500)
     sim_commission_per_share: float = Field(0.0, ge=0, le=10)
     sim_extra_symbols: int = Field(0, ge=0, le=2000)  # SYN001... added to the universe
@@ -63,12 +65,13 @@ class Settings(LLMSettings, StrategySettings):
     # proposals and risk
     proposal_ttl_seconds: int = Field(900, ge=10, le=86_400)
     drift_tolerance_pct: float = Field(1.0, gt=0, le=50)
+    recovery_interval_s: float = Field(5.0, gt=0, le=3600)  # settle interrupted approvals
     risk_per_trade_pct: float = Field(1.0, gt=0, le=10)
     max_risk_per_trade_pct: float = Field(2.0, gt=0, le=20)
     max_position_pct: float = Field(20.0, gt=0, le=100)
     max_open_positions: int = Field(10, ge=1, le=500)
     daily_loss_limit_pct: float = Field(3.0, gt=0, le=100)
-    max_order_quantity: int = Field(100_000, ge=1)
+    max_order_quantity: int = Field(100_000, ge=1, le=1_000_000_000)
     allow_short: bool = True
     max_sector_pct: float = Field(40.0, gt=0, le=100)
     max_positions_per_symbol: int = Field(2, ge=1, le=100)
@@ -123,6 +126,23 @@ class Settings(LLMSettings, StrategySettings):
         if isinstance(v, int):
             return (v,)
         return v
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            make_url(v.strip())
+        except (ArgumentError, ValueError):
+            raise ValueError(
+                "not a database URL: use e.g. sqlite:////path/to/cotrader.db or "
+                "postgresql+psycopg://user:password@host:5432/cotrader"
+            ) from None
+        return v.strip()
 
     @field_validator("discord_api_base")
     @classmethod
@@ -195,12 +215,18 @@ class Settings(LLMSettings, StrategySettings):
         return f"sqlite:///{self.home_dir / f'cotrader-{name}.db'}"
 
     def secrets(self) -> list[str]:
-        """Every configured secret value (for log redaction)."""
+        """Every configured secret value, the database password included (for redaction)."""
         out = []
         for name in SECRET_FIELDS:
             v = getattr(self, name)
             if v is not None and v.get_secret_value():
                 out.append(v.get_secret_value())
+        if self.database_url:
+            from sqlalchemy.engine import make_url
+
+            password = make_url(self.database_url).password
+            if password:
+                out.append(str(password))
         return out
 
     def risk_limits(self) -> RiskLimits:
@@ -231,6 +257,7 @@ class Settings(LLMSettings, StrategySettings):
             proposal_ttl_seconds=self.proposal_ttl_seconds,
             drift_tolerance_pct=self.drift_tolerance_pct,
             bracket_orders=self.bracket_orders,
+            recovery_interval_s=self.recovery_interval_s,
         )
 
     def scanner(self) -> ScannerConfig:
@@ -238,11 +265,13 @@ class Settings(LLMSettings, StrategySettings):
 
 
 class SettingsError(Exception):
-    """Invalid settings: `lines` holds one clear line per problem (never a secret value)."""
+    """Invalid settings: `lines` holds one clear line per problem (never a secret value);
+    `fields` the names of the settings at fault (empty for a problem between settings)."""
 
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, lines: list[str], fields: tuple[str, ...] = ()) -> None:
         super().__init__("\n".join(lines))
         self.lines = lines
+        self.fields = fields
 
 
 def _env_name(loc: tuple[object, ...]) -> str:
@@ -260,11 +289,13 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as e:
-        lines = []
+        lines: list[str] = []
+        fields: list[str] = []
         for err in e.errors(include_input=False, include_url=False):
             msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
             if err.get("loc"):
                 lines.append(f"{_env_name(err['loc'])}: {msg}")
+                fields.append(str(err["loc"][0]))
             else:
                 lines.extend(msg.split("; "))
-        raise SettingsError(lines) from None
+        raise SettingsError(lines, tuple(fields)) from None

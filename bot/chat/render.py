@@ -1,4 +1,8 @@
-"""Rendering replies: one JSON object per line for scripts, rich tables for people."""
+"""Rendering replies: one JSON object per line for scripts, rich tables for people.
+
+Both pass the reply through the log's redactor first: no configured secret or
+credential-shaped string reaches a terminal or a script, whatever a venue's error echoed.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from agents.results import (
     StatusView,
     WhyView,
 )
+from bot.logs import redact_data
 from bot.text_views import preview_line
 from models.domain import RiskDecision
 
@@ -53,7 +58,7 @@ def card_json(c: Card) -> dict[str, Any]:
 
 
 def reply_json(r: Reply) -> str:
-    """The reply as one line of JSON: kind, ok, text and the structured parts."""
+    """The reply as one line of JSON: kind, ok, text and the structured parts (redacted)."""
     out: dict[str, Any] = {"kind": r.kind, "ok": r.kind != "error", "text": r.text}
     p = r.payload
     if isinstance(p, Card):
@@ -78,7 +83,7 @@ def reply_json(r: Reply) -> str:
         out["checks"] = [c.model_dump() for c in p.checks]
     elif p is not None and hasattr(p, "model_dump"):
         out.update(p.model_dump(mode="json"))
-    return json.dumps(out, default=str, ensure_ascii=False)
+    return json.dumps(redact_data(out), default=str, ensure_ascii=False)
 
 
 def _money(x: float | None) -> str:
@@ -106,7 +111,7 @@ def render_card(c: Card) -> Panel:
     if c.order:
         t.add_row(
             "Order",
-            f"{c.order.status}: {c.order.filled_quantity}/{c.order.quantity} "
+            f"{c.order.status_text}: {c.order.filled_quantity}/{c.order.quantity} "
             f"@ {_money(c.order.avg_fill_price)}",
         )
     t.add_row("Expires", f"{c.expires_at:%Y-%m-%d %H:%M:%S} UTC")
@@ -121,6 +126,8 @@ def render_card(c: Card) -> Panel:
 
 
 def render(r: Reply, con: Console) -> None:
+    """The reply for a person at a terminal (redacted)."""
+    r = redact_data(r)
     p = r.payload
     if isinstance(p, Card):
         con.print(r.text)

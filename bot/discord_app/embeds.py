@@ -1,4 +1,5 @@
-"""Orchestrator results as Discord embeds. Every card says its mode; every embed fits."""
+"""Orchestrator results as Discord embeds. Every card says its mode; every embed fits, and
+every embed passes the log's redactor (`shown`) before it leaves."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from agents.results import (
     WhyView,
 )
 from bot.discord_app.limits import clip, fit
+from bot.logs import redact_data
 from bot.text_views import preview_line
 
 MODE_BANNER = {
@@ -62,6 +64,11 @@ SHORT = {  # score components in the scan table
 }
 
 
+def shown(e: discord.Embed) -> discord.Embed:
+    """The embed as it may be shown: every text in it redacted, then fitted to the limits."""
+    return fit(discord.Embed.from_dict(redact_data(e.to_dict())))
+
+
 def banner(mode_label: str) -> tuple[str, str, int]:
     return MODE_BANNER.get(mode_label, (mode_label, mode_label, 0x7F8C8D))
 
@@ -78,7 +85,7 @@ def outcome(c: Card) -> str | None:
                 o = c.order
                 line += (
                     f"\nOrder `{o.client_order_id}` ({o.broker_order_id or 'no broker id'}): "
-                    f"{o.status}, {o.filled_quantity}/{o.quantity} filled"
+                    f"{o.status_text}, {o.filled_quantity}/{o.quantity} filled"
                     + (f" @ {_px(o.avg_fill_price)}" if o.avg_fill_price else "")
                 )
             return line
@@ -132,7 +139,7 @@ def card_embed(c: Card) -> discord.Embed:
     if done:
         e.add_field(name="Outcome", value=done, inline=False)
     e.set_footer(text=f"{tag} · {c.id} · /why {c.id} replays every step")
-    return fit(e)
+    return shown(e)
 
 
 def scan_embed(r: ScanReport) -> discord.Embed:
@@ -149,12 +156,12 @@ def scan_embed(r: ScanReport) -> discord.Embed:
     )
     e.add_field(name="Proposals", value=", ".join(c.id for c in r.cards) or "none", inline=False)
     if r.filtered:
-        shown = "\n".join(f"{x.symbol}: {'; '.join(x.reasons)}" for x in r.filtered[:8])
+        listed = "\n".join(f"{x.symbol}: {'; '.join(x.reasons)}" for x in r.filtered[:8])
         more = f"\n… and {len(r.filtered) - 8} more" if len(r.filtered) > 8 else ""
-        e.add_field(name="Filtered out", value=shown + more, inline=False)
+        e.add_field(name="Filtered out", value=listed + more, inline=False)
     for n in r.notes[:5]:
         e.add_field(name="Note", value=n, inline=False)
-    return fit(e)
+    return shown(e)
 
 
 def analysis_embed(a: AnalysisView, image: str | None = None) -> discord.Embed:
@@ -175,7 +182,7 @@ def analysis_embed(a: AnalysisView, image: str | None = None) -> discord.Embed:
         e.add_field(name="Strategies (signal, bars since it turned)", value=sig, inline=False)
     if image:
         e.set_image(url=f"attachment://{image}")
-    return fit(e)
+    return shown(e)
 
 
 def positions_embed(p: PositionsView) -> discord.Embed:
@@ -191,7 +198,7 @@ def positions_embed(p: PositionsView) -> discord.Embed:
     e.add_field(name="Cash", value=_money(p.cash))
     e.add_field(name="Equity", value=_money(p.equity))
     e.add_field(name="Buying power", value=_money(p.buying_power))
-    return fit(e)
+    return shown(e)
 
 
 def orders_embed(o: OrdersView) -> discord.Embed:
@@ -203,7 +210,7 @@ def orders_embed(o: OrdersView) -> discord.Embed:
             f"{x.filled_quantity:>6}{x.avg_fill_price or 0:>10.2f} {x.status}"
         )
     body = "```\n" + "\n".join(lines) + "\n```" if o.orders else "No orders."
-    return fit(discord.Embed(title=f"{tag} · orders", description=body, colour=colour))
+    return shown(discord.Embed(title=f"{tag} · orders", description=body, colour=colour))
 
 
 def pnl_embed(p: PnlView) -> discord.Embed:
@@ -219,7 +226,7 @@ def pnl_embed(p: PnlView) -> discord.Embed:
     e.add_field(name="Equity", value=_money(p.equity) + chg)
     if p.since:
         e.set_footer(text=f"since {p.since:%Y-%m-%d %H:%M} UTC")
-    return fit(e)
+    return shown(e)
 
 
 def status_embed(s: StatusView) -> discord.Embed:
@@ -242,7 +249,7 @@ def status_embed(s: StatusView) -> discord.Embed:
     )
     for n in s.notes[:3]:
         e.add_field(name="Note", value=n, inline=False)
-    return fit(e)
+    return shown(e)
 
 
 def why_text(w: WhyView) -> str:
@@ -267,7 +274,7 @@ def why_embed(w: WhyView) -> discord.Embed:
             value=", ".join(f"{k}: {v}" for k, v in meta.items()),
             inline=False,
         )
-    return fit(e)
+    return shown(e)
 
 
 def kill_embed(k: KillReport) -> discord.Embed:
@@ -286,7 +293,7 @@ def kill_embed(k: KillReport) -> discord.Embed:
             inline=False,
         )
     e.set_footer(text="Only a person can /resume.")
-    return fit(e)
+    return shown(e)
 
 
 def alert_embed(kind: str, text: str, mode_label: str) -> discord.Embed:
@@ -300,11 +307,13 @@ def alert_embed(kind: str, text: str, mode_label: str) -> discord.Embed:
         "state": "🚦",
         "reconcile": "🧾",
         "rejected": "❌",
+        "recovered": "🩹",
+        "order": "📨",
     }
     red = kind in ("kill", "halted", "error", "reconcile", "rejected") or (
         kind == "state" and "HALTED" in text
     )
-    return fit(
+    return shown(
         discord.Embed(
             title=f"{icons.get(kind, '🔔')} {tag} · {kind}",
             description=text,

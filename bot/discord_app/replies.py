@@ -1,4 +1,5 @@
-"""Answering an interaction: defer when work may wait, ephemeral errors, long text as a file."""
+"""Answering an interaction: defer when work may wait, ephemeral errors, long text as a file.
+Everything said here passes the log's redactor first (text, attached text and embed)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Any
 import discord
 from loguru import logger
 
+from bot.discord_app.embeds import shown
 from bot.discord_app.limits import ATTACH_OVER, CONTENT, clip, text_file
+from bot.logs import redact
 
 
 async def defer(interaction: discord.Interaction, ephemeral: bool = False) -> None:
@@ -28,6 +31,8 @@ async def say(
 ) -> discord.Message | None:
     """Reply whether or not the interaction was deferred; `long_text` past the limits is
     attached as a file rather than split into a burst of messages."""
+    content, long_text = redact(content), redact(long_text) if long_text else long_text
+    embed = shown(embed) if embed is not None else None
     files: list[discord.File] = []
     if long_text:
         if len(long_text) + len(content) + 8 <= CONTENT:
@@ -50,6 +55,7 @@ async def say(
 
 async def fail(interaction: discord.Interaction, message: str) -> None:
     """A clear, private answer that nothing happened; never raises."""
+    message = redact(message)
     try:
         if not interaction.response.is_done():
             await interaction.response.send_message(clip(message, CONTENT), ephemeral=True)

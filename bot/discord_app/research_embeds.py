@@ -7,8 +7,7 @@ import math
 import discord
 
 from agents.results import BacktestView
-from bot.discord_app.embeds import banner
-from bot.discord_app.limits import fit
+from bot.discord_app.embeds import banner, shown
 
 ROWS = (
     ("Trades", "trades", "{:.0f}"),
@@ -57,4 +56,4 @@ def backtest_embed(b: BacktestView, image: str | None = None) -> discord.Embed:
     e.add_field(name="Metrics", value=f"```{backtest_table(b)}```", inline=False)
     if image:
         e.set_image(url=f"attachment://{image}")
-    return fit(e)
+    return shown(e)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import discord
 
 from agents.results import ReconcileView
-from bot.discord_app.embeds import banner
-from bot.discord_app.limits import clip, fit
+from bot.discord_app.embeds import banner, shown
+from bot.discord_app.limits import clip
 from bot.text_views import reconcile_lines, risk_lines
 from services.risk import RiskReport
 
@@ -22,7 +22,7 @@ def risk_embed(r: RiskReport, mode_label: str) -> discord.Embed:
         colour=STATE_COLOUR.get(r.state.value, 0x7F8C8D),
     )
     e.set_footer(text="Limits are checked again at every click. Only a person can /resume.")
-    return fit(e)
+    return shown(e)
 
 
 def reconcile_embed(v: ReconcileView) -> discord.Embed:
@@ -34,4 +34,4 @@ def reconcile_embed(v: ReconcileView) -> discord.Embed:
         timestamp=v.at,
     )
     e.set_footer(text="The venue against our books; nothing is overwritten.")
-    return fit(e)
+    return shown(e)

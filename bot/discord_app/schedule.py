@@ -18,6 +18,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from loguru import logger
 
 from bot.discord_app.embeds import pnl_embed, positions_embed, scan_embed, status_embed
+from bot.logs import redact
 from models.domain import Actor
 from services.market_calendar import DEFAULT_JOBS, ET, MarketCalendar, job_times
 
@@ -158,4 +159,4 @@ class DeskScheduler:
         view = await self.orch.reconcile(SCHEDULER)
         chan = self.bot.alert_channel()
         if chan is not None and view.ok:
-            await chan.send(f"🧾 [{view.mode_label}] {view.report.summary()}")
+            await chan.send(redact(f"🧾 [{view.mode_label}] {view.report.summary()}"))

@@ -19,6 +19,8 @@ FloatArray = NDArray[np.float64]
 TimeArray = NDArray[np.datetime64]
 PRICE_COLUMNS = ("Open", "High", "Low", "Close")
 COLUMNS = (*PRICE_COLUMNS, "Volume")
+# the days a datetime64[ns] can hold (the bars' time unit): outside them it wraps silently
+FIRST_DAY, LAST_DAY = np.datetime64("1677-09-22", "D"), np.datetime64("2262-04-11", "D")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -97,10 +99,7 @@ def ohlcv_from_arrays(
     min_bars: int = 2,
 ) -> OHLCV:
     """Validated bars; raises DataError naming the first bad column, date or value."""
-    try:
-        t = np.asarray(time, dtype="datetime64[ns]")
-    except (ValueError, TypeError) as e:
-        raise DataError(f"dates are not readable as dates: {e}") from None
+    t = _nanoseconds(time)
     cols: dict[str, FloatArray] = {}
     raw = {"Open": open, "High": high, "Low": low, "Close": close}
     raw["Volume"] = np.zeros(len(t)) if volume is None else volume
@@ -149,6 +148,47 @@ def ohlcv_from_arrays(
     return OHLCV(t, cols["Open"], cols["High"], cols["Low"], cols["Close"], cols["Volume"], symbol)
 
 
+def _nanoseconds(time: ArrayLike) -> TimeArray:
+    """Dates as datetime64[ns], refusing any the unit cannot hold (numpy would wrap them)."""
+    try:
+        t = np.asarray(time)
+        if t.dtype.kind in "OUS":
+            t = t.astype("datetime64")
+        elif t.dtype.kind != "M":
+            t = np.asarray(t, dtype="datetime64[ns]")
+        days = t.astype("datetime64[D]")
+    except (ValueError, TypeError) as e:
+        raise DataError(f"dates are not readable as dates: {e}") from None
+    outside = ~np.isnat(days) & ((days < FIRST_DAY) | (days > LAST_DAY))
+    if outside.any():
+        i = int(np.flatnonzero(outside)[0])
+        raise DataError(
+            f"date {days[i]} (row {i + 1}) is outside the dates the backtester handles "
+            f"({FIRST_DAY} to {LAST_DAY})"
+        )
+    return t.astype("datetime64[ns]")
+
+
+def _one_format(raw: pd.Series | pd.Index) -> None:
+    """Refuse a Date column whose text mixes formats (2024-01-02 next to 01/02/2024): read
+    as one, such rows give wrong or duplicated dates. The shape of a date is its text with
+    four-digit runs as Y and other digit runs as n."""
+    if not (pd.api.types.is_string_dtype(raw) or pd.api.types.is_object_dtype(raw)):
+        return
+    values = list(raw)
+    at = [i for i, v in enumerate(values) if isinstance(v, str)]
+    text = pd.Series([values[i].strip() for i in at], dtype=object)
+    shapes = text.str.replace(r"\d{4}", "Y", regex=True).str.replace(r"\d+", "n", regex=True)
+    if shapes.nunique() <= 1:
+        return
+    other = int(np.argmax((shapes != shapes.iloc[0]).to_numpy()))
+    rows = (at[0] + 1, at[other] + 1)
+    raise DataError(
+        f"column Date mixes date formats: {text.iloc[0]!r} (row {rows[0]}) and "
+        f"{text.iloc[other]!r} (row {rows[1]}); write every date the same way, e.g. YYYY-MM-DD"
+    )
+
+
 def _naive_utc(values: pd.Series | pd.Index) -> pd.DatetimeIndex:
     idx = pd.DatetimeIndex(values)
     return idx.tz_convert("UTC").tz_localize(None) if idx.tz is not None else idx
@@ -175,7 +215,8 @@ def ohlcv_from_frame(df: pd.DataFrame, symbol: str = "") -> OHLCV:
         dates = pd.to_datetime(raw_dates, format="mixed", utc=True)
     except (ValueError, TypeError, OverflowError) as e:
         raise DataError(f"column Date holds a value that is not a date: {e}") from None
-    time = _naive_utc(dates).to_numpy(dtype="datetime64[ns]")
+    _one_format(raw_dates)
+    time = _naive_utc(dates).to_numpy()  # its own unit: ohlcv_from_arrays checks the range
     cols = []
     for c in COLUMNS:
         s = df[by_lower[c.lower()]]
@@ -190,7 +231,7 @@ def ohlcv_from_frame(df: pd.DataFrame, symbol: str = "") -> OHLCV:
 
 def ohlcv_from_domain(bars: Bars) -> OHLCV:
     """Bars from the app's `models.domain.Bars` (aware timestamps, converted to naive UTC)."""
-    time = _naive_utc(pd.DatetimeIndex(bars.ts)).to_numpy(dtype="datetime64[ns]")
+    time = _naive_utc(pd.DatetimeIndex(bars.ts)).to_numpy()
     return ohlcv_from_arrays(
         time, bars.open, bars.high, bars.low, bars.close, bars.volume, symbol=bars.symbol
     )

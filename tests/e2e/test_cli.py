@@ -245,4 +245,4 @@ def test_scan_command_and_db_upgrade(tmp_path: Path) -> None:
     bad = subprocess.run(
         [*CLI, "scan", "ZZZZ", "--json"], capture_output=True, text=True, timeout=60, env=env(home)
     )
-    assert bad.returncode == 1 and "Unknown symbol" in json.loads(bad.stdout)["text"]
+    assert bad.returncode == 2 and "Unknown symbol" in json.loads(bad.stdout)["text"]

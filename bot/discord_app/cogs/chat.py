@@ -35,6 +35,7 @@ from bot.discord_app.embeds import (
     why_embed,
 )
 from bot.discord_app.limits import CONTENT, chunks, clip
+from bot.logs import redact
 
 MAX_CHARS = 4000
 MENTION = re.compile(r"<@!?\d+>")
@@ -71,7 +72,7 @@ class Chat(CotraderCog):
             async with message.channel.typing():
                 reply = await self.conversation.handle(text, actor)
         except CotraderError as e:
-            await message.reply(clip(str(e), CONTENT), mention_author=False)
+            await message.reply(clip(redact(str(e)), CONTENT), mention_author=False)
             return
         except Exception:
             logger.exception("chat message failed")
@@ -81,6 +82,7 @@ class Chat(CotraderCog):
 
     async def _answer(self, message: discord.Message, text: str, payload: object) -> None:
         embed = None
+        text = redact(text)
         if isinstance(payload, Card):
             msg = await message.reply(
                 clip(text, CONTENT),

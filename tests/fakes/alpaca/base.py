@@ -88,9 +88,12 @@ class FakeAlpacaServer:
         secret_key: str = "fake-secret-0123456789abcdefghijklmn",
         rate_limit_per_minute: int | None = None,
         wall: Callable[[], float] = time.time,
+        echo_keys: bool = False,
     ) -> None:
         self.key_id = key_id
         self.secret_key = secret_key
+        # a careless venue: auth errors quote back the key id and secret the client sent
+        self.echo_keys = echo_keys
         self.rate_limit_per_minute = rate_limit_per_minute
         self.wall = wall
         self.requests: list[Recorded] = []
@@ -224,12 +227,13 @@ class FakeAlpacaServer:
         if request.path in self.open_paths:
             return await handler(request)
         key, secret = request.headers.get(KEY_HEADER), request.headers.get(SECRET_HEADER)
+        echo = f" (key id {key}, secret {secret})" if self.echo_keys else ""
         if not key or not secret:
             rec.fault = "auth"
-            return json_error(401, "request is not authorized")
+            return json_error(401, "request is not authorized" + echo)
         if key != self.key_id or secret != self.secret_key:
             rec.fault = "auth"
-            return json_error(403, "forbidden")
+            return json_error(403, "forbidden" + echo)
         fault = self._take_fault(request.method, request.path)
         if fault is not None and fault.hang is not None:
             rec.fault = "hang"
