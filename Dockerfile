@@ -8,14 +8,15 @@ WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends build-essential \
     && rm -rf /var/lib/apt/lists/*
 
-COPY pyproject.toml README.md alembic.ini ./
+COPY pyproject.toml README.md alembic.ini requirements.lock ./
+RUN pip install -r requirements.lock
 COPY bot ./bot
 COPY agents ./agents
 COPY services ./services
 COPY brokers ./brokers
 COPY models ./models
 COPY prompts ./prompts
-RUN pip install .
+RUN pip install --no-deps .
 
 RUN useradd --create-home cotrader && mkdir -p /data && chown cotrader /data
 USER cotrader

@@ -53,8 +53,9 @@ class Store:
 
     @contextmanager
     def session(self, write: bool = False) -> Iterator[Session]:
-        """A short session. `write=True` for read-modify-write work: on SQLite it holds the
-        write lock from its first statement (other databases use row locks)."""
+        """A short session. `write=True` for read-modify-write work: it holds the database's
+        write lock from its first statement (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory
+        lock of the transaction), so writers of every instance take turns."""
         with Session(self._writer if write else self.engine, expire_on_commit=False) as s:
             yield s
 

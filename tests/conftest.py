@@ -14,7 +14,8 @@ from bot.app import App, build
 from bot.settings import load_settings
 from models.domain import Actor
 
-pytest_plugins = ["tests.e2e.broker_world"]  # the loopback broker fixtures
+# the loopback broker fixtures; a throwaway PostgreSQL cluster (pg_cluster, pg_url)
+pytest_plugins = ["tests.e2e.broker_world", "tests.pg"]
 
 # A weekday afternoon (ET) so the sim clock sits mid-session.
 T0 = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
@@ -77,6 +78,14 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., App]]:
     yield _make
     for a in built:
         a.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database: a SQLite file in tmp_path, or a new PostgreSQL database."""
+    if request.param == "postgresql":
+        return str(request.getfixturevalue("pg_url"))
+    return f"sqlite:///{tmp_path / 'db' / 'cotrader.db'}"
 
 
 @pytest.fixture

@@ -141,16 +141,29 @@ class SimBroker:
             raise OrderRejectedError(str(e)) from e
         self._validate(request)
         now = self._market.now()
+        # Quotes are fetched before the write transaction: no waiting on a market data
+        # source while holding the database's write lock.
+        held = await self.positions()
+        marks: dict[str, Quote] = {}
+        if not self._reduces(held, request):
+            marks = await self._market.quotes([p.symbol for p in held]) if held else {}
         with self._store.session(write=True) as s:
+            acct = s.get(SimAccount, self.account_id, with_for_update=True)
+            assert acct is not None
             dup = s.exec(
                 select(SimOrder).where(SimOrder.client_order_id == request.client_order_id)
             ).first()
             if dup is not None:  # the same client id again: the first order, never a second
                 return self._view(s, dup)
-            acct = s.get(SimAccount, self.account_id, with_for_update=True)
-            assert acct is not None
-            if not self._reduces(s, request):
-                await self._check_buying_power(s, acct, request, quote)
+            rows = s.exec(
+                select(SimPosition).where(SimPosition.account_id == self.account_id)
+            ).all()
+            now_held = [
+                BrokerPosition(symbol=r.symbol, quantity=r.quantity, avg_price=r.avg_price)
+                for r in rows
+            ]
+            if not self._reduces(now_held, request):
+                self._check_buying_power(acct, now_held, request, quote, marks)
             row = SimOrder(
                 broker_order_id=uuid.uuid4().hex,
                 account_id=self.account_id,
@@ -180,7 +193,9 @@ class SimBroker:
     async def cancel(self, client_order_id: str) -> BrokerOrder:
         with self._store.session(write=True) as s:
             row = s.exec(
-                select(SimOrder).where(SimOrder.client_order_id == client_order_id)
+                select(SimOrder)
+                .where(SimOrder.client_order_id == client_order_id)
+                .with_for_update()
             ).first()
             if row is None:
                 raise OrderRejectedError(f"no order with client id {client_order_id}")
@@ -194,19 +209,19 @@ class SimBroker:
     async def refresh(self) -> list[BrokerOrder]:
         """One market tick for every working order; returns the orders that changed."""
         changed: list[BrokerOrder] = []
+        open_orders = select(SimOrder).where(
+            SimOrder.account_id == self.account_id, col(SimOrder.status).in_(OPEN)
+        )
+        with self._store.session() as s:
+            symbols = sorted({r.symbol for r in s.exec(open_orders).all()})
+        if not symbols:
+            return changed
+        quotes = await self._market.quotes(symbols)  # before the write lock, not under it
         with self._store.session(write=True) as s:
-            rows = s.exec(
-                select(SimOrder).where(
-                    SimOrder.account_id == self.account_id, col(SimOrder.status).in_(OPEN)
-                )
-            ).all()
-            if not rows:
-                return changed
-            quotes = await self._market.quotes(sorted({r.symbol for r in rows}))
             acct = s.get(SimAccount, self.account_id, with_for_update=True)
             assert acct is not None
             now = self._market.now()
-            for row in rows:
+            for row in s.exec(open_orders).all():  # read under the lock: nobody else works them
                 q = quotes.get(row.symbol)
                 if q is not None and self._work(s, acct, row, q, now):
                     changed.append(self._view(s, row))
@@ -221,24 +236,24 @@ class SimBroker:
         if r.order_type is OrderType.STOP and not (r.stop_price and r.stop_price > 0):
             raise OrderRejectedError("a stop order needs a positive stop price")
 
-    def _reduces(self, s: Session, r: OrderRequest) -> bool:
-        pos = s.get(SimPosition, (self.account_id, r.symbol))
-        held = pos.quantity if pos else 0
-        return held != 0 and (held > 0) != (r.side is Side.BUY) and r.quantity <= abs(held)
+    @staticmethod
+    def _reduces(held: list[BrokerPosition], r: OrderRequest) -> bool:
+        qty = next((p.quantity for p in held if p.symbol == r.symbol), 0)
+        return qty != 0 and (qty > 0) != (r.side is Side.BUY) and r.quantity <= abs(qty)
 
-    async def _check_buying_power(
-        self, s: Session, acct: SimAccount, r: OrderRequest, q: Quote
+    def _check_buying_power(
+        self,
+        acct: SimAccount,
+        held: list[BrokerPosition],
+        r: OrderRequest,
+        q: Quote,
+        marks: dict[str, Quote],
     ) -> None:
-        rows = s.exec(select(SimPosition).where(SimPosition.account_id == self.account_id)).all()
-        quotes = await self._market.quotes([p.symbol for p in rows])
-        value = sum(
-            p.quantity * (quotes[p.symbol].last if p.symbol in quotes else p.avg_price)
-            for p in rows
-        )
-        gross = sum(
-            abs(p.quantity) * (quotes[p.symbol].last if p.symbol in quotes else p.avg_price)
-            for p in rows
-        )
+        """Refuse an order the account cannot pay for (holdings marked at `marks`, else at
+        their average price)."""
+        px = {p.symbol: marks[p.symbol].last if p.symbol in marks else p.avg_price for p in held}
+        value = sum(p.quantity * px[p.symbol] for p in held)
+        gross = sum(abs(p.quantity) * px[p.symbol] for p in held)
         bp = max(0.0, (acct.cash + value) * self.margin_multiplier - gross)
         need = r.quantity * (r.limit_price or q.price_for(r.side))
         if need > bp:

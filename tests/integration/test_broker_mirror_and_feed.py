@@ -3,6 +3,7 @@ the books back, never books a stranger's order) and the broker settings."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,15 +30,14 @@ def acct(n: str = "PA0001", equity: float = 100_000.0) -> Account:
     return Account(account_id=n, cash=equity / 2, equity=equity, buying_power=equity)
 
 
-def store_at(path: Path) -> Store:
-    s = Store(f"sqlite:///{path}")
+def store_at(url: str) -> Store:
+    s = Store(url)
     s.upgrade()
     return s
 
 
-def test_sync_never_duplicates_an_account_even_from_two_instances(tmp_path: Path) -> None:
-    db = tmp_path / "m.db"
-    one, two = store_at(db), store_at(db)  # two processes on one database
+def test_sync_never_duplicates_an_account_even_from_two_instances(db_url: str) -> None:
+    one, two = store_at(db_url), store_at(db_url)  # two processes on one database
     pos = [BrokerPosition(symbol="AAPL", quantity=10, avg_price=190.0)]
     first = one.brokers.sync("alpaca", "paper", acct(), pos, NOW)
     again = two.brokers.sync("alpaca", "paper", acct(equity=99_000.0), [], NOW)
@@ -49,6 +49,35 @@ def test_sync_never_duplicates_an_account_even_from_two_instances(tmp_path: Path
     assert [h.symbol for h in one.brokers.holdings(other.id or 0)] == ["AAPL"]
     one.dispose()
     two.dispose()
+
+
+def test_instances_syncing_at_the_same_moment_leave_one_account(db_url: str) -> None:
+    """Eight instances see the same new venue account at once: one row, one set of
+    holdings (the last sync's), and no instance gets an error."""
+    stores = [store_at(db_url) for _ in range(8)]
+    barrier = threading.Barrier(len(stores))
+    errors: list[BaseException] = []
+
+    def sync(i: int) -> None:
+        pos = [BrokerPosition(symbol=f"S{i}", quantity=i + 1, avg_price=10.0)]
+        barrier.wait()
+        try:
+            stores[i].brokers.sync("alpaca", "paper", acct(equity=100_000.0 + i), pos, NOW)
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=sync, args=(i,)) for i in range(len(stores))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    rows = stores[0].brokers.accounts()
+    assert len(rows) == 1
+    held = stores[0].brokers.holdings(rows[0].id or 0)
+    assert len(held) == 1 and rows[0].equity == 100_000.0 + int(held[0].symbol[1:])
+    for s in stores:
+        s.dispose()
 
 
 def order(cid: str, status: OrderStatus, filled: int, qty: int = 10) -> BrokerOrder:
@@ -69,9 +98,9 @@ def order(cid: str, status: OrderStatus, filled: int, qty: int = 10) -> BrokerOr
 
 
 async def test_the_feed_ignores_late_updates_and_strangers(
-    make_app: Callable[..., App], trader: Actor
+    make_app: Callable[..., App], trader: Actor, db_url: str
 ) -> None:
-    app = make_app()
+    app = make_app(database_url=db_url)
     o = app.orchestrator
     card = await o.approve((await o.propose("AAPL", "buy", 5, trader)).id, trader)
     assert card.status == "filled"

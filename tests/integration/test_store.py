@@ -1,10 +1,14 @@
-"""The store: migrations build every table, compare-and-set decides once, fills book once."""
+"""The store: migrations build every table, compare-and-set decides once, fills book once.
+
+Every test that touches the store runs on SQLite and on PostgreSQL (the `db_url` fixture)."""
 
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
@@ -13,13 +17,13 @@ import models.sim_tables
 import models.tables  # noqa: F401
 from models.domain import BookUpdate
 from models.store import Store
-from models.tables import Fill, Order, Proposal
+from models.tables import DailyPerformance, Fill, Order, Proposal
 
 NOW = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
 
 
-def store_at(tmp_path: Path) -> Store:
-    s = Store(f"sqlite:///{tmp_path / 't.db'}")
+def store_at(url: str) -> Store:
+    s = Store(url)
     s.upgrade()
     return s
 
@@ -41,8 +45,8 @@ def proposal(pid: str = "p-aaaaaaaa") -> Proposal:
     )
 
 
-def test_migrations_create_every_table_and_are_idempotent(tmp_path: Path) -> None:
-    s = store_at(tmp_path)
+def test_migrations_create_every_table_and_are_idempotent(db_url: str) -> None:
+    s = store_at(db_url)
     s.upgrade()  # second run is a no-op
     names = set(inspect(s.engine).get_table_names())
     assert set(SQLModel.metadata.tables) <= names
@@ -52,13 +56,13 @@ def test_migrations_create_every_table_and_are_idempotent(tmp_path: Path) -> Non
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
-    s = store_at(tmp_path)
+    s = store_at(f"sqlite:///{tmp_path / 't.db'}")
     with s.engine.connect() as c:
         assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
 
-def test_compare_and_set_moves_once_and_records_the_actor(tmp_path: Path) -> None:
-    s = store_at(tmp_path)
+def test_compare_and_set_moves_once_and_records_the_actor(db_url: str) -> None:
+    s = store_at(db_url)
     s.proposals.add(proposal(), [], "tester", {})
     won = s.proposals.transition(
         "p-aaaaaaaa",
@@ -82,8 +86,8 @@ def test_compare_and_set_moves_once_and_records_the_actor(tmp_path: Path) -> Non
     )
 
 
-def test_compare_and_set_under_thread_contention(tmp_path: Path) -> None:
-    s = store_at(tmp_path)
+def test_compare_and_set_under_thread_contention(db_url: str) -> None:
+    s = store_at(db_url)
     s.proposals.add(proposal(), [], "tester", {})
     wins: list[str] = []
     barrier = threading.Barrier(32)
@@ -121,8 +125,13 @@ def new_order(cid: str) -> Order:
     )
 
 
-def test_a_fill_is_booked_once(tmp_path: Path) -> None:
-    s = store_at(tmp_path)
+def plan(fill: Fill, fn: Callable[[int, float], BookUpdate]) -> Callable[..., Any]:
+    """A booking plan for LedgerRepo.book: this one fill, no proposal steps."""
+    return lambda row, seen: ([(fill, fn)], [])
+
+
+def test_a_fill_is_booked_once(db_url: str) -> None:
+    s = store_at(db_url)
     order, created = s.ledger.add_order(
         new_order("c1"),
         "t",
@@ -154,8 +163,8 @@ def test_a_fill_is_booked_once(tmp_path: Path) -> None:
             quantity=q + 5, avg_price=100.0, realized_pnl=0.0, closed_quantity=0, opened_quantity=5
         )
 
-    booked = s.ledger.book("c1", [(fill(), book)], "t", order_fields={"status": "filled"})
-    again = s.ledger.book("c1", [(fill(), book)], "t", order_fields={"status": "filled"})
+    booked = s.ledger.book("c1", plan(fill(), book), "t", order_fields={"status": "filled"})
+    again = s.ledger.book("c1", plan(fill(), book), "t", order_fields={"status": "filled"})
     assert booked is not None and again is not None
     assert booked[0].status == "filled"
     assert [e.type for e in s.events.recent(20)].count("fill") == 1
@@ -164,8 +173,8 @@ def test_a_fill_is_booked_once(tmp_path: Path) -> None:
     assert len(s.ledger.trades(status="open")) == 1
 
 
-def test_watchlist_and_system_state(tmp_path: Path) -> None:
-    s = store_at(tmp_path)
+def test_watchlist_and_system_state(db_url: str) -> None:
+    s = store_at(db_url)
     assert s.state.watch("AAPL", "alice") and not s.state.watch("AAPL", "alice")
     assert s.state.watchlist() == ["AAPL"]
     assert s.state.unwatch("AAPL", "alice") and not s.state.unwatch("AAPL", "alice")
@@ -173,3 +182,157 @@ def test_watchlist_and_system_state(tmp_path: Path) -> None:
     assert st.paused and st.updated_by == "alice"
     assert s.state.get().paused_reason == "lunch"
     assert s.events.recent(5)[-1].type == "desk.paused"
+
+
+def at_once(n: int, url: str, work: Callable[[Store, int], Any]) -> list[Any]:
+    """Run `work(store, i)` in n threads released together, each with its own Store (its
+    own engine and connections, as a second instance would have); their results in order."""
+    results: list[Any] = [None] * n
+    barrier = threading.Barrier(n)
+
+    def go(i: int) -> None:
+        own = Store(url)
+        try:
+            barrier.wait()
+            results[i] = work(own, i)
+        except Exception as e:  # surfaces in the caller's assertions
+            results[i] = e
+        finally:
+            own.dispose()
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return results
+
+
+def test_a_job_is_claimed_once_across_instances(db_url: str) -> None:
+    s = store_at(db_url)
+    key = "job:morning_scan:2026-11-20"
+    won = at_once(16, db_url, lambda st, i: st.frontend.claim(key, NOW, f"instance {i}"))
+    assert sorted(map(repr, won)) == ["False"] * 15 + ["True"], won
+    row = s.frontend.claimed(key)
+    assert row is not None and row.detail == f"instance {won.index(True)}"
+    assert row.started_at == NOW  # an aware UTC time comes back as one
+    assert not s.frontend.claim(key, NOW)
+    assert s.frontend.claim("job:morning_scan:2026-11-21", NOW)  # the store still writes
+    s.dispose()
+
+
+def test_the_kill_nonce_is_claimed_once(db_url: str) -> None:
+    """The Discord kill confirmation stores `kill:<nonce>` as a job claim: of the confirm
+    clicks (and a cancel) racing from several instances exactly one wins, and after a lost
+    claim the same store goes on writing (no aborted transaction left behind)."""
+    s = store_at(db_url)
+    key = "kill:ab12cd34"
+
+    def click(st: Store, i: int) -> bool:
+        return st.frontend.claim(key, NOW, "canceled" if i == 0 else f"user:{i}")
+
+    won = at_once(8, db_url, click)
+    assert won.count(True) == 1 and won.count(False) == 7, won
+    row = s.frontend.claimed(key)
+    assert row is not None
+    assert row.detail == ("canceled" if won[0] is True else f"user:{won.index(True)}")
+    for _ in range(3):
+        assert not s.frontend.claim(key, NOW, "late")
+        s.events.add("kill.refused", "user:1", context={"nonce": "ab12cd34"})
+    assert s.frontend.claim("kill:zz99yy88", NOW, "user:1")
+    assert [e.type for e in s.events.recent(3)] == ["kill.refused"] * 3
+    s.dispose()
+
+
+def test_concurrent_fills_on_one_symbol_are_all_booked(db_url: str) -> None:
+    """Fills of different orders in the same symbol, booked at the same moment by different
+    instances: the position is the sum of them all (no lost update)."""
+    s = store_at(db_url)
+    n = 8
+    for i in range(n):
+        s.ledger.add_order(new_order(f"c{i}"), "t", {})
+
+    def book(q: int, avg: float) -> BookUpdate:
+        return BookUpdate(
+            quantity=q + 1,
+            avg_price=(q * avg + 100.0) / (q + 1),
+            realized_pnl=0.0,
+            closed_quantity=0,
+            opened_quantity=1,
+        )
+
+    def go(st: Store, i: int) -> Any:
+        order = st.ledger.order(f"c{i}")
+        assert order is not None
+        f = Fill(
+            broker="sim",
+            fill_id=f"f{i}",
+            order_id=order.id or 0,
+            client_order_id=f"c{i}",
+            symbol="AAPL",
+            side="buy",
+            quantity=1,
+            price=100.0,
+            ts=NOW,
+        )
+        return st.ledger.book(f"c{i}", plan(f, book), "t", order_fields={"status": "filled"})
+
+    results = at_once(n, db_url, go)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    pos = s.ledger.position("AAPL")
+    assert pos is not None and pos.quantity == n
+    trades = s.ledger.trades()
+    assert len(trades) == 1 and trades[0].quantity == n
+    assert [e.type for e in s.events.recent(50)].count("fill") == n
+    s.dispose()
+
+
+def test_racing_watchlist_adds_and_daily_upserts_do_not_fail(db_url: str) -> None:
+    s = store_at(db_url)
+    added = at_once(8, db_url, lambda st, i: st.state.watch("NVDA", f"user:{i}"))
+    assert added.count(True) == 1 and added.count(False) == 7, added
+    day = date(2026, 11, 20)
+
+    def upsert(st: Store, i: int) -> None:
+        st.state.upsert_daily(
+            DailyPerformance(day=day, start_equity=100.0, end_equity=100.0 + i, updated_at=NOW)
+        )
+
+    assert at_once(8, db_url, upsert) == [None] * 8
+    row = s.state.daily(day)
+    assert row is not None and 100.0 <= row.end_equity <= 107.0
+    s.dispose()
+
+
+def test_json_and_datetimes_round_trip(db_url: str) -> None:
+    s = store_at(db_url)
+    p = proposal()
+    p.risk = {"checks": [{"name": "max_position", "ok": True, "value": 0.125}], "size": 5}
+    p.facts = {"headline": "Apple ↑ 3% — “record” quarter", "none": None, "nested": {"a": [1, 2.5]}}
+    s.proposals.add(p, [], "tester", {"why": ["signal", {"score": 71.5}]})
+    back = s.proposals.get(p.id)
+    assert back is not None
+    assert back.risk == p.risk and back.facts == p.facts
+    assert back.created_at == NOW and back.created_at.tzinfo is not None
+    assert back.expires_at - back.created_at == timedelta(minutes=15)
+    assert s.proposals.expired_pending(NOW + timedelta(minutes=14)) == []
+    assert s.proposals.expired_pending(NOW + timedelta(minutes=15)) == [p.id]
+    east = NOW.astimezone(datetime.now().astimezone().tzinfo)  # the same instant, another zone
+    assert s.proposals.expired_pending(east + timedelta(minutes=15)) == [p.id]
+    created = s.events.for_proposal(p.id)[0]
+    assert created.context == {"why": ["signal", {"score": 71.5}]}
+    assert created.ts.tzinfo is not None
+    s.dispose()
+
+
+def test_a_non_finite_number_in_json_is_stored(db_url: str) -> None:
+    """JSON has no NaN: PostgreSQL refuses it where SQLite keeps it; storing never fails, and
+    on PostgreSQL it reads back as null."""
+    s = store_at(db_url)
+    ctx = {"rsi": float("nan"), "ratio": [1.5, float("inf")], "ok": 2.0}
+    e = s.events.add("facts", "t", context=ctx)
+    back = [x for x in s.events.recent(5) if x.id == e.id]
+    assert len(back) == 1 and back[0].context["ok"] == 2.0
+    if s.engine.dialect.name == "postgresql":
+        assert back[0].context == {"rsi": None, "ratio": [1.5, None], "ok": 2.0}
+    s.dispose()
