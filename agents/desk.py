@@ -197,38 +197,44 @@ class ProposalDesk:
 
     def _decide(
         self,
-        p: Proposal,
+        proposal_id: str,
         actor: Actor,
         to: ProposalStatus,
         now: datetime,
         context: dict[str, object],
         fields: dict[str, object] | None = None,
     ) -> Proposal:
-        """The person's click: compare-and-set pending -> approved/rejected, or refuse."""
+        """The person's click: compare-and-set pending (and not expired) -> approved or
+        rejected, or refuse saying why (the row is only read when the click loses)."""
+        verb = "approve" if to is S.APPROVED else "reject"
+        if not actor.can_approve:
+            self._decidable(proposal_id, actor, verb)  # raises, recording the refusal
+        pid = normalise_id(proposal_id)
         won = self.store.proposals.transition(
-            p.id,
+            pid,
             *legal(S.PENDING, to),
             actor=actor.id,
             event_type=f"proposal.{to.value}",
             context={"by": actor.name, "at": now.isoformat(), **context},
             fields={"decided_by": actor.name, "decided_at": now, **(fields or {})},
+            unexpired_at=now,
         )
         if won is None:
-            cur = self.store.proposals.get(p.id)
+            self._decidable(pid, actor, verb)  # not found, not pending or expired: raises
+            cur = self.store.proposals.get(pid)
             why = why_not_approvable(S(cur.status)) if cur else "it is gone"
-            verb = "approved" if to is S.APPROVED else "rejected"
-            raise NotPending(f"Proposal {p.id} cannot be {verb}: {why}.")
+            raise NotPending(f"Proposal {pid} cannot be {PAST[verb]}: {why}.")
         return won
 
     async def approve(self, proposal_id: str, actor: Actor) -> Card:
         if self.closing:
             raise ShuttingDown("The desk is shutting down; nothing was approved or sent.")
-        p = self._decidable(proposal_id, actor, "approve")
+        pid = normalise_id(proposal_id)
         now = self.clock()
-        self.inflight.add(p.id)
+        self.inflight.add(pid)
         try:
             won = self._decide(
-                p,
+                pid,
                 actor,
                 S.APPROVED,
                 now,
@@ -241,7 +247,7 @@ class ProposalDesk:
                 won, actor.id, now, prior_events=[("recheck.passed", "agent:risk", ctx)]
             )
         finally:
-            self.inflight.discard(p.id)
+            self.inflight.discard(pid)
         return Card.of(prop or won, order)
 
     async def _recheck(self, p: Proposal, actor: Actor, now: datetime) -> dict[str, object]:
@@ -314,10 +320,9 @@ class ProposalDesk:
         )
 
     def reject(self, proposal_id: str, actor: Actor, reason: str = "") -> Card:
-        p = self._decidable(proposal_id, actor, "reject")
         reason = (reason or "").strip()[:500]
         won = self._decide(
-            p,
+            proposal_id,
             actor,
             S.REJECTED,
             self.clock(),

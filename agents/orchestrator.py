@@ -378,7 +378,10 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
             raise
         o = card.order
         if o and o.filled_quantity:
-            if not told_once(self.store, o.client_order_id, o.status, o.filled_quantity):
+            told = self.stream is None or told_once(
+                self.store, o.client_order_id, o.status, o.filled_quantity
+            )
+            if not told:
                 return card  # the order stream announced this fill already
             await self.alert(
                 "fill",

@@ -9,8 +9,9 @@ from agents.data import DataAgent
 from agents.results import OrdersView, OrderView, PnlView, PositionLine, PositionsView
 from brokers.base import Broker
 from models.domain import Mode, Period
+from models.ledger_repo import BookedPosition
 from models.store import Store
-from models.tables import DailyPerformance, Position
+from models.tables import DailyPerformance
 from services.pnl import PnlSummary, period_start
 from services.portfolio import Mark
 
@@ -30,7 +31,7 @@ class Reports:
         self.mode = mode
         self.clock = clock
 
-    async def marks(self, rows: list[Position] | None = None) -> list[Mark]:
+    async def marks(self, rows: list[BookedPosition] | None = None) -> list[Mark]:
         """Positions marked to the latest price (their average price when none is known)."""
         out = []
         for p in self.store.ledger.positions() if rows is None else rows:

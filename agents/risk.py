@@ -26,8 +26,9 @@ from agents.errors import BadInput, ResumeRefused
 from brokers.base import Broker
 from models.config import RiskLimits
 from models.domain import Account, Actor, Mode, RiskDecision, Side
+from models.ledger_repo import BookedPosition
 from models.store import Store
-from models.tables import AccountSnapshot, Position, SystemState
+from models.tables import AccountSnapshot, SystemState
 from services import risk as engine
 from services.pnl import Period, period_start
 from services.risk import (
@@ -166,7 +167,7 @@ class RiskAgent:
             for p, px in zip(positions, prices, strict=True)
         }
 
-    async def _price(self, p: Position) -> float:
+    async def _price(self, p: BookedPosition) -> float:
         try:
             px = (await self.data.quote(p.symbol)).last
         except Exception:  # a missing quote must not hide the position from the limits
@@ -174,7 +175,7 @@ class RiskAgent:
         return px if math.isfinite(px) and px > 0 else p.avg_price
 
     @staticmethod
-    def _underlying(p: Position) -> str | None:
+    def _underlying(p: BookedPosition) -> str | None:
         if p.asset_class != "option":
             return None
         m = _ROOT.match(p.symbol)
@@ -287,8 +288,9 @@ class RiskAgent:
     ) -> RiskDecision:
         """Every check on one proposal (sized when `quantity` is None, by Kelly when the
         strategy has enough closed trades); escalates the desk state first."""
-        st = self.store.state.get()
-        pf = await self.portfolio(now, st)
+        with self.store.reading():
+            st = self.store.state.get()
+            pf = await self.portfolio(now, st)
         t = await self._advance(pf, st)
         desk = self.desk() if t.changed else desk_of(st)
         sizing = quantity is None and kind != "exit"

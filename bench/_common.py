@@ -98,6 +98,19 @@ def close_app(app: App) -> None:
     logger.remove()
 
 
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh database on a throwaway local PostgreSQL cluster (the test suite's: Debian's
+    `postgresql` binaries, fsync and synchronous commit off); its SQLAlchemy URL."""
+    from tests.pg import start_cluster
+
+    cluster = start_cluster()
+    try:
+        yield cluster.create_database()
+    finally:
+        cluster.stop()
+
+
 # ----------------------------------------------------------------------------- statistics
 
 

@@ -30,6 +30,7 @@ SCRIPTS = (
     "chart.py",
     "reconcile.py",
     "reconcile_venue.py",
+    "recovery_time.py",
 )
 TIMEOUT_S = 180.0
 

@@ -125,8 +125,10 @@ def make_engine(url: str) -> Engine:
             # or rolls back; readers and compare-and-set UPDATEs never wait for it. A writer
             # waits at most 30 s for the lock, as SQLite's busy timeout.
             if conn.get_execution_options().get("begin") == "IMMEDIATE":
-                conn.exec_driver_sql("SET LOCAL lock_timeout = '30s'")
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({write_lock})")
+                conn.exec_driver_sql(  # one round trip for both
+                    "SELECT set_config('lock_timeout', '30s', true), "
+                    f"pg_advisory_xact_lock({write_lock})"
+                )
 
     return engine
 

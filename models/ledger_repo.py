@@ -7,6 +7,7 @@ the position change and the trade change commit together or not at all.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,26 @@ if TYPE_CHECKING:
     from models.store import Store
 
 OPEN_ORDER_STATUSES = tuple(sorted(BOOK_OPEN_STATUSES))
+
+_POSITIONS = Position.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class BookedPosition:
+    """One open position of our books, as read (signed quantity: negative is short)."""
+
+    symbol: str
+    asset_class: str
+    quantity: int
+    avg_price: float
+    opened_at: datetime
+    updated_at: datetime
+    strategy: str
+    stop_price: float | None
+    target_price: float | None
+
+
+_POSITION_COLS = [_POSITIONS.c[f] for f in BookedPosition.__slots__]
 
 # (current quantity, current avg price) -> the position after the fill
 BookFn = Callable[[int, float], BookUpdate]
@@ -220,21 +241,22 @@ class LedgerRepo:
                             order_id=client_order_id,
                             context=changed,
                         )
-                moved = False
-                if row.proposal_id:
+                if prop is not None:
+                    s.expunge(prop)  # a value from here on: the steps below write its status
                     for st in steps:
-                        moved |= cas(
+                        if cas(
                             s,
-                            row.proposal_id,
+                            prop.id,
                             st.expected,
                             st.to,
                             actor,
                             st.event_type,
                             st.context,
                             st.fields,
-                        )
-                if moved and prop is not None:  # the compare-and-set bypassed the ORM
-                    prop = s.get(Proposal, prop.id, populate_existing=True)
+                        ):
+                            prop.status, prop.version = st.to, prop.version + 1
+                            for k, v in (st.fields or {}).items():
+                                setattr(prop, k, v)
                 try:
                     s.commit()
                 except IntegrityError:  # another instance booked a fill first: re-read
@@ -383,13 +405,17 @@ class LedgerRepo:
             )
             return int(s.exec(q).one())  # type: ignore[call-overload]
 
-    def positions(self) -> list[Position]:
+    def positions(self) -> list[BookedPosition]:
+        """Our open positions by symbol (plain values: read on every risk check)."""
         with self._store.session() as s:
-            return list(s.exec(select(Position).order_by(Position.symbol)).all())
+            rows = s.connection().execute(select(*_POSITION_COLS).order_by(_POSITIONS.c.symbol))
+            return [BookedPosition(*r) for r in rows]
 
-    def position(self, symbol: str) -> Position | None:
+    def position(self, symbol: str) -> BookedPosition | None:
         with self._store.session() as s:
-            return s.get(Position, symbol)
+            q = select(*_POSITION_COLS).where(_POSITIONS.c.symbol == symbol)
+            row = s.connection().execute(q).first()
+            return BookedPosition(*row) if row else None
 
     def trades(
         self, closed_since: datetime | None = None, status: str | None = None

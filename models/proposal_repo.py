@@ -60,18 +60,31 @@ class ProposalRepo:
         event_type: str,
         context: dict[str, Any] | None = None,
         fields: dict[str, Any] | None = None,
+        unexpired_at: datetime | None = None,
     ) -> Proposal | None:
-        """Compare-and-set: move to `to` only if the status is still `expected`.
+        """Compare-and-set: move to `to` only if the status is still `expected` (and, with
+        `unexpired_at`, the proposal expires after that moment).
 
         One UPDATE ... WHERE id=? AND status IN (...) decides; the event is written in the
         same transaction. Returns the updated row, or None when another writer got there
         first (or the proposal does not exist).
         """
         with self._store.session() as s:
-            if not cas(s, proposal_id, expected, to, actor, event_type, context, fields):
+            row = cas(
+                s,
+                proposal_id,
+                expected,
+                to,
+                actor,
+                event_type,
+                context,
+                fields,
+                unexpired_at,
+                returning=True,
+            )
+            if not isinstance(row, Proposal):
                 s.rollback()
                 return None
-            row = s.get(Proposal, proposal_id, populate_existing=True)
             s.commit()
             return row
 
@@ -174,19 +187,30 @@ def cas(
     event_type: str,
     context: dict[str, Any] | None = None,
     fields: dict[str, Any] | None = None,
-) -> bool:
-    """UPDATE proposals SET status=to WHERE id=? AND status IN expected, plus its event,
-    in the caller's transaction. True if this writer moved it."""
+    unexpired_at: datetime | None = None,
+    returning: bool = False,
+) -> Proposal | bool:
+    """UPDATE proposals SET status=to WHERE id=? AND status IN expected, plus its event, in
+    the caller's transaction. False if another writer got there first; else True, or with
+    `returning` the proposal as it now is (UPDATE ... RETURNING: no second read)."""
     allowed = [expected] if isinstance(expected, str) else list(expected)
     values: dict[str, Any] = {"status": to, "version": PROPOSALS.c.version + 1}
     values.update(fields or {})
-    result = s.connection().execute(
+    q = (
         update(PROPOSALS)
-        .where(PROPOSALS.c.id == proposal_id, PROPOSALS.c.status.in_(allowed))
+        .where(
+            PROPOSALS.c.id == proposal_id,
+            PROPOSALS.c.status.in_(allowed),
+            *([PROPOSALS.c.expires_at > unexpired_at] if unexpired_at else []),
+        )
         .values(**values)
     )
-    if result.rowcount != 1:
-        return False
-    ctx = {"from": allowed if len(allowed) > 1 else allowed[0], "to": to, **(context or {})}
-    emit(s, event_type, actor, proposal_id=proposal_id, context=ctx)
-    return True
+    if returning:
+        row = s.connection().execute(q.returning(*PROPOSALS.c)).first()
+        moved: Proposal | bool = Proposal(**row._mapping) if row is not None else False
+    else:
+        moved = s.connection().execute(q).rowcount == 1
+    if moved:
+        ctx = {"from": allowed if len(allowed) > 1 else allowed[0], "to": to, **(context or {})}
+        emit(s, event_type, actor, proposal_id=proposal_id, context=ctx)
+    return moved

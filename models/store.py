@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from typing import Any
 
@@ -28,6 +30,9 @@ from models.tables import (
     WatchlistItem,
     utcnow,
 )
+
+# the read session shared by a `Store.reading()` block: (store, thread, session)
+_SHARED: ContextVar[tuple[Store, int, Session] | None] = ContextVar("cotrader_read", default=None)
 
 
 class Store:
@@ -55,9 +60,30 @@ class Store:
     def session(self, write: bool = False) -> Iterator[Session]:
         """A short session. `write=True` for read-modify-write work: it holds the database's
         write lock from its first statement (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory
-        lock of the transaction), so writers of every instance take turns."""
+        lock of the transaction), so writers of every instance take turns. Inside
+        `reading()`, a read session is that block's shared one."""
+        shared = _SHARED.get()
+        if not write and shared is not None and shared[:2] == (self, threading.get_ident()):
+            yield shared[2]
+            return
         with Session(self._writer if write else self.engine, expire_on_commit=False) as s:
             yield s
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Every read session opened in this block (on this thread) is one session: one
+        transaction and one snapshot instead of a connection and a BEGIN per read. Writes
+        must use `session(write=True)`, which stays separate (and is not seen by the block's
+        reads)."""
+        if _SHARED.get() is not None:
+            yield
+            return
+        with Session(self.engine, expire_on_commit=False) as s:
+            token = _SHARED.set((self, threading.get_ident(), s))
+            try:
+                yield
+            finally:
+                _SHARED.reset(token)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -154,7 +180,7 @@ class StateRepo:
 
     # -- account snapshots and daily performance
     def snapshot(self, row: AccountSnapshot) -> None:
-        with self._store.session() as s:
+        with self._store.session(write=True) as s:
             s.add(row)
             s.commit()
 

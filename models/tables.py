@@ -125,7 +125,7 @@ class Order(SQLModel, table=True):
     filled_quantity: int = 0
     avg_fill_price: float | None = None
     reason: str = ""
-    submitted_at: datetime = ts_field()
+    submitted_at: datetime = ts_field(index=True)
     updated_at: datetime = ts_field()
     # sending and looking up an order whose outcome is not known yet
     sends: int = 0  # times the order was sent to the venue (each under the same client id)

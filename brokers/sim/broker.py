@@ -12,6 +12,7 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -79,13 +80,19 @@ class SimBroker:
                     s.rollback()
 
     # ------------------------------------------------------------------ reads
+    @property
+    def _held(self) -> Any:
+        """This account's positions as plain rows (symbol, quantity, avg_price), by symbol."""
+        return (
+            select(SimPosition.symbol, SimPosition.quantity, SimPosition.avg_price)
+            .where(SimPosition.account_id == self.account_id)
+            .order_by(SimPosition.symbol)
+        )
+
     async def account(self) -> Account:
         with self._store.session() as s:
-            acct = s.get(SimAccount, self.account_id)
-            assert acct is not None
-            rows = s.exec(
-                select(SimPosition).where(SimPosition.account_id == self.account_id)
-            ).all()
+            cash = s.exec(select(SimAccount.cash).where(SimAccount.id == self.account_id)).one()
+            rows = s.exec(self._held).all()
         quotes = await self._market.quotes([r.symbol for r in rows])
         value = gross = 0.0
         for r in rows:
@@ -93,22 +100,18 @@ class SimBroker:
             px = q.last if q else r.avg_price
             value += r.quantity * px
             gross += abs(r.quantity) * px
-        equity = acct.cash + value
+        equity = cash + value
         bp = max(0.0, equity * self.margin_multiplier - gross)
         return Account(
             account_id=self.account_id,
-            cash=round(acct.cash, 2),
+            cash=round(cash, 2),
             equity=round(equity, 2),
             buying_power=round(bp, 2),
         )
 
     async def positions(self) -> list[BrokerPosition]:
         with self._store.session() as s:
-            rows = s.exec(
-                select(SimPosition)
-                .where(SimPosition.account_id == self.account_id)
-                .order_by(SimPosition.symbol)
-            ).all()
+            rows = s.exec(self._held).all()
         return [
             BrokerPosition(symbol=r.symbol, quantity=r.quantity, avg_price=r.avg_price)
             for r in rows
@@ -155,9 +158,7 @@ class SimBroker:
             ).first()
             if dup is not None:  # the same client id again: the first order, never a second
                 return self._view(s, dup)
-            rows = s.exec(
-                select(SimPosition).where(SimPosition.account_id == self.account_id)
-            ).all()
+            rows = s.exec(self._held).all()
             now_held = [
                 BrokerPosition(symbol=r.symbol, quantity=r.quantity, avg_price=r.avg_price)
                 for r in rows
@@ -187,8 +188,10 @@ class SimBroker:
                 assert again is not None
                 return again
             self._work(s, acct, row, quote, now)
+            s.flush()
+            view = self._view(s, row)  # read in this transaction, not a new one after it
             s.commit()
-            return self._view(s, row)
+            return view
 
     async def cancel(self, client_order_id: str) -> BrokerOrder:
         with self._store.session(write=True) as s:

@@ -30,12 +30,14 @@ def upgrade() -> None:
         b.add_column(sa.Column("checks", sa.Integer(), nullable=False, server_default="0"))
         b.add_column(sa.Column("next_check_at", models.db.UTCDateTime(), nullable=True))
         b.create_index("ix_orders_next_check_at", ["next_check_at"])
+        b.create_index("ix_orders_submitted_at", ["submitted_at"])  # the day's trade count
     # an order row from before this revision that is still being sent was sent once
     op.execute("UPDATE orders SET sends = 1, sent_at = submitted_at WHERE status = 'pending_submit'")
 
 
 def downgrade() -> None:
     with op.batch_alter_table("orders") as b:
+        b.drop_index("ix_orders_submitted_at")
         b.drop_index("ix_orders_next_check_at")
         b.drop_column("next_check_at")
         b.drop_column("checks")
