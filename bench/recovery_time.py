@@ -90,9 +90,7 @@ def main() -> None:
             figures["postgresql"] = asyncio.run(measure(url))
     except Exception as e:  # no server binaries: the SQLite figure still stands
         figures["postgresql"] = {"error": str(e)[:300]}
-    ok = all(
-        isinstance(f, dict) and f.get("statuses") == {"filled": N} for f in figures.values()
-    )
+    ok = all(isinstance(f, dict) and f.get("statuses") == {"filled": N} for f in figures.values())
     c.emit("recovery_time", figures, {"every interrupted approval": "filled, once"}, ok=ok)
 
 

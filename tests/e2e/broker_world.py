@@ -39,17 +39,25 @@ async def alpaca() -> AsyncIterator[FakeAlpacaTrading]:
     await f.stop()
 
 
+def alpaca_vars(alpaca: FakeAlpacaTrading, data: FakeAlpacaData) -> dict[str, str]:
+    """The variables that make `cotrader` trade a paper Alpaca account on the fakes."""
+    return {
+        "COTRADER_MODE": "paper",
+        "COTRADER_BROKER": "alpaca",
+        "APCA_API_KEY_ID": alpaca.key_id,
+        "APCA_API_SECRET_KEY": alpaca.secret_key,
+        "APCA_API_BASE_URL": alpaca.base_url,
+        "APCA_API_DATA_URL": data.base_url,
+    }
+
+
 @pytest.fixture
 def alpaca_env(
     alpaca: FakeAlpacaTrading, alpaca_data: FakeAlpacaData, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """COTRADER_BROKER=alpaca in paper mode, every request to the loopback fakes."""
-    monkeypatch.setenv("COTRADER_MODE", "paper")
-    monkeypatch.setenv("COTRADER_BROKER", "alpaca")
-    monkeypatch.setenv("APCA_API_KEY_ID", alpaca.key_id)
-    monkeypatch.setenv("APCA_API_SECRET_KEY", alpaca.secret_key)
-    monkeypatch.setenv("APCA_API_BASE_URL", alpaca.base_url)
-    monkeypatch.setenv("APCA_API_DATA_URL", alpaca_data.base_url)
+    for k, v in alpaca_vars(alpaca, alpaca_data).items():
+        monkeypatch.setenv(k, v)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tests.e2e.broker_world import alpaca_vars
 from tests.e2e.test_cli import CLI, env
 from tests.fakes.alpaca import FakeAlpacaData
 from tests.fakes.alpaca.trading_server import FakeAlpacaTrading
@@ -46,10 +47,14 @@ class AsyncChat:
                 return msg
             self.alerts.append(msg)
 
-    async def send(self, text: str) -> dict[str, Any]:
+    async def write(self, text: str) -> None:
+        """Type a line without waiting for its answer."""
         assert self.p.stdin is not None
         self.p.stdin.write((text + "\n").encode())
         await self.p.stdin.drain()
+
+    async def send(self, text: str) -> dict[str, Any]:
+        await self.write(text)
         return await self.read()
 
     async def quit(self) -> tuple[int, str]:
@@ -61,15 +66,7 @@ class AsyncChat:
 async def test_chat_trades_on_the_alpaca_fake(
     tmp_path: Path, alpaca: FakeAlpacaTrading, alpaca_data: FakeAlpacaData
 ) -> None:
-    chat = await AsyncChat.open(
-        tmp_path / "h",
-        COTRADER_MODE="paper",
-        COTRADER_BROKER="alpaca",
-        APCA_API_KEY_ID=alpaca.key_id,
-        APCA_API_SECRET_KEY=alpaca.secret_key,
-        APCA_API_BASE_URL=alpaca.base_url,
-        APCA_API_DATA_URL=alpaca_data.base_url,
-    )
+    chat = await AsyncChat.open(tmp_path / "h", **alpaca_vars(alpaca, alpaca_data))
     ready = await chat.read()
     assert ready["kind"] == "ready" and ready["mode"] == "PAPER" and "alpaca" in ready["text"]
     card = await chat.send("/propose AAPL buy 5")

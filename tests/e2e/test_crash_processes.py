@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from models.store import Store
+from tests.e2e.broker_world import alpaca_vars, until
 from tests.e2e.test_cli_brokers import AsyncChat
 from tests.fakes.alpaca import FakeAlpacaData
 from tests.fakes.alpaca.trading_server import FakeAlpacaTrading
@@ -31,17 +32,6 @@ async def until_ready(chat: AsyncChat) -> dict[str, Any]:
 
 def texts(chat: AsyncChat, kind: str) -> list[str]:
     return [a["text"] for a in chat.alerts if a["kind"] == f"alert.{kind}"]
-
-
-def alpaca_env(alpaca: FakeAlpacaTrading, data: FakeAlpacaData) -> dict[str, str]:
-    return {
-        "COTRADER_MODE": "paper",
-        "COTRADER_BROKER": "alpaca",
-        "APCA_API_KEY_ID": alpaca.key_id,
-        "APCA_API_SECRET_KEY": alpaca.secret_key,
-        "APCA_API_BASE_URL": alpaca.base_url,
-        "APCA_API_DATA_URL": data.base_url,
-    }
 
 
 async def check_recovered(chat: AsyncChat, pid: str, qty: int, symbol: str) -> None:
@@ -73,9 +63,7 @@ async def test_sim_killed_during_approve_recovers_once(
     await until_ready(chat)
     card = await chat.send("/propose NVDA buy 5")
     pid = card["proposal"]["id"]
-    assert chat.p.stdin is not None
-    chat.p.stdin.write(f"/approve {pid}\n".encode())
-    await chat.p.stdin.drain()
+    await chat.write(f"/approve {pid}")
     assert await died(chat) == -signal.SIGKILL
 
     again = await AsyncChat.open(home, COTRADER_DATABASE_URL=db_url)
@@ -104,20 +92,14 @@ async def test_alpaca_killed_while_the_venue_holds_the_post(
     """The venue creates and fills the order, then holds the reply: the desk is killed
     before it hears anything. After the restart the fill is booked once, on the proposal."""
     home = tmp_path / "h"
-    env = alpaca_env(alpaca, alpaca_data)
+    env = alpaca_vars(alpaca, alpaca_data)
     chat = await AsyncChat.open(home, **env)
     await until_ready(chat)
     card = await chat.send("/propose AAPL buy 5")
     pid = card["proposal"]["id"]
     alpaca.fail_after_create(504, hang=60)
-    assert chat.p.stdin is not None
-    chat.p.stdin.write(f"/approve {pid}\n".encode())
-    await chat.p.stdin.drain()
-    for _ in range(500):
-        if alpaca.orders_for(pid):
-            break
-        await asyncio.sleep(0.02)
-    assert alpaca.orders_for(pid), "the venue never got the order"
+    await chat.write(f"/approve {pid}")
+    await until(lambda: bool(alpaca.orders_for(pid)))
     chat.p.kill()  # a power cut while the POST is held open
     assert await died(chat) == -signal.SIGKILL
     alpaca.release()
@@ -136,13 +118,11 @@ async def test_alpaca_killed_after_the_venue_answered_before_booking(
     tmp_path: Path, alpaca: FakeAlpacaTrading, alpaca_data: FakeAlpacaData
 ) -> None:
     home = tmp_path / "h"
-    env = alpaca_env(alpaca, alpaca_data)
+    env = alpaca_vars(alpaca, alpaca_data)
     chat = await AsyncChat.open(home, COTRADER_FAILPOINTS="approve.after_submit", **env)
     await until_ready(chat)
     pid = (await chat.send("/propose AAPL buy 3"))["proposal"]["id"]
-    assert chat.p.stdin is not None
-    chat.p.stdin.write(f"/approve {pid}\n".encode())
-    await chat.p.stdin.drain()
+    await chat.write(f"/approve {pid}")
     assert await died(chat) == -signal.SIGKILL
     again = await AsyncChat.open(home, **env)
     await until_ready(again)

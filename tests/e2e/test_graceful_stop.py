@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from models.store import Store
+from tests.e2e.broker_world import alpaca_vars, until
 from tests.e2e.test_cli_brokers import AsyncChat
 from tests.fakes.alpaca import FakeAlpacaData
 from tests.fakes.alpaca.trading_server import FakeAlpacaTrading
@@ -39,25 +40,12 @@ async def test_chat_lets_an_approval_in_flight_finish_before_it_stops(
     tmp_path: Path, alpaca: FakeAlpacaTrading, alpaca_data: FakeAlpacaData
 ) -> None:
     home = tmp_path / "h"
-    chat = await AsyncChat.open(
-        home,
-        COTRADER_MODE="paper",
-        COTRADER_BROKER="alpaca",
-        APCA_API_KEY_ID=alpaca.key_id,
-        APCA_API_SECRET_KEY=alpaca.secret_key,
-        APCA_API_BASE_URL=alpaca.base_url,
-        APCA_API_DATA_URL=alpaca_data.base_url,
-    )
+    chat = await AsyncChat.open(home, **alpaca_vars(alpaca, alpaca_data))
     assert (await chat.read())["kind"] == "ready"
     pid = (await chat.send("/propose AAPL buy 4"))["proposal"]["id"]
     alpaca.fail_after_create(504, hang=2.0)  # the venue takes its time to answer
-    assert chat.p.stdin is not None
-    chat.p.stdin.write(f"/approve {pid}\n".encode())
-    await chat.p.stdin.drain()
-    for _ in range(500):
-        if alpaca.orders_for(pid):
-            break
-        await asyncio.sleep(0.02)
+    await chat.write(f"/approve {pid}")
+    await until(lambda: bool(alpaca.orders_for(pid)))
     chat.p.send_signal(signal.SIGTERM)  # docker stop, mid-approval
     reply = await chat.read()
     assert reply["kind"] == "approved" and reply["order"]["status"] == "filled", reply

@@ -3,36 +3,17 @@ gateway closed, the desk loop and the streams stopped."""
 
 from __future__ import annotations
 
-import asyncio
 import signal
-import sys
 from pathlib import Path
 
-from tests.e2e.discord.world import ALERT_CHANNEL, TOKEN, TRADER_ROLE
-from tests.e2e.test_cli import env
+from tests.e2e.discord.world import run_process
 from tests.e2e.test_graceful_stop import stopped_within
 from tests.fakes.discord import FakeDiscord
-from tests.fakes.discord import payloads as p
 
 
 async def test_cotrader_run_stops_on_sigterm(fake: FakeDiscord, tmp_path: Path) -> None:
     home = tmp_path / "runhome"
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        env=env(
-            home,
-            DISCORD_TOKEN=TOKEN,
-            COTRADER_DISCORD_API_BASE=fake.api_base,
-            COTRADER_DISCORD_GUILD_ID=str(p.GUILD_ID),
-            COTRADER_ALERT_CHANNEL_ID=str(ALERT_CHANNEL),
-            COTRADER_APPROVER_ROLE_IDS=str(TRADER_ROLE),
-        ),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    proc = await run_process(fake, home)
     await fake.ready(timeout=60)
     assert fake.gateway.live()
     proc.send_signal(signal.SIGTERM)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bot.app import App
@@ -101,3 +103,30 @@ def field(embed: dict[str, Any], name: str) -> str:
         if f["name"].startswith(name):
             return str(f["value"])
     raise LookupError(f"no field {name!r} in {[f['name'] for f in embed.get('fields', [])]}")
+
+
+async def run_process(
+    fake: FakeDiscord, home: Path, preexec_fn: Callable[[], None] | None = None, **extra: str
+) -> asyncio.subprocess.Process:
+    """`cotrader run` as a user starts it (a real process), pointed at the loopback Discord
+    with the test cast's guild, alert channel and approver role; `extra` adds variables."""
+    from tests.e2e.test_cli import env
+
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        env=env(
+            home,
+            DISCORD_TOKEN=TOKEN,
+            COTRADER_DISCORD_API_BASE=fake.api_base,
+            COTRADER_DISCORD_GUILD_ID=str(p.GUILD_ID),
+            COTRADER_ALERT_CHANNEL_ID=str(ALERT_CHANNEL),
+            COTRADER_APPROVER_ROLE_IDS=str(TRADER_ROLE),
+            **extra,
+        ),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        preexec_fn=preexec_fn,
+    )
