@@ -21,7 +21,6 @@ from models.domain import (
     OUTCOME_UNKNOWN,
     PENDING_SUBMIT,
     UNSETTLED_ORDER_STATUSES,
-    BookUpdate,
     BrokerOrder,
     FillReport,
     OrderRequest,
@@ -30,11 +29,9 @@ from models.domain import (
     ProposalStatus,
     Side,
 )
-from models.ledger_repo import BookFn
 from models.proposal_repo import Step
 from models.store import Store
 from models.tables import Fill, Order, Proposal
-from services.portfolio import apply_fill
 from services.proposal_states import corrected, legal, sources_of, status_after_fill
 
 S = ProposalStatus
@@ -238,10 +235,9 @@ class ExecutionAgent:
             raise ExecutionFailed(f"order {bo.client_order_id} is not in our books")
         return booked
 
-    def _plan(
-        self, bo: BrokerOrder, row: Order, seen: set[str]
-    ) -> tuple[list[tuple[Fill, BookFn]], list[Step]]:
-        """The fills of `bo` to book and the proposal's steps, given our row as it is now.
+    def _plan(self, bo: BrokerOrder, row: Order, seen: set[str]) -> tuple[list[Fill], list[Step]]:
+        """The fills of `bo` to book (the ledger applies each to the position and its round
+        trip) and the proposal's steps, given our row as it is now.
         A proposal we had closed as failed without the venue ever acknowledging its order
         follows the venue when the venue has it after all."""
         target = self._proposal_target(bo)
@@ -271,21 +267,18 @@ class ExecutionAgent:
                     {"status_reason": bo.reason} if bo.reason else None,
                 )
             )
-        fills: list[tuple[Fill, BookFn]] = [
-            (
-                Fill(
-                    broker=self.broker.name,
-                    fill_id=f.fill_id,
-                    order_id=0,
-                    client_order_id=bo.client_order_id,
-                    symbol=bo.symbol,
-                    side=bo.side.value,
-                    quantity=f.quantity,
-                    price=f.price,
-                    commission=f.commission,
-                    ts=f.ts,
-                ),
-                partial(_book, side=bo.side, qty=f.quantity, price=f.price),
+        fills = [
+            Fill(
+                broker=self.broker.name,
+                fill_id=f.fill_id,
+                order_id=0,
+                client_order_id=bo.client_order_id,
+                symbol=bo.symbol,
+                side=bo.side.value,
+                quantity=f.quantity,
+                price=f.price,
+                commission=f.commission,
+                ts=f.ts,
             )
             for f in self._unbooked(bo, row, seen)
         ]
@@ -382,7 +375,3 @@ class ExecutionAgent:
             self.apply(bo, actor)
             canceled.append(cid)
         return canceled
-
-
-def _book(quantity: int, avg: float, *, side: Side, qty: int, price: float) -> BookUpdate:
-    return apply_fill(quantity, avg, side, qty, price)

@@ -326,14 +326,3 @@ class Event(Frozen):
     proposal_id: str | None
     order_id: str | None
     context: dict[str, Any]
-
-
-class BookUpdate(Frozen):
-    """What one fill does to a position, as computed by services.portfolio."""
-
-    quantity: int
-    avg_price: float
-    realized_pnl: float
-    closed_quantity: int
-    opened_quantity: int
-    exit_price: float | None = None

@@ -7,7 +7,7 @@ the position change and the trade change commit together or not at all.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models.audit import emit
-from models.domain import BOOK_OPEN_STATUSES, UNSETTLED_ORDER_STATUSES, BookUpdate
+from models.booking import BookUpdate, Execution, PositionState, TradeState, book_trade
+from models.domain import BOOK_OPEN_STATUSES, UNSETTLED_ORDER_STATUSES, Side
 from models.proposal_repo import PROPOSALS, Step, cas
 from models.tables import Fill, Order, Position, Proposal, Trade, utcnow
 
@@ -45,10 +46,8 @@ class BookedPosition:
 
 _POSITION_COLS = [_POSITIONS.c[f] for f in BookedPosition.__slots__]
 
-# (current quantity, current avg price) -> the position after the fill
-BookFn = Callable[[int, float], BookUpdate]
 # (our order row, ids of its fills booked so far) -> (fills to book, proposal status steps)
-BookPlan = Callable[[Order, set[str]], tuple[Sequence[tuple[Fill, BookFn]], Sequence[Step]]]
+BookPlan = Callable[[Order, set[str]], tuple[Sequence[Fill], Sequence[Step]]]
 
 
 class LedgerRepo:
@@ -205,7 +204,9 @@ class LedgerRepo:
         """One broker update in one transaction: the new fills (each booked once), the
         order's status, and the proposal's status steps (compare-and-set each). `plan` gets
         our order row and the ids of its fills booked so far, read in this transaction, and
-        says which fills to book and which status steps to take. A position opened by a
+        says which fills to book and which status steps to take; each fill is applied to the
+        position and its round trip by the domain's own arithmetic (models.booking). A
+        position opened by a
         proposal's order keeps that proposal's strategy, stop and target, by whatever path
         the fill arrives (the reply, the stream, a poll, a restart)."""
         for attempt in range(3):
@@ -221,11 +222,11 @@ class LedgerRepo:
                     ).all()
                 )
                 fills, steps = plan(row, seen)
-                for fill, fn in fills:
+                for fill in fills:
                     if fill.fill_id in seen:
                         continue
                     fill.order_id = row.id or 0
-                    self._book_fill(s, fill, fn, actor, strategy, row.proposal_id, levels)
+                    self._book_fill(s, fill, actor, strategy, row.proposal_id, levels)
                 changed = {k: v for k, v in (order_fields or {}).items() if getattr(row, k) != v}
                 if changed:
                     for k, v in changed.items():
@@ -271,17 +272,17 @@ class LedgerRepo:
         self,
         s: Session,
         fill: Fill,
-        book: BookFn,
         actor: str,
         strategy: str,
         proposal_id: str | None,
         levels: tuple[float | None, float | None] = (None, None),
     ) -> None:
         pos = s.get(Position, fill.symbol)
-        upd = book(pos.quantity if pos else 0, pos.avg_price if pos else 0.0)
+        ex = Execution(Side(fill.side), fill.quantity, fill.price, fill.commission, fill.ts)
+        upd = (PositionState(pos.quantity, pos.avg_price) if pos else PositionState()).apply(ex)
         s.add(fill)
         self._apply_position(s, pos, fill, upd, strategy, levels)
-        self._apply_trade(s, fill, upd, strategy, proposal_id)
+        self._apply_trade(s, fill, ex, upd, strategy, proposal_id)
         emit(
             s,
             "fill",
@@ -313,7 +314,7 @@ class LedgerRepo:
             if pos is not None:
                 s.delete(pos)
             return
-        if pos is None or (upd.opened_quantity and upd.closed_quantity):
+        if pos is None or upd.flipped:
             if pos is not None:
                 s.delete(pos)
                 s.flush()
@@ -339,43 +340,23 @@ class LedgerRepo:
 
     @staticmethod
     def _apply_trade(
-        s: Any, fill: Fill, upd: BookUpdate, strategy: str, proposal_id: str | None
+        s: Any,
+        fill: Fill,
+        ex: Execution,
+        upd: BookUpdate,
+        strategy: str,
+        proposal_id: str | None,
     ) -> None:
-        """Reduce/close the open round trip, then open or add to one; commission is netted."""
-        trade = s.exec(
+        """Store what the fill does to the open round trip and the one it opens."""
+        row = s.exec(
             select(Trade).where(Trade.symbol == fill.symbol, Trade.status == "open")
         ).first()
-        per_share_fee = fill.commission / fill.quantity
-        if trade is not None and upd.closed_quantity:
-            done = trade.closed_quantity
-            trade.exit_price = (
-                (trade.exit_price or 0.0) * done + fill.price * upd.closed_quantity
-            ) / (done + upd.closed_quantity)
-            trade.closed_quantity = done + upd.closed_quantity
-            fee = per_share_fee * upd.closed_quantity
-            trade.realized_pnl += upd.realized_pnl - fee
-            trade.commission += fee
-            if upd.quantity == 0 or upd.opened_quantity:
-                trade.status = "closed"
-                trade.closed_at = fill.ts
-            s.add(trade)
-        if upd.opened_quantity:
-            fee = per_share_fee * upd.opened_quantity
-            if trade is None or trade.status == "closed":
-                trade = Trade(
-                    symbol=fill.symbol,
-                    direction="long" if upd.quantity > 0 else "short",
-                    quantity=0,
-                    entry_price=upd.avg_price,
-                    opened_at=fill.ts,
-                    strategy=strategy,
-                    proposal_id=proposal_id,
-                )
-            trade.quantity += upd.opened_quantity
-            trade.entry_price = upd.avg_price
-            trade.commission += fee
-            trade.realized_pnl -= fee
-            s.add(trade)
+        after, opened = book_trade(_trade_state(row) if row is not None else None, upd, ex)
+        if row is not None and after is not None:
+            _store_trade(s, row, after)
+        if opened is not None:
+            new = Trade(symbol=fill.symbol, strategy=strategy, proposal_id=proposal_id)
+            _store_trade(s, new, opened)
 
     def count_open_orders(self) -> int:
         with self._store.session() as s:
@@ -436,3 +417,21 @@ def _origin(p: Proposal | None) -> tuple[str, tuple[float | None, float | None]]
     if p.kind == "entry":
         return p.strategy, (p.stop_price, p.target_price)
     return p.strategy, (None, None)
+
+
+# a round trip's fields stored as they are (its status and closing time are written apart)
+_TRADE_FIELDS = tuple(f.name for f in fields(TradeState) if f.name not in ("closed", "closed_at"))
+
+
+def _trade_state(row: Trade) -> TradeState:
+    """An open trade row as the domain's round trip."""
+    return TradeState(**{k: getattr(row, k) for k in _TRADE_FIELDS})
+
+
+def _store_trade(s: Any, row: Trade, t: TradeState) -> None:
+    """Write a round trip's state onto its row."""
+    for k in _TRADE_FIELDS:
+        setattr(row, k, getattr(t, k))
+    if t.closed:
+        row.status, row.closed_at = "closed", t.closed_at
+    s.add(row)

@@ -18,6 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from brokers.base import MarketData, OrderRejectedError, UnknownSymbolError
+from models.booking import (
+    Execution,
+    PositionState,
+    buying_power,
+    buying_power_shortfall,
+    exposure,
+)
 from models.domain import (
     Account,
     BrokerOrder,
@@ -94,14 +101,11 @@ class SimBroker:
             cash = s.exec(select(SimAccount.cash).where(SimAccount.id == self.account_id)).one()
             rows = s.exec(self._held).all()
         quotes = await self._market.quotes([r.symbol for r in rows])
-        value = gross = 0.0
-        for r in rows:
-            q = quotes.get(r.symbol)
-            px = q.last if q else r.avg_price
-            value += r.quantity * px
-            gross += abs(r.quantity) * px
+        value, gross = exposure(
+            (r.quantity, q.last if (q := quotes.get(r.symbol)) else r.avg_price) for r in rows
+        )
         equity = cash + value
-        bp = max(0.0, equity * self.margin_multiplier - gross)
+        bp = buying_power(equity, gross, self.margin_multiplier)
         return Account(
             account_id=self.account_id,
             cash=round(cash, 2),
@@ -254,15 +258,13 @@ class SimBroker:
     ) -> None:
         """Refuse an order the account cannot pay for (holdings marked at `marks`, else at
         their average price)."""
-        px = {p.symbol: marks[p.symbol].last if p.symbol in marks else p.avg_price for p in held}
-        value = sum(p.quantity * px[p.symbol] for p in held)
-        gross = sum(abs(p.quantity) * px[p.symbol] for p in held)
-        bp = max(0.0, (acct.cash + value) * self.margin_multiplier - gross)
-        need = r.quantity * (r.limit_price or q.price_for(r.side))
-        if need > bp:
-            raise OrderRejectedError(
-                f"insufficient buying power: ${need:,.2f} needed, ${bp:,.2f} available"
-            )
+        value, gross = exposure(
+            (p.quantity, marks[p.symbol].last if p.symbol in marks else p.avg_price) for p in held
+        )
+        bp = buying_power(acct.cash + value, gross, self.margin_multiplier)
+        why = buying_power_shortfall(r.quantity * (r.limit_price or q.price_for(r.side)), bp)
+        if why:
+            raise OrderRejectedError(why)
 
     def _fill_price(self, row: SimOrder, q: Quote) -> float | None:
         """The price this order would trade at now, or None if it cannot trade."""
@@ -319,29 +321,24 @@ class SimBroker:
         ).value
         row.updated_at = now
         s.add(row)
-        acct.cash -= side.sign * qty * px + fee
+        fill = Execution(side, qty, px, fee, now)
+        acct.cash += fill.cash_flow
         s.add(acct)
-        self._move_position(s, row.symbol, side.sign * qty, px)
+        self._move_position(s, row.symbol, fill)
         return True
 
-    def _move_position(self, s: Session, symbol: str, signed: int, px: float) -> None:
+    def _move_position(self, s: Session, symbol: str, fill: Execution) -> None:
+        """Apply a fill to this account's position in `symbol` (the domain's arithmetic)."""
         pos = s.get(SimPosition, (self.account_id, symbol), with_for_update=True)
+        state = PositionState(pos.quantity, pos.avg_price) if pos else PositionState()
+        upd = state.apply(fill)
+        if upd.quantity == 0:
+            if pos is not None:
+                s.delete(pos)
+            return
         if pos is None:
-            s.add(
-                SimPosition(
-                    account_id=self.account_id, symbol=symbol, quantity=signed, avg_price=px
-                )
-            )
-            return
-        new = pos.quantity + signed
-        if new == 0:
-            s.delete(pos)
-            return
-        if pos.quantity == 0 or (pos.quantity > 0) == (signed > 0):
-            pos.avg_price = (abs(pos.quantity) * pos.avg_price + abs(signed) * px) / abs(new)
-        elif (pos.quantity > 0) != (new > 0):  # flipped through zero
-            pos.avg_price = px
-        pos.quantity = new
+            pos = SimPosition(account_id=self.account_id, symbol=symbol, quantity=0, avg_price=0.0)
+        pos.quantity, pos.avg_price = upd.quantity, upd.avg_price
         s.add(pos)
 
     @staticmethod

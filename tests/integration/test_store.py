@@ -15,7 +15,6 @@ from sqlmodel import SQLModel
 
 import models.sim_tables
 import models.tables  # noqa: F401
-from models.domain import BookUpdate
 from models.store import Store
 from models.tables import DailyPerformance, Fill, Order, Proposal
 
@@ -125,9 +124,9 @@ def new_order(cid: str) -> Order:
     )
 
 
-def plan(fill: Fill, fn: Callable[[int, float], BookUpdate]) -> Callable[..., Any]:
+def plan(fill: Fill) -> Callable[..., Any]:
     """A booking plan for LedgerRepo.book: this one fill, no proposal steps."""
-    return lambda row, seen: ([(fill, fn)], [])
+    return lambda row, seen: ([fill], [])
 
 
 def test_a_fill_is_booked_once(db_url: str) -> None:
@@ -158,13 +157,8 @@ def test_a_fill_is_booked_once(db_url: str) -> None:
             ts=NOW,
         )
 
-    def book(q: int, avg: float) -> BookUpdate:
-        return BookUpdate(
-            quantity=q + 5, avg_price=100.0, realized_pnl=0.0, closed_quantity=0, opened_quantity=5
-        )
-
-    booked = s.ledger.book("c1", plan(fill(), book), "t", order_fields={"status": "filled"})
-    again = s.ledger.book("c1", plan(fill(), book), "t", order_fields={"status": "filled"})
+    booked = s.ledger.book("c1", plan(fill()), "t", order_fields={"status": "filled"})
+    again = s.ledger.book("c1", plan(fill()), "t", order_fields={"status": "filled"})
     assert booked is not None and again is not None
     assert booked[0].status == "filled"
     assert [e.type for e in s.events.recent(20)].count("fill") == 1
@@ -252,15 +246,6 @@ def test_concurrent_fills_on_one_symbol_are_all_booked(db_url: str) -> None:
     for i in range(n):
         s.ledger.add_order(new_order(f"c{i}"), "t", {})
 
-    def book(q: int, avg: float) -> BookUpdate:
-        return BookUpdate(
-            quantity=q + 1,
-            avg_price=(q * avg + 100.0) / (q + 1),
-            realized_pnl=0.0,
-            closed_quantity=0,
-            opened_quantity=1,
-        )
-
     def go(st: Store, i: int) -> Any:
         order = st.ledger.order(f"c{i}")
         assert order is not None
@@ -275,7 +260,7 @@ def test_concurrent_fills_on_one_symbol_are_all_booked(db_url: str) -> None:
             price=100.0,
             ts=NOW,
         )
-        return st.ledger.book(f"c{i}", plan(f, book), "t", order_fields={"status": "filled"})
+        return st.ledger.book(f"c{i}", plan(f), "t", order_fields={"status": "filled"})
 
     results = at_once(n, db_url, go)
     assert not [r for r in results if isinstance(r, Exception)], results

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.domain import BookUpdate, Side
+from models.booking import BookUpdate
+from models.domain import Side
 from services.portfolio import Mark, apply_fill
 
 # ----------------------------------------------------------------------------- longs
