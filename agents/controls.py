@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from loguru import logger
 
+from agents import events as ev
 from agents.errors import BadInput, CotraderError, NotAuthorized
 from agents.results import KillReport, OrderView, StatusView
 from brokers.base import BrokerError
@@ -43,7 +44,7 @@ class DeskControls:
     llm_name: str
     llm: LLMChain
     clock: Callable[[], datetime]
-    alert: Callable[[str, str], Awaitable[None]]
+    publish: Callable[[ev.DeskEvent], Awaitable[None]]
 
     def require_approver(
         self, actor: Actor, verb: str, what: str, proposal_id: str | None = None
@@ -75,9 +76,12 @@ class DeskControls:
         equity peak restarts from now. Returns the state and why."""
         self.require_approver(actor, "resume", "resume the desk")
         t = await self.risk.resume(actor, reason, self.clock(), rebase_peak=rebase_peak)
-        text = f"Desk {t.state.value.upper()}: {t.reason}"
-        await self.alert("state", f"[{self.mode.label}] {text}")
-        return text
+        await self.publish(
+            ev.RiskStateChanged(
+                mode_label=self.mode.label, state=t.state.value, reason=t.reason, by=actor.name
+            )
+        )
+        return f"Desk {t.state.value.upper()}: {t.reason}"
 
     async def kill(self, actor: Actor, flatten: bool = False) -> KillReport:
         """Cancel open orders, expire pending proposals, halt; flatten only when confirmed."""
@@ -125,12 +129,15 @@ class DeskControls:
                 "open_after": list(left),
             },
         )
-        await self.alert(
-            "kill",
-            f"KILL by {actor.name}: {len(canceled)} orders canceled, "
-            f"{len(expired)} proposals expired"
-            + (f", {len(flat)} positions flattened" if flatten else "")
-            + ". Desk halted until /resume.",
+        await self.publish(
+            ev.KillSwitch(
+                mode_label=self.mode.label,
+                by=actor.name,
+                canceled=tuple(canceled),
+                expired=tuple(expired),
+                flatten=flatten,
+                flattened=len(flat),
+            )
         )
         return KillReport(
             canceled_orders=tuple(canceled),
@@ -162,16 +169,13 @@ class DeskControls:
                 for p in self.store.proposals.list([ProposalStatus.PENDING.value], None)
                 if (c := self.desk.expire(p.id, f"desk halted: {t.reason}"))
             ]
-        what = (
-            "no new proposals; pending ones expired"
-            + (f" ({', '.join(expired)})" if expired else "")
-            if t.state is EngineState.HALTED
-            else "only position-reducing proposals until a person resumes"
-        )
-        await self.alert(
-            "state",
-            f"[{self.mode.label}] Desk {t.state.value.upper()}: {t.reason}. {what}. "
-            "Only a person can /resume.",
+        await self.publish(
+            ev.RiskStateChanged(
+                mode_label=self.mode.label,
+                state=t.state.value,
+                reason=t.reason,
+                expired=tuple(expired),
+            )
         )
 
     async def risk_report(

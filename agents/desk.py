@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from agents.errors import (
     RiskRefused,
     ShuttingDown,
 )
+from agents.events import DeskEvent, ProposalSuperseded
 from agents.execution import ExecutionAgent
 from agents.instance import LEASE
 from agents.llm.offline_writer import write_offline
@@ -66,7 +67,9 @@ class ProposalDesk:
         broker_name: str,
         clock: Callable[[], datetime],
         owner: str = "",
+        publish: Callable[[DeskEvent], Awaitable[None]] | None = None,
     ) -> None:
+        self.publish = publish or _nowhere
         self.owner = owner  # this desk's id: the lease holder of the approvals it executes
         self.inflight: set[str] = set()  # approvals being executed by this desk right now
         self.closing = False  # set on shutdown: no new approval starts
@@ -80,7 +83,7 @@ class ProposalDesk:
         self.clock = clock
 
     # ------------------------------------------------------------------ creation
-    def create(
+    async def create(
         self,
         idea: TradeIdea,
         decision: RiskDecision,
@@ -149,12 +152,12 @@ class ProposalDesk:
                 ),
             ],
         )
-        self._supersede_older(stored, actor)
+        await self._supersede_older(stored, actor)
         return Card.of(stored)
 
-    def _supersede_older(self, p: Proposal, actor: Actor) -> None:
+    async def _supersede_older(self, p: Proposal, actor: Actor) -> None:
         for old_id in self.store.proposals.pending_like(p.symbol, p.kind, exclude=p.id):
-            self.store.proposals.transition(
+            done = self.store.proposals.transition(
                 old_id,
                 *legal(S.PENDING, S.SUPERSEDED),
                 actor=actor.id,
@@ -162,6 +165,12 @@ class ProposalDesk:
                 context={"by": p.id},
                 fields={"status_reason": f"replaced by {p.id}"},
             )
+            if done is not None:
+                await self.publish(
+                    ProposalSuperseded(
+                        mode_label=self.mode.label, proposal_id=old_id, symbol=p.symbol, by=p.id
+                    )
+                )
 
     # ------------------------------------------------------------------ decisions
     def card(self, proposal_id: str) -> Card:
@@ -350,3 +359,7 @@ class ProposalDesk:
             if card:
                 out.append(card)
         return out
+
+
+async def _nowhere(event: DeskEvent) -> None:
+    """The default listener: the event is dropped."""

@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 
 from loguru import logger
 
+from agents import events as ev
 from agents.controls import DeskControls
 from agents.data import DataAgent
 from agents.desk import ProposalDesk
 from agents.desk_loop import DeskLoop
 from agents.errors import BadInput, ExecutionFailed, NotPending, RiskRefused
+from agents.events import EventBus
 from agents.execution import ExecutionAgent
 from agents.instance import new_owner, retire
 from agents.llm.analyst import Analyst
@@ -20,7 +22,7 @@ from agents.llm.chain import LLMChain
 from agents.llm.enrich import RationaleUpdater
 from agents.llm.guard import ReplyGuard
 from agents.order_feed import told_once
-from agents.recovery import Recovered, RecoveryAgent
+from agents.recovery import RecoveryAgent
 from agents.reports import Reports
 from agents.research import Research, ResearchDesk
 from agents.results import (
@@ -35,10 +37,11 @@ from agents.results import (
 )
 from agents.risk import RiskAgent
 from agents.scanner import ScannerAgent
+from agents.scheduler import JobScheduler
 from agents.strategy import StrategyAgent
 from agents.venue import VenueDesk
 from brokers.base import Broker, BrokerError, MarketData
-from models.config import ExecutionConfig, RiskLimits, ScannerConfig, StrategyConfig
+from models.config import DeskConfig, ExecutionConfig, RiskLimits, ScannerConfig, StrategyConfig
 from models.domain import (
     UNSETTLED_ORDER_STATUSES,
     Actor,
@@ -53,7 +56,6 @@ from models.store import Store
 from models.tables import DailyPerformance
 from services.inputs import InputError, parse_quantity, parse_side
 
-AlertFn = Callable[[str, str], Awaitable[None]]
 SCANNER = Actor.system("scanner")
 STARTUP = Actor.system("startup")
 
@@ -70,6 +72,7 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
         scanner: ScannerConfig | None = None,
         strategy: StrategyConfig | None = None,
         execution: ExecutionConfig | None = None,
+        desk: DeskConfig | None = None,
         clock: Callable[[], datetime] | None = None,
         llm: LLMChain | None = None,
         rationale_wait_s: float = 3.0,
@@ -97,6 +100,7 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
         self.research = Research(self.data, self.strategy.cfg, mode.label)
         self.risk = RiskAgent(store, broker, self.data, self.limits, mode)
         execution = execution or ExecutionConfig()
+        self.bus = EventBus()
         self.owner = new_owner()  # this desk's id: it holds the lease of what it executes
         self.execution = ExecutionAgent(
             store, broker, execution.bracket_orders, owner=str(self.owner)
@@ -111,10 +115,10 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
             broker.name,
             self.clock,
             owner=str(self.owner),
+            publish=self.publish,
         )
         self.reports = Reports(store, broker, self.data, mode, self.clock)
-        self._alerts: list[AlertFn] = []
-        self.llm.subscribe(self.alert)
+        self.llm.subscribe(self._llm_budget)
         self.risk.on_transition = self._on_risk_transition
         self._venue_init()
         self.recovery = RecoveryAgent(
@@ -124,11 +128,14 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
             broker,
             self.owner,
             self.clock,
-            self.alert,
+            self.publish,
             mode.label,
         )
+        self.desk_cfg = desk or DeskConfig()
+        self.jobs = JobScheduler(self)
         self.loop = DeskLoop()
-        self.loop.every("recover", execution.recovery_interval_s, self.recover)
+        self.loop.every("housekeeping", self.desk_cfg.interval_s, self.housekeeping)
+        self.loop.every("risk", self.desk_cfg.risk_interval_s, self._refresh_risk)
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> ReconcileView:
@@ -139,12 +146,24 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
         await self.recover(startup=True)
         view = await self.reconcile(STARTUP)
         self._open_stream()
+        await self._refresh_risk()
+        self.loop.start()
+        if self.desk_cfg.scheduler:
+            self.jobs.start()
+        return view
+
+    async def housekeeping(self) -> None:
+        """One pass of the desk loop: expire due proposals, book working orders, settle
+        interrupted approvals and unknown outcomes. Each publishes what it changed."""
+        await self.expire_due()
+        await self.sync()
+        await self.recover()
+
+    async def _refresh_risk(self) -> None:
         try:
             await self.risk.refresh(self.clock())
         except BrokerError as e:
-            logger.warning("risk refresh at start-up failed: {}", e)
-        self.loop.start()
-        return view
+            logger.warning("risk refresh failed: {}", e)
 
     async def drain(self, grace_s: float = 8.0) -> bool:
         """Stop taking approvals and wait (up to `grace_s`) until those in flight have
@@ -161,6 +180,7 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
         """Stop taking approvals, let those in flight finish (see `drain`), stop the desk
         loop, close the streams. What is left unsettled is recovered at the next start."""
         await self.drain(grace_s)
+        self.jobs.stop()
         await self.loop.stop()
         await self._close_venue()
 
@@ -168,25 +188,35 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
         """This desk has ended (its app is closed): its leases become recoverable."""
         retire(self.owner)
 
-    async def recover(self, startup: bool = False) -> list[Recovered]:
+    async def recover(self, startup: bool = False) -> list[ev.Recovered]:
         """Settle interrupted approvals and unknown order outcomes (start-up and the loop)."""
         return await self.recovery.run(startup=startup)
 
-    # ------------------------------------------------------------------ alerts
-    def subscribe(self, fn: AlertFn) -> None:
-        """Receive (kind, text) alerts: fills, expiries, kill, state changes."""
-        self._alerts.append(fn)
+    def claim_once(self, key: str, detail: str = "") -> bool:
+        """True for the first caller with this key, in any instance (a job's run, a command
+        sync, a kill confirmation); False for every later one."""
+        return self.store.frontend.claim(key, self.clock(), detail)
 
-    def unsubscribe(self, fn: AlertFn) -> None:
-        if fn in self._alerts:
-            self._alerts.remove(fn)
+    def claimed(self, key: str) -> bool:
+        return self.store.frontend.claimed(key) is not None
 
-    async def alert(self, kind: str, text: str) -> None:
-        for fn in self._alerts:
-            try:
-                await fn(kind, text)
-            except Exception as e:  # an alert sink must never break trading
-                logger.warning("alert sink failed: {}", e)
+    # ------------------------------------------------------------------ events
+    def subscribe(self, fn: ev.Listener) -> None:
+        """Receive the desk's events (fills, expiries, kill, state changes, jobs...)."""
+        self.bus.subscribe(fn)
+
+    def unsubscribe(self, fn: ev.Listener) -> None:
+        self.bus.unsubscribe(fn)
+
+    async def publish(self, event: ev.DeskEvent) -> None:
+        await self.bus.publish(event)
+
+    async def _llm_budget(self, provider: str, spent_usd: float, tokens: int) -> None:
+        await self.publish(
+            ev.LlmBudgetReached(
+                mode_label=self.mode.label, provider=provider, spent_usd=spent_usd, tokens=tokens
+            )
+        )
 
     # ------------------------------------------------------------------ ideas
     def universe(self) -> list[str]:
@@ -257,7 +287,7 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
             raise RiskRefused(decision.reason(), decision)
         quote = await self.data.quote(idea.symbol)
         preview = await self.preview(idea.symbol, idea.side, decision.quantity)
-        card = self.desk.create(idea, decision, quote, actor, source, preview=preview)
+        card = await self.desk.create(idea, decision, quote, actor, source, preview=preview)
         return await self._with_rationale(card, idea, decision, "entry")
 
     async def _with_rationale(
@@ -363,7 +393,9 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
         if not decision.approved:
             raise RiskRefused(decision.reason(), decision)
         preview = await self.preview(sym, side, qty)
-        card = self.desk.create(idea, decision, q, actor, "close", kind="exit", preview=preview)
+        card = await self.desk.create(
+            idea, decision, q, actor, "close", kind="exit", preview=preview
+        )
         return await self._with_rationale(card, idea, decision, "exit")
 
     # ------------------------------------------------------------------ decisions
@@ -377,31 +409,31 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
                 logger.warning("risk refresh after a failed order: {}", e)
             raise
         o = card.order
-        if o and o.filled_quantity:
+        if o is None:
+            return card
+        fields = {
+            "mode_label": card.mode_label,
+            "client_order_id": o.client_order_id,
+            "proposal_id": card.id,
+            "symbol": o.symbol,
+            "side": o.side,
+            "quantity": o.quantity,
+            "filled": o.filled_quantity,
+            "avg_price": o.avg_fill_price,
+            "venue": self.broker.name,
+            "approver": actor.name,
+            "reason": o.reason,
+        }
+        if o.filled_quantity:
             told = self.stream is None or told_once(
                 self.store, o.client_order_id, o.status, o.filled_quantity
             )
-            if not told:
-                return card  # the order stream announced this fill already
-            await self.alert(
-                "fill",
-                f"[{card.mode_label}] {o.side} {o.filled_quantity}/"
-                f"{o.quantity} {o.symbol} @ {o.avg_fill_price} ({card.id}, "
-                f"approved by {actor.name})",
-            )
-        elif o and o.status in UNSETTLED_ORDER_STATUSES:
-            await self.alert(
-                "order",
-                f"[{card.mode_label}] {o.side} {o.quantity} {o.symbol} sent to "
-                f"{self.broker.name}: outcome unknown, checking with the venue ({card.id}, "
-                f"approved by {actor.name}); you will be told when it is booked",
-            )
-        elif o:
-            await self.alert(
-                "order",
-                f"[{card.mode_label}] {o.side} {o.quantity} {o.symbol} working at "
-                f"{self.broker.name} ({card.id}, approved by {actor.name})",
-            )
+            if told:  # else the order stream announced this fill already
+                await self.publish(ev.OrderFilled(**fields))
+        elif o.status in UNSETTLED_ORDER_STATUSES:
+            await self.publish(ev.OrderUnknown(**fields))
+        else:
+            await self.publish(ev.OrderWorking(**fields))
         return card
 
     def reject(self, proposal_id: str, actor: Actor, reason: str = "") -> Card:
@@ -422,8 +454,15 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
     async def expire_due(self) -> list[Card]:
         cards = self.desk.expire_due()
         for c in cards:
-            await self.alert(
-                "expired", f"Proposal {c.id} ({c.side} {c.quantity} {c.symbol}) expired."
+            await self.publish(
+                ev.ProposalExpired(
+                    mode_label=c.mode_label,
+                    proposal_id=c.id,
+                    symbol=c.symbol,
+                    side=c.side,
+                    quantity=c.quantity,
+                    reason=c.status_reason,
+                )
             )
         return cards
 

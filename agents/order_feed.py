@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from loguru import logger
 
+from agents import events as ev
 from agents.errors import CotraderError
 from agents.execution import ExecutionAgent
 from brokers.base import BrokerError
@@ -34,12 +35,12 @@ class OrderFeed:
         self,
         store: Store,
         execution: ExecutionAgent,
-        alert: Callable[[str, str], Awaitable[None]],
+        publish: Callable[[ev.DeskEvent], Awaitable[None]],
         mode: Mode,
     ) -> None:
         self.store = store
         self.execution = execution
-        self.alert = alert
+        self.publish = publish
         self.mode = mode
         self.booked = 0  # updates that changed our books
         self.unknown = 0  # updates for orders we never sent
@@ -71,25 +72,19 @@ class OrderFeed:
             await self._tell(bo, before)
 
     async def _tell(self, bo: BrokerOrder, before: int) -> None:
-        tag = f"[{self.mode.label}]"
+        fields = {
+            "mode_label": self.mode.label,
+            "client_order_id": bo.client_order_id,
+            "symbol": bo.symbol,
+            "side": bo.side.value,
+            "quantity": bo.quantity,
+            "filled": bo.filled_quantity,
+            "avg_price": bo.avg_fill_price,
+            "reason": bo.reason,
+        }
         if bo.filled_quantity > before:
-            price = f" @ {bo.avg_fill_price:.2f}" if bo.avg_fill_price else ""
-            state = "filled" if bo.status is OrderStatus.FILLED else "partially filled"
-            await self.alert(
-                "fill",
-                f"{tag} {bo.side.value} {bo.filled_quantity}/{bo.quantity} {bo.symbol}{price} "
-                f"{state} ({bo.client_order_id})",
-            )
+            await self.publish(ev.OrderFilled(**fields))
         elif bo.status is OrderStatus.REJECTED:
-            why = f": {bo.reason}" if bo.reason else ""
-            await self.alert(
-                "rejected",
-                f"{tag} the broker rejected {bo.side.value} {bo.quantity} {bo.symbol} "
-                f"({bo.client_order_id}){why}",
-            )
+            await self.publish(ev.OrderRejected(**fields))
         elif bo.status is OrderStatus.CANCELED:
-            await self.alert(
-                "canceled",
-                f"{tag} order {bo.client_order_id} ({bo.side.value} {bo.quantity} {bo.symbol}) "
-                f"canceled with {bo.filled_quantity} filled",
-            )
+            await self.publish(ev.OrderCanceled(**fields))

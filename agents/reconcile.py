@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from loguru import logger
 
+from agents.events import Recovered
 from brokers.base import BadDataLog, Broker, BrokerError
 from models.domain import BrokerOrder, Mode
 from models.store import Store
@@ -39,13 +40,13 @@ class ReconcileAgent:
         self.clock = clock
         self.book = book  # books a venue's view of one of our orders (the execution agent)
 
-    async def resolve(self, actor: str) -> list[str]:
+    async def resolve(self, actor: str) -> list[Recovered]:
         """Orders we sent that our books hold as not working although the venue never
         acknowledged them (failed or unknown on a guess, from before this version or a lost
-        reply): when the venue has them, book what it says. One line per order booked."""
+        reply): when the venue has them, book what it says. One event per order booked."""
         if self.book is None:
             return []
-        lines = []
+        found_all: list[Recovered] = []
         for row in self.store.ledger.unacknowledged(self.clock() - RESOLVE_WINDOW):
             try:
                 found = await self.broker.order_by_client_id(row.client_order_id)
@@ -55,20 +56,29 @@ class ReconcileAgent:
             if found is None:
                 continue
             order, _ = self.book(found, actor)
-            line = (
-                f"{order.symbol}: our order {order.client_order_id} ({order.side} "
-                f"{order.quantity}) was held as {row.status} but the venue has it "
-                f"{order.status} with {order.filled_quantity} filled; booked"
-            )
             self.store.events.add(
                 "reconcile.resolved",
                 actor,
                 proposal_id=order.proposal_id,
                 order_id=order.client_order_id,
-                context={"was": row.status, "now": order.status, "line": line},
+                context={"was": row.status, "now": order.status, "filled": order.filled_quantity},
             )
-            lines.append(line)
-        return lines
+            found_all.append(
+                Recovered(
+                    mode_label=self.mode.label,
+                    proposal_id=order.proposal_id,
+                    client_order_id=order.client_order_id,
+                    outcome=order.status,
+                    symbol=order.symbol,
+                    side=order.side,
+                    quantity=order.quantity,
+                    filled=order.filled_quantity,
+                    avg_price=order.avg_fill_price,
+                    reason=row.status,
+                    by_reconciliation=True,
+                )
+            )
+        return found_all
 
     async def run(self, actor: str) -> tuple[ReconcileReport, list[str]]:
         """Compare the venue with our books; (the report, venue data that was refused)."""

@@ -15,18 +15,17 @@ Approvals another desk is still executing are left alone (see agents/instance.py
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from loguru import logger
 
+from agents import events as ev
 from agents.desk import ProposalDesk
 from agents.errors import CotraderError, ExecutionFailed
 from agents.execution import MAX_SENDS, SETTLE, ExecutionAgent
 from agents.instance import LEASE, Owner, owner_state
 from brokers.base import Broker, BrokerError
 from models.domain import (
-    OUTCOME_UNKNOWN,
     PENDING_SUBMIT,
     UNSETTLED_ORDER_STATUSES,
     BrokerOrder,
@@ -39,16 +38,6 @@ ACTOR = "agent:recovery"
 S = ProposalStatus
 
 
-@dataclass(frozen=True, slots=True)
-class Recovered:
-    """One approval or order brought to a known state (or found still unknown)."""
-
-    proposal_id: str | None
-    client_order_id: str
-    outcome: str  # the order's status after recovery: filled, new, failed, unknown, ...
-    text: str  # the alert sentence for the person who approved
-
-
 class RecoveryAgent:
     def __init__(
         self,
@@ -58,7 +47,7 @@ class RecoveryAgent:
         broker: Broker,
         owner: Owner,
         clock: Callable[[], datetime],
-        alert: Callable[[str, str], Awaitable[None]],
+        publish: Callable[[ev.DeskEvent], Awaitable[None]],
         mode_label: str,
     ) -> None:
         self.store = store
@@ -67,10 +56,10 @@ class RecoveryAgent:
         self.broker = broker
         self.owner = owner
         self.clock = clock
-        self.alert = alert
+        self.publish = publish
         self.mode_label = mode_label
 
-    async def run(self, startup: bool = False) -> list[Recovered]:
+    async def run(self, startup: bool = False) -> list[ev.Recovered]:
         """One pass: take over what is ours to recover, settle it, alert each outcome."""
         now = self.clock()
         taken: dict[str, Proposal] = {}
@@ -82,7 +71,7 @@ class RecoveryAgent:
             taken[p.id] = mine
             if startup or owner_state(p.lease_owner, self.owner) != "me":
                 restarted.add(p.id)
-        out: list[Recovered] = []
+        out: list[ev.Recovered] = []
         for p in taken.values():
             row = self.store.ledger.order(p.id)
             if row is None:
@@ -103,13 +92,24 @@ class RecoveryAgent:
                 if row.status not in UNSETTLED_ORDER_STATUSES:
                     await self._safely(out, row.client_order_id, self._caught_up(row))
             restarted |= {r.proposal_id for r in out if r.proposal_id}
+        told = []
         for r in out:
-            again = r.proposal_id in restarted or r.proposal_id is None
-            await self._tell(r, "recovered after a restart" if again else "the venue answered")
-        return out
+            p = self.store.proposals.get(r.proposal_id) if r.proposal_id else None
+            r = r.model_copy(
+                update={
+                    "after_restart": r.proposal_id in restarted or r.proposal_id is None,
+                    "approver": p.decided_by if p is not None else None,
+                }
+            )
+            logger.info("recovery: {} {}", r.client_order_id, r.outcome)
+            await self.publish(r)
+            told.append(r)
+        return told
 
     @staticmethod
-    async def _safely(out: list[Recovered], key: str, work: Awaitable[Recovered | None]) -> None:
+    async def _safely(
+        out: list[ev.Recovered], key: str, work: Awaitable[ev.Recovered | None]
+    ) -> None:
         """One item's recovery; a venue or data failure leaves it for the next pass."""
         try:
             done = await work
@@ -132,20 +132,14 @@ class RecoveryAgent:
             return None
         return self.store.proposals.take_lease(p, str(self.owner), now + LEASE)
 
-    async def _resume(self, p: Proposal, now: datetime) -> Recovered:
+    async def _resume(self, p: Proposal, now: datetime) -> ev.Recovered:
         """An approval with no order: re-check it, then send it, or close it as failed."""
         reason, ctx = await self.desk.recheck(p, now, expiry=True)
         if reason is not None:
             self.desk.refuse(
                 p, "recovery", reason, ctx, ACTOR, "recovery.refused", "not sent after a restart"
             )
-            return Recovered(
-                p.id,
-                p.id,
-                "failed",
-                f"{p.side} {p.quantity} {p.symbol} was approved but not sent before the "
-                f"restart; re-checked and closed: {reason}. Nothing was sent.",
-            )
+            return self._failed(p.id, p, f"re-checked after the restart: {reason}")
         self.store.events.add(
             "recovery.resumed", ACTOR, proposal_id=p.id, context={"recheck": _shown(ctx)}
         )
@@ -154,11 +148,11 @@ class RecoveryAgent:
                 p, ACTOR, now, prior_events=[("recheck.passed", ACTOR, _shown(ctx))]
             )
         except ExecutionFailed as e:
-            return Recovered(p.id, p.id, "failed", f"{p.side} {p.quantity} {p.symbol}: {e}")
-        return _outcome(order)
+            return self._failed(p.id, p, str(e))
+        return self._outcome(order)
 
     # ------------------------------------------------------------------ orders
-    async def _settle(self, row: Order, p: Proposal | None, now: datetime) -> Recovered | None:
+    async def _settle(self, row: Order, p: Proposal | None, now: datetime) -> ev.Recovered | None:
         """Look an unsettled order up at the venue and act on the answer."""
         cid = row.client_order_id
         try:
@@ -168,7 +162,7 @@ class RecoveryAgent:
             order, _ = self.execution.unknown(
                 cid, f"look-up failed: {e}", ACTOR, now, row.checks + 1
             )
-            return _outcome(order) if first else None
+            return self._outcome(order) if first else None
         if bo is not None:
             return self._booked(bo)
         settled = row.sent_at is None or row.sent_at + SETTLE <= now
@@ -184,8 +178,7 @@ class RecoveryAgent:
             self.store.ledger.update_order(cid, ACTOR, None, next_check_at=row.sent_at + SETTLE)
             return None
         self.execution.never_sent(row, why, ACTOR)
-        what = f"{row.side} {row.quantity} {row.symbol}"
-        return Recovered(row.proposal_id, cid, "failed", f"{what}: {why}. Nothing was sent.")
+        return self._failed(cid, row, why)
 
     @staticmethod
     def _never(row: Order, p: Proposal | None) -> str | None:
@@ -200,7 +193,7 @@ class RecoveryAgent:
 
     async def _resend(
         self, row: Order, p: Proposal, ctx: dict[str, object], now: datetime
-    ) -> Recovered:
+    ) -> ev.Recovered:
         cid = row.client_order_id
         self.store.ledger.update_order(
             cid,
@@ -217,10 +210,10 @@ class RecoveryAgent:
         try:
             order, _ = await self.execution.submit(self.execution.request_for(p), ACTOR, now, p.id)
         except ExecutionFailed as e:
-            return Recovered(p.id, cid, "failed", f"{p.side} {p.quantity} {p.symbol}: {e}")
-        return _outcome(order)
+            return self._failed(cid, p, str(e))
+        return self._outcome(order)
 
-    async def _align(self, row: Order) -> Recovered | None:
+    async def _align(self, row: Order) -> ev.Recovered | None:
         """An approval whose order our books hold as settled (a booking from before the
         proposal followed its order): book the venue's view so the proposal follows it."""
         try:
@@ -232,17 +225,44 @@ class RecoveryAgent:
             return self._booked(bo)
         why = row.reason or "the venue does not have it"
         self.execution.never_sent(row, why, ACTOR)
-        what = f"{row.side} {row.quantity} {row.symbol}"
-        return Recovered(row.proposal_id, row.client_order_id, "failed", f"{what}: {why}")
+        return self._failed(row.client_order_id, row, why)
 
-    async def _caught_up(self, row: Order) -> Recovered | None:
+    async def _caught_up(self, row: Order) -> ev.Recovered | None:
         """A working order after a restart: book what the venue did with it meanwhile."""
         bo = await self.broker.order_by_client_id(row.client_order_id)
         if bo is None or (bo.status.value, bo.filled_quantity) == (row.status, row.filled_quantity):
             return None
         return self._booked(bo)
 
-    def _booked(self, bo: BrokerOrder) -> Recovered:
+    def _outcome(self, o: Order) -> ev.Recovered:
+        """Where an order stands now."""
+        return ev.Recovered(
+            mode_label=self.mode_label,
+            proposal_id=o.proposal_id,
+            client_order_id=o.client_order_id,
+            outcome=o.status,
+            symbol=o.symbol,
+            side=o.side,
+            quantity=o.quantity,
+            filled=o.filled_quantity,
+            avg_price=o.avg_fill_price,
+            reason=o.reason,
+        )
+
+    def _failed(self, cid: str, what: Order | Proposal, why: str) -> ev.Recovered:
+        """Closed without an order at the venue, and why."""
+        return ev.Recovered(
+            mode_label=self.mode_label,
+            proposal_id=what.proposal_id if isinstance(what, Order) else what.id,
+            client_order_id=cid,
+            outcome="failed",
+            symbol=what.symbol,
+            side=what.side,
+            quantity=what.quantity,
+            reason=why,
+        )
+
+    def _booked(self, bo: BrokerOrder) -> ev.Recovered:
         order, _ = self.execution.book(bo, ACTOR)
         self.store.events.add(
             "recovery.booked",
@@ -251,32 +271,7 @@ class RecoveryAgent:
             order_id=order.client_order_id,
             context={"status": order.status, "filled": order.filled_quantity},
         )
-        return _outcome(order)
-
-    async def _tell(self, r: Recovered, how: str) -> None:
-        p = self.store.proposals.get(r.proposal_id) if r.proposal_id else None
-        who = f"{p.decided_by}: " if p is not None and p.decided_by else ""
-        ref = f" ({r.proposal_id})" if r.proposal_id else f" ({r.client_order_id})"
-        logger.info("recovery: {} {}", r.client_order_id, r.outcome)
-        await self.alert("recovered", f"[{self.mode_label}] {who}{how}: {r.text}{ref}")
-
-
-def _outcome(o: Order) -> Recovered:
-    """The alert sentence for where an order stands now."""
-    what = f"{o.quantity} {o.symbol}"
-    if o.status == "filled":
-        text = f"filled {what} @ {o.avg_fill_price:.2f}" if o.avg_fill_price else f"filled {what}"
-    elif o.status == "partially_filled":
-        text = f"partially filled {o.filled_quantity}/{what}"
-    elif o.status == "new":
-        text = f"{o.side} {what} is working at the venue"
-    elif o.status == OUTCOME_UNKNOWN:
-        text = f"{o.side} {what}: sent, outcome unknown, checking ({o.reason})"
-    elif o.status == PENDING_SUBMIT:
-        text = f"{o.side} {what}: being sent"
-    else:
-        text = f"{o.side} {what} {o.status}" + (f": {o.reason}" if o.reason else "")
-    return Recovered(o.proposal_id, o.client_order_id, o.status, text)
+        return self._outcome(order)
 
 
 def _shown(ctx: dict[str, object]) -> dict[str, object]:

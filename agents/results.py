@@ -274,13 +274,3 @@ class ReconcileView(View):
     @property
     def ok(self) -> bool:
         return self.report.ok and not self.bad_data
-
-    def alert_text(self) -> str:
-        lines = [f"[{self.mode_label}] Reconciliation: {self.report.summary()}"]
-        lines += [f"• {d.detail}" for d in self.report.discrepancies[:10]]
-        if len(self.report.discrepancies) > 10:
-            lines.append(f"… and {len(self.report.discrepancies) - 10} more (/reconcile)")
-        if self.bad_data:
-            lines.append(f"Venue data refused (not booked): {'; '.join(self.bad_data[:5])}")
-        lines.append("Nothing was changed: review and correct by hand.")
-        return "\n".join(lines)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
+from agents import events as ev
 from agents.errors import RiskRefused, StartupRefused
 from agents.order_feed import OrderFeed
 from agents.reconcile import ReconcileAgent
@@ -42,13 +43,13 @@ class VenueDesk:
     clock: Callable[[], datetime]
     execution: ExecutionAgent
     risk: RiskAgent
-    alert: Callable[[str, str], Awaitable[None]]
+    publish: Callable[[ev.DeskEvent], Awaitable[None]]
 
     def _venue_init(self) -> None:
         self.reconciler = ReconcileAgent(
             self.store, self.broker, self.mode, self.clock, book=self.execution.book
         )
-        self.feed = OrderFeed(self.store, self.execution, self.alert, self.mode)
+        self.feed = OrderFeed(self.store, self.execution, self.publish, self.mode)
         self.stream: OrderStream | None = None
         self._stream_task: asyncio.Task[None] | None = None
 
@@ -81,10 +82,8 @@ class VenueDesk:
             raise
         except Exception as e:  # the stream is a speed-up: polling still books every fill
             logger.error("order stream stopped: {}", e)
-            await self.alert(
-                "error",
-                f"[{self.mode.label}] The {self.broker.name} order stream stopped ({e}); "
-                "fills are still booked by polling every 15 s.",
+            await self.publish(
+                ev.StreamStopped(mode_label=self.mode.label, venue=self.broker.name, error=str(e))
             )
 
     async def _close_venue(self) -> None:
@@ -114,16 +113,16 @@ class VenueDesk:
     async def reconcile(self, actor: Actor) -> ReconcileView:
         """Compare the venue with our books and report every difference (never overwrite)."""
         try:
-            for line in await self.reconciler.resolve(actor.id):
-                await self.alert("recovered", f"[{self.mode.label}] reconciliation: {line}")
+            for found in await self.reconciler.resolve(actor.id):
+                await self.publish(found)
             report, problems = await self.reconciler.run(actor.id)
         except BrokerError as e:
             self.store.events.add("reconcile.failed", actor.id, context={"error": str(e)})
-            await self.alert("reconcile", f"[{self.mode.label}] Reconciliation failed: {e}")
+            await self.publish(ev.Reconciled(mode_label=self.mode.label, failed=str(e)))
             raise
         view = ReconcileView.of(report, problems, self.mode.label, self.clock())
         if not view.ok:
-            await self.alert("reconcile", view.alert_text())
+            await self.publish(ev.Reconciled(mode_label=self.mode.label, view=view))
         return view
 
     # ------------------------------------------------------------------ dry run

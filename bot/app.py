@@ -218,6 +218,7 @@ def build(
         scanner=settings.scanner(),
         strategy=settings.strategy(),
         execution=settings.execution(),
+        desk=settings.desk(),
         clock=clock,
         llm=LLMChain(llm_providers(settings), store, settings.chain_config(), clock=clock),
         rationale_wait_s=settings.llm_rationale_wait_s,

@@ -16,7 +16,7 @@ from pydantic_settings import NoDecode, SettingsConfigDict
 
 from bot.llm_settings import LLMSettings, vendor
 from bot.strategy_settings import StrategySettings
-from models.config import ExecutionConfig, RiskLimits, ScannerConfig
+from models.config import DeskConfig, ExecutionConfig, RiskLimits, ScannerConfig
 from models.domain import Mode
 
 SECRET_FIELDS = (
@@ -65,7 +65,8 @@ class Settings(LLMSettings, StrategySettings):
     # proposals and risk
     proposal_ttl_seconds: int = Field(900, ge=10, le=86_400)
     drift_tolerance_pct: float = Field(1.0, gt=0, le=50)
-    recovery_interval_s: float = Field(5.0, gt=0, le=3600)  # settle interrupted approvals
+    desk_interval_s: float = Field(5.0, gt=0, le=3600)  # expiry, bookings, recovery
+    risk_interval_s: float = Field(60.0, gt=0, le=86_400)  # the risk state's refresh
     risk_per_trade_pct: float = Field(1.0, gt=0, le=10)
     max_risk_per_trade_pct: float = Field(2.0, gt=0, le=20)
     max_position_pct: float = Field(20.0, gt=0, le=100)
@@ -257,7 +258,13 @@ class Settings(LLMSettings, StrategySettings):
             proposal_ttl_seconds=self.proposal_ttl_seconds,
             drift_tolerance_pct=self.drift_tolerance_pct,
             bracket_orders=self.bracket_orders,
-            recovery_interval_s=self.recovery_interval_s,
+        )
+
+    def desk(self) -> DeskConfig:
+        return DeskConfig(
+            interval_s=self.desk_interval_s,
+            risk_interval_s=self.risk_interval_s,
+            scheduler=self.scheduler,
         )
 
     def scanner(self) -> ScannerConfig:

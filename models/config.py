@@ -124,5 +124,14 @@ class ExecutionConfig(BaseModel):
     proposal_ttl_seconds: int = Field(900, ge=10)
     drift_tolerance_pct: float = Field(1.0, gt=0, le=50)
     bracket_orders: bool = False  # entries carry their stop and target to a venue that can
-    # how often the desk loop settles interrupted approvals and unknown order outcomes
-    recovery_interval_s: float = Field(5.0, gt=0, le=3600)
+
+
+class DeskConfig(BaseModel):
+    """The desk's own clock: how often its loop runs, and whether it runs scheduled jobs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    # expire due proposals, book working orders, settle interrupted approvals
+    interval_s: float = Field(5.0, gt=0, le=3600)
+    risk_interval_s: float = Field(60.0, gt=0, le=86_400)  # refresh the risk state
+    scheduler: bool = True  # the pre-market brief, the scans, the end of day, reconciliation

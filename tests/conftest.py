@@ -55,6 +55,8 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
         if k.startswith("COTRADER_") or k in VENDOR_VARS:
             monkeypatch.delenv(k, raising=False)
     monkeypatch.setenv("COTRADER_HOME", str(tmp_path / "home"))
+    # scheduled jobs fire at real NYSE times: only the tests of the scheduler turn them on
+    monkeypatch.setenv("COTRADER_SCHEDULER", "0")
     monkeypatch.chdir(tmp_path)
     yield
 

@@ -29,7 +29,8 @@ from services.market_calendar import ET
 
 Fallback = Callable[[], tuple[str, BaseModel]]
 Accept = Callable[[str, BaseModel], str | None]
-AlertFn = Callable[[str, str], Awaitable[None]]
+# told once per provider and trading day when its budget is spent: (provider, USD, tokens)
+BudgetFn = Callable[[str, float, int], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ class LLMChain:
             for p in self.providers
         }
         self._sleep = sleep
-        self._alerts: list[AlertFn] = []
+        self._alerts: list[BudgetFn] = []
         self._budget_told: set[tuple[str, str]] = set()
         self._warm_task: asyncio.Task[None] | None = None
 
@@ -119,7 +120,7 @@ class LLMChain:
                 out.append(f"LLM {p.name}: circuit open (repeated failures); retry in {left:.0f}s")
         return out
 
-    def subscribe(self, fn: AlertFn) -> None:
+    def subscribe(self, fn: BudgetFn) -> None:
         self._alerts.append(fn)
 
     async def warm(self) -> None:
@@ -289,16 +290,14 @@ class LLMChain:
         key = (provider.name, self._day())
         if key not in self._budget_told:
             self._budget_told.add(key)
-            text = (
-                f"LLM budget reached at {provider.name} today (${spent:.2f}, {tokens:,} tokens): "
-                "falling back to the next provider or the offline writer until tomorrow."
+            logger.warning(
+                "LLM budget reached at {} today (${:.2f}, {} tokens)", provider.name, spent, tokens
             )
-            logger.warning(text)
             for fn in self._alerts:
                 try:
-                    await fn("llm_budget", text)
-                except Exception as e:  # an alert sink must never break the chain
-                    logger.warning("alert sink failed: {}", e)
+                    await fn(provider.name, spent, tokens)
+                except Exception as e:  # a listener must never break the chain
+                    logger.warning("budget listener failed: {}", e)
         return f"{provider.name}: daily budget spent"
 
     @staticmethod

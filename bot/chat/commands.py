@@ -88,8 +88,6 @@ class CommandHandler:
                 text=f"That line is {len(text):,} characters; the limit "
                 f"is {MAX_LINE:,}. Nothing was done.",
             )
-        await self.orch.expire_due()
-        await self.orch.sync()
         try:
             if text.startswith("/"):
                 return await self._command(text)

@@ -13,10 +13,12 @@ from loguru import logger
 from rich.console import Console
 
 from agents.errors import CotraderError
+from agents.events import DeskEvent, ScanPosted
 from agents.orchestrator import Orchestrator
 from agents.results import Reply
 from bot.chat.commands import CommandHandler, QuitRequested
 from bot.chat.render import render, reply_json
+from bot.event_text import event_text
 from bot.signals import LineReader, stop_signals
 from brokers.base import BrokerError
 from models.domain import Actor
@@ -53,10 +55,11 @@ async def run_chat(
         else:
             render(reply, con)
 
-    async def on_alert(kind: str, text: str) -> None:
-        emit(Reply(kind=f"alert.{kind}", text=text))
+    async def on_event(e: DeskEvent) -> None:
+        payload = e.report if isinstance(e, ScanPosted) else e
+        emit(Reply(kind=f"alert.{e.kind}", text=event_text(e), payload=payload))
 
-    orch.subscribe(on_alert)
+    orch.subscribe(on_event)
     orch.llm.warm_in_background()
     try:
         await orch.start()

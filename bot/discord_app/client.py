@@ -14,6 +14,7 @@ from discord.ext import commands
 from loguru import logger
 
 from agents.errors import CotraderError
+from agents.events import DeskEvent, OrderEvent
 from agents.results import ReconcileView
 from bot.discord_app.cards import CardPoster
 from bot.discord_app.components import DYNAMIC_ITEMS, RESIZE_FORM, known_custom_id
@@ -21,6 +22,7 @@ from bot.discord_app.config import DiscordConfig
 from bot.discord_app.decisions import Decisions
 from bot.discord_app.embeds import alert_embed
 from bot.discord_app.replies import fail
+from bot.event_text import event_text, reconcile_alert
 from models.domain import Actor
 
 if TYPE_CHECKING:
@@ -36,7 +38,7 @@ COGS = (
     "bot.discord_app.cogs.research",
     "bot.discord_app.cogs.risk",
 )
-QUIET_ALERTS = frozenset({"expired"})  # the card itself is edited to EXPIRED
+QUIET_ALERTS = frozenset({"expired", "superseded"})  # the card itself is edited to say so
 
 
 def intents_for(message_content: bool) -> discord.Intents:
@@ -131,7 +133,7 @@ class CotraderBot(commands.Bot):
         rep = self.startup_report
         if rep is not None and not rep.ok and not self._startup_posted:
             self._startup_posted = True
-            await self.post_alert("reconcile", rep.alert_text())
+            await self.post_alert("reconcile", reconcile_alert(rep), rep.mode_label)
         logger.info(
             "Discord: logged in as {} ({}), {} guild(s), message content {}",
             self.user,
@@ -187,12 +189,22 @@ class CotraderBot(commands.Bot):
             await fail(interaction, "Something went wrong on my side; nothing was changed.")
 
     # ------------------------------------------------------------------ alerts
-    async def post_alert(self, kind: str, text: str) -> None:
-        """Orchestrator alerts (fills, kill, state changes) to the alert channel."""
-        if kind in QUIET_ALERTS or not self.config.alert_channel_id:
+    async def on_event(self, e: DeskEvent) -> None:
+        """The desk's events: a card that moved is edited where it was posted; everything
+        but an expiry or a replacement (the card says it) goes to the alert channel."""
+        if e.kind not in QUIET_ALERTS:
+            await self.post_alert(e.kind, event_text(e), e.mode_label)
+        pid = getattr(e, "proposal_id", None)
+        clicked = isinstance(e, OrderEvent) and e.approver is not None  # the click edits it
+        if isinstance(pid, str) and not clicked:
+            await self.cards.refresh(pid)
+
+    async def post_alert(self, kind: str, text: str, mode_label: str | None = None) -> None:
+        """One alert embed in the alert channel (nothing without one configured)."""
+        if not self.config.alert_channel_id:
             return
         chan = self.get_partial_messageable(self.config.alert_channel_id)
-        await chan.send(embed=alert_embed(kind, text, self.orch.mode.label))
+        await chan.send(embed=alert_embed(kind, text, mode_label or self.orch.mode.label))
 
     def alert_channel(self) -> discord.PartialMessageable | None:
         if not self.config.alert_channel_id:

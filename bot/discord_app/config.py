@@ -37,7 +37,6 @@ class DiscordConfig:
     approvers: ApproverPolicy
     message_content: bool
     api_base: str | None
-    scheduler: bool
 
     @classmethod
     def of(cls, s: Settings) -> DiscordConfig:
@@ -50,5 +49,4 @@ class DiscordConfig:
             ),
             message_content=s.discord_message_content,
             api_base=s.discord_api_base,
-            scheduler=s.scheduler,
         )

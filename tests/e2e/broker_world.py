@@ -9,7 +9,9 @@ from contextlib import asynccontextmanager
 
 import pytest
 
+from agents.events import DeskEvent
 from bot.app import App, build
+from bot.event_text import event_text
 from bot.settings import load_settings
 from tests.fakes.alpaca import FakeAlpacaData
 from tests.fakes.alpaca.trading_server import FakeAlpacaTrading, FillPolicy
@@ -86,11 +88,15 @@ async def until(cond: Callable[[], bool], seconds: float = 10.0) -> None:
 
 
 class Alerts:
+    """Collects the desk's events as a front end shows them: (kind, the sentence)."""
+
     def __init__(self) -> None:
         self.seen: list[tuple[str, str]] = []
+        self.events: list[DeskEvent] = []
 
-    async def __call__(self, kind: str, text: str) -> None:
-        self.seen.append((kind, text))
+    async def __call__(self, e: DeskEvent) -> None:
+        self.events.append(e)
+        self.seen.append((e.kind, event_text(e)))
 
     def of(self, kind: str) -> list[str]:
         return [t for k, t in self.seen if k == kind]

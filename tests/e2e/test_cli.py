@@ -23,6 +23,7 @@ def env(home: Path, **extra: str) -> dict[str, str]:
         if not k.startswith("COTRADER_") and k not in ("DISCORD_TOKEN", "OPENAI_API_KEY")
     }
     e["COTRADER_HOME"] = str(home)
+    e["COTRADER_SCHEDULER"] = "0"  # jobs fire at real NYSE times: a test turns them on itself
     e["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     e.update(extra)
     return e

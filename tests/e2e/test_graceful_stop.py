@@ -1,10 +1,12 @@
-"""Graceful stop: `cotrader chat` and `cotrader run` leave on SIGTERM (docker stop) and
-SIGINT within 10 s with exit code 0, after letting an approval in flight reach a booked or
-known state and closing the streams and the Discord gateway."""
+"""The desk's own clock and its graceful stop: an idle chat prints what the desk does, and
+`cotrader chat` and `cotrader run` leave on SIGTERM (docker stop) and SIGINT within 10 s with
+exit code 0, after letting an approval in flight reach a booked or known state and closing the
+streams and the Discord gateway."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import time
 from pathlib import Path
@@ -58,3 +60,20 @@ async def test_chat_lets_an_approval_in_flight_finish_before_it_stops(
     finally:
         store.dispose()
     assert len(alpaca.orders_for(pid)) == 1
+
+
+async def test_an_idle_chat_prints_a_cards_expiry_on_its_own(tmp_path: Path) -> None:
+    """The desk's clock is its own: a 10 s card expires and says so with no line typed."""
+    chat = await AsyncChat.open(tmp_path / "h", COTRADER_PROPOSAL_TTL_SECONDS="10")
+    assert (await chat.read())["kind"] == "ready"
+    card = await chat.send("/propose AAPL buy 3")
+    pid = card["proposal"]["id"]
+    assert chat.p.stdout is not None
+    line = await asyncio.wait_for(chat.p.stdout.readline(), 30)  # nothing typed meanwhile
+    said = json.loads(line)
+    assert said["kind"] == "alert.expired" and pid in said["text"], said
+    assert said["proposal_id"] == pid and said["mode_label"] == "SIMULATED"
+    pending = await chat.send("/pending")
+    assert pending["items"] == [], pending
+    code, _ = await chat.quit()
+    assert code == 0

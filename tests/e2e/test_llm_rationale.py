@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from agents.events import DeskEvent
+from bot.event_text import event_text
 from models.domain import Actor
 from tests.e2e.llm_world import data_of, llm_desk, rationale_reply
 from tests.fakes.llm import Hang, HttpError, Json, Malformed
@@ -148,8 +150,8 @@ async def test_the_daily_budget_drops_to_offline_and_tells_the_channel(
     async with llm_desk(make_app, clock, llm_daily_tokens=1500, llm_providers="openai") as d:
         alerts: list[tuple[str, str]] = []
 
-        async def sink(kind: str, text: str) -> None:
-            alerts.append((kind, text))
+        async def sink(e: DeskEvent) -> None:
+            alerts.append((e.kind, event_text(e)))
 
         d.orch.subscribe(sink)
         d.openai.set_default(rationale_reply("openai"))

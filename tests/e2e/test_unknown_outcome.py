@@ -63,7 +63,7 @@ async def test_the_desk_loop_settles_an_unknown_outcome_on_its_own(
 ) -> None:
     from tests.e2e.broker_world import built
 
-    monkeypatch.setenv("COTRADER_RECOVERY_INTERVAL_S", "0.2")  # type: ignore[attr-defined]
+    monkeypatch.setenv("COTRADER_DESK_INTERVAL_S", "0.2")  # type: ignore[attr-defined]
     async with built() as app:
         quick_reads(app)
         o = app.orchestrator

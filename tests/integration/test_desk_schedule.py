@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
+from agents.scheduler import JobScheduler
 from bot.app import App
-from bot.discord_app.client import CotraderBot
-from bot.discord_app.config import DiscordConfig
-from bot.discord_app.schedule import DeskScheduler
 from services.market_calendar import ET
 from tests.conftest import Clock
 
@@ -19,7 +17,7 @@ def et(y: int, m: int, d: int, hh: int, mm: int) -> datetime:
 
 def planned(make_app: Callable[..., App], now: datetime) -> dict[str, datetime]:
     app = make_app(Clock(now.astimezone(UTC)))
-    sched = DeskScheduler(CotraderBot(app, DiscordConfig.of(app.settings)))
+    sched = JobScheduler(app.orchestrator)
     sched.plan(now.astimezone(UTC))
     return {
         j.id.split(":")[0]: j.trigger.run_date.astimezone(ET)  # type: ignore[attr-defined]
@@ -55,11 +53,12 @@ def test_a_restart_runs_a_job_missed_by_minutes_and_drops_older_ones(
 
 async def test_a_job_claimed_once_is_never_run_again(make_app: Callable[..., App]) -> None:
     app = make_app(Clock(et(2026, 11, 20, 16, 5).astimezone(UTC)))
-    sched = DeskScheduler(CotraderBot(app, DiscordConfig.of(app.settings)))
+    sched = JobScheduler(app.orchestrator)
     ran: list[date] = []
 
     async def job(day: date) -> None:
         ran.append(day)
+        return None
 
     sched.jobs["eod_summary"] = job
     day = date(2026, 11, 20)

@@ -191,8 +191,8 @@ async def test_a_spent_budget_drops_to_offline_and_alerts_once(make_chain) -> No
     chain, _ = make_chain(a, daily_tokens=500_000)
     alerts: list[tuple[str, str]] = []
 
-    async def sink(kind: str, text: str) -> None:
-        alerts.append((kind, text))
+    async def sink(provider: str, spent: float, tokens: int) -> None:
+        alerts.append(("llm_budget", f"{provider}: ${spent:.2f}, {tokens} tokens"))
 
     chain.subscribe(sink)
     assert (await chain.run(task(1), fallback)).provider == "openai"

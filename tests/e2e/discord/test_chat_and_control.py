@@ -205,7 +205,7 @@ async def test_scheduled_scan_posts_cards_to_the_alert_channel_once(
     fake: FakeDiscord, make_app: Callable[..., App], clock: Clock
 ) -> None:
     async with running(fake, make_app, clock) as w:
-        sched = w.bot.get_cog("Alerts").scheduler  # type: ignore[union-attr]
+        sched = w.orch.jobs
         day = date(2026, 11, 20)
         assert await sched.fire("scan_open", day) is True
         posted = bot_messages(fake, ALERT_CHANNEL)
@@ -215,7 +215,7 @@ async def test_scheduled_scan_posts_cards_to_the_alert_channel_once(
         assert await sched.fire("scan_open", day) is False  # a retry does not post twice
         assert len(bot_messages(fake, ALERT_CHANNEL)) == len(posted)
     async with running(fake, make_app, clock) as w2:  # nor does a restart
-        sched2 = w2.bot.get_cog("Alerts").scheduler  # type: ignore[union-attr]
+        sched2 = w2.orch.jobs
         assert await sched2.fire("scan_open", day) is False
         assert await sched2.fire("eod_summary", day) is True
         assert "P&L (day)" in str(bot_messages(fake, ALERT_CHANNEL)[-1]["embeds"])
@@ -284,7 +284,7 @@ async def test_admin_sync_is_for_the_owner_and_a_rate_limit_only_slows_posting(
         assert len(puts()) == 2
         # Discord says "slow down" while the scheduled scan posts: every card still arrives
         fake.fail_next("POST", rf"^/channels/{ALERT_CHANNEL}/messages$", 429, retry_after=0.2)
-        sched = w.bot.get_cog("Alerts").scheduler  # type: ignore[union-attr]
+        sched = w.orch.jobs
         assert await sched.fire("scan_midday", date(2026, 11, 20))
         cards = [m for m in bot_messages(fake, ALERT_CHANNEL) if buttons(m)]
         assert cards and len(cards) == len(w.orch.pending())

@@ -109,6 +109,7 @@ async def test_two_run_processes_share_one_postgresql(
         "APCA_API_DATA_URL": alpaca_data.base_url,
         "COTRADER_DATABASE_URL": pg_url,
         "TEST_JOBS_AT": at.isoformat(),
+        "COTRADER_SCHEDULER": "1",  # this test is about the scheduled jobs
     }
     homes = [tmp_path / "a", tmp_path / "b"]
     procs: list[asyncio.subprocess.Process] = []
@@ -208,8 +209,8 @@ async def test_two_run_processes_share_one_postgresql(
 def _main() -> None:
     """`cotrader run`, with a scheduler calendar on which today's jobs are due at
     $TEST_JOBS_AT (every day a session, so the test runs on weekends and holidays too)."""
+    from agents import scheduler as schedule
     from bot.cli import main
-    from bot.discord_app import schedule
     from services.market_calendar import DailyJob, MarketCalendar
     from services.market_calendar import Session as Trading
 
