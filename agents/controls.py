@@ -1,5 +1,4 @@
-"""Desk controls: pause, resume, the kill switch, risk state changes, /risk and status (a
-mixin of the Orchestrator)."""
+"""Desk controls: pause, resume, the kill switch, risk state changes, /risk and /status."""
 
 from __future__ import annotations
 
@@ -11,7 +10,9 @@ from typing import TYPE_CHECKING
 from loguru import logger
 
 from agents import events as ev
-from agents.errors import BadInput, CotraderError, NotAuthorized
+from agents.errors import BadInput, CotraderError
+from agents.gate import Gate
+from agents.killswitch import KillConfirmation
 from agents.results import KillReport, OrderView, StatusView
 from brokers.base import BrokerError
 from models.domain import Actor, Mode, OrderRequest, ProposalStatus, Side
@@ -19,48 +20,58 @@ from services.inputs import InputError, parse_side
 from services.risk import EngineState, RiskReport, Transition
 
 if TYPE_CHECKING:
+    from agents.approvals import ApprovalAgent
     from agents.data import DataAgent
-    from agents.desk import ProposalDesk
     from agents.execution import ExecutionAgent
     from agents.llm.chain import LLMChain
+    from agents.proposals import ProposalAgent
     from agents.risk import RiskAgent
+    from agents.venue import VenueAgent
     from brokers.base import Broker, MarketData
     from models.store import Store
 
 
-class DeskControls:
-    """Needs the orchestrator's store, broker, market, execution, desk, clock and alert."""
+class ControlAgent:
+    """The desk's controls: pause, resume, the kill switch (and its two-step confirmation),
+    the risk engine's state changes, /risk and /status."""
 
-    store: Store
-    broker: Broker
-    market: MarketData
-    execution: ExecutionAgent
-    desk: ProposalDesk
-    risk: RiskAgent
-    data: DataAgent
-    check_quantity: Callable[[object], int | None]
-    venue_notes: Callable[[], tuple[str, ...]]
-    mode: Mode
-    llm_name: str
-    llm: LLMChain
-    clock: Callable[[], datetime]
-    publish: Callable[[ev.DeskEvent], Awaitable[None]]
-
-    def require_approver(
-        self, actor: Actor, verb: str, what: str, proposal_id: str | None = None
+    def __init__(
+        self,
+        store: Store,
+        broker: Broker,
+        market: MarketData,
+        execution: ExecutionAgent,
+        proposals: ProposalAgent,
+        approvals: ApprovalAgent,
+        risk: RiskAgent,
+        data: DataAgent,
+        venue: VenueAgent,
+        gate: Gate,
+        llm: LLMChain,
+        llm_name: str,
+        mode: Mode,
+        clock: Callable[[], datetime],
+        publish: Callable[[ev.DeskEvent], Awaitable[None]],
     ) -> None:
-        """Refuse (recorded as `<verb>.unauthorized`) anyone without the approver right."""
-        if not actor.can_approve:
-            self.store.events.add(
-                f"{verb}.unauthorized",
-                actor.id,
-                proposal_id=proposal_id,
-                context={"name": actor.name},
-            )
-            raise NotAuthorized(f"Only approvers may {what}; nothing was changed.")
+        self.store = store
+        self.broker = broker
+        self.market = market
+        self.execution = execution
+        self.proposals = proposals
+        self.approvals = approvals
+        self.risk = risk
+        self.data = data
+        self.venue = venue
+        self.gate = gate
+        self.kills = KillConfirmation(store, gate, clock)
+        self.llm = llm
+        self.llm_name = llm_name
+        self.mode = mode
+        self.clock = clock
+        self.publish = publish
 
     def pause(self, actor: Actor, reason: str = "") -> None:
-        self.require_approver(actor, "pause", "pause the desk")
+        self.gate.check(actor, "pause", "pause the desk")
         self.store.state.update(
             actor.id,
             "desk.paused",
@@ -74,7 +85,7 @@ class DeskControls:
         ACTIVE, or REDUCING while a soft limit holds; refused (ResumeRefused) while a hard
         limit such as the daily loss still holds. `rebase_peak` accepts a drawdown: the
         equity peak restarts from now. Returns the state and why."""
-        self.require_approver(actor, "resume", "resume the desk")
+        self.gate.check(actor, "resume", "resume the desk")
         t = await self.risk.resume(actor, reason, self.clock(), rebase_peak=rebase_peak)
         await self.publish(
             ev.RiskStateChanged(
@@ -83,16 +94,28 @@ class DeskControls:
         )
         return f"Desk {t.state.value.upper()}: {t.reason}"
 
+    def request_kill(self, actor: Actor, flatten: bool) -> str:
+        """The kill switch's first step (an approver asks): the nonce the confirmation
+        carries. Nothing is done yet."""
+        return self.kills.request(actor, flatten)
+
+    def confirm_kill(self, actor: Actor, nonce: str) -> None:
+        """The second step: only the asker, within two minutes, once (then `kill`)."""
+        self.kills.confirm(actor, nonce)
+
+    def cancel_kill(self, nonce: str) -> None:
+        self.kills.cancel(nonce)
+
     async def kill(self, actor: Actor, flatten: bool = False) -> KillReport:
         """Cancel open orders, expire pending proposals, halt; flatten only when confirmed."""
-        self.require_approver(actor, "kill", "use the kill switch")
+        self.gate.check(actor, "kill", "use the kill switch")
         why = f"kill switch by {actor.name}"
         canceled = await self.execution.cancel_all(actor.id, why)
         canceled += self._close_unsent_approvals(actor, why)
         expired = [
             c.id
             for p in self.store.proposals.list([ProposalStatus.PENDING.value], None)
-            if (c := self.desk.expire(p.id, f"kill switch by {actor.name}"))
+            if (c := self.proposals.expire(p.id, f"kill switch by {actor.name}"))
         ]
         self.store.state.update(
             actor.id,
@@ -153,13 +176,16 @@ class DeskControls:
         crash): the kill switch closes them as failed, so none is sent later."""
         closed = []
         for p in self.store.proposals.approved():
-            if p.id in self.desk.inflight or self.store.ledger.order(p.id) is not None:
+            if p.id in self.approvals.inflight or self.store.ledger.order(p.id) is not None:
                 continue
-            if self.desk.refuse(p, actor.name, why, {}, actor.id, "proposal.failed", "not sent"):
+            done = self.approvals.refuse(
+                p, actor.name, why, {}, actor.id, "proposal.failed", "not sent"
+            )
+            if done is not None:
                 closed.append(p.id)
         return closed
 
-    async def _on_risk_transition(self, t: Transition) -> None:
+    async def on_risk_transition(self, t: Transition) -> None:
         """A limit moved the desk to REDUCING or HALTED: tell the channel; on HALTED expire
         every pending proposal (exits included: they are re-proposed on demand)."""
         expired = []
@@ -167,7 +193,7 @@ class DeskControls:
             expired = [
                 c.id
                 for p in self.store.proposals.list([ProposalStatus.PENDING.value], None)
-                if (c := self.desk.expire(p.id, f"desk halted: {t.reason}"))
+                if (c := self.proposals.expire(p.id, f"desk halted: {t.reason}"))
             ]
         await self.publish(
             ev.RiskStateChanged(
@@ -187,7 +213,7 @@ class DeskControls:
             sd = parse_side(side)
         except InputError as e:
             raise BadInput(str(e)) from None
-        qty = self.check_quantity(quantity) or 0
+        qty = self.proposals.check_quantity(quantity) or 0
         if sym and not qty:
             raise BadInput(f"Give a quantity for the what-if, e.g. /risk {sym} buy 10.")
         return await self.risk.report(self.clock(), sym, sd, qty)
@@ -210,5 +236,5 @@ class DeskControls:
             equity=acct.equity,
             market_open=self.market.is_open(),
             llm_usage=self.llm.usage(),
-            notes=tuple(self.llm.health()) + self.venue_notes(),
+            notes=tuple(self.llm.health()) + self.venue.notes(),
         )

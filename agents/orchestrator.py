@@ -1,4 +1,11 @@
-"""The orchestrator: the one API every front end (terminal, Discord, CLI, scheduler) calls."""
+"""The orchestrator: the one API every front end (terminal, Discord, CLI) calls, and the
+owner of the desk's clock (the desk loop and the scheduled jobs).
+
+It composes the agents and adds no logic of its own beyond the lifecycle: each method hands
+the request to the agent that owns it. A proposal's path from click to booked fill:
+`approve` → ApprovalAgent (gate, compare-and-set, re-check) → ExecutionAgent (order row,
+venue, booking) → LedgerRepo (fills, position, proposal status, one transaction) → an event.
+"""
 
 from __future__ import annotations
 
@@ -9,58 +16,52 @@ from datetime import UTC, datetime
 from loguru import logger
 
 from agents import events as ev
-from agents.controls import DeskControls
+from agents.approvals import ApprovalAgent
+from agents.controls import ControlAgent
 from agents.data import DataAgent
-from agents.desk import ProposalDesk
 from agents.desk_loop import DeskLoop
-from agents.errors import BadInput, ExecutionFailed, NotPending, RiskRefused
+from agents.errors import BadInput
 from agents.events import EventBus
 from agents.execution import ExecutionAgent
+from agents.gate import Gate
 from agents.instance import new_owner, retire
 from agents.llm.analyst import Analyst
 from agents.llm.chain import LLMChain
 from agents.llm.enrich import RationaleUpdater
 from agents.llm.guard import ReplyGuard
-from agents.order_feed import told_once
+from agents.proposals import SCANNER, ProposalAgent
 from agents.recovery import RecoveryAgent
 from agents.reports import Reports
 from agents.research import Research, ResearchDesk
 from agents.results import (
     Card,
+    KillReport,
     OrdersView,
     OrderView,
     PnlView,
     PositionsView,
     ReconcileView,
     ScanReport,
+    StatusView,
     WhyView,
 )
 from agents.risk import RiskAgent
 from agents.scanner import ScannerAgent
 from agents.scheduler import JobScheduler
 from agents.strategy import StrategyAgent
-from agents.venue import VenueDesk
+from agents.venue import VenueAgent
 from brokers.base import Broker, BrokerError, MarketData
 from models.config import DeskConfig, ExecutionConfig, RiskLimits, ScannerConfig, StrategyConfig
-from models.domain import (
-    UNSETTLED_ORDER_STATUSES,
-    Actor,
-    Mode,
-    Period,
-    ProposalStatus,
-    RiskDecision,
-    Side,
-    TradeIdea,
-)
+from models.domain import Actor, Mode, Period, Side
+from models.frontend_tables import CardPost
 from models.store import Store
 from models.tables import DailyPerformance
-from services.inputs import InputError, parse_quantity, parse_side
+from services.risk import RiskReport
 
-SCANNER = Actor.system("scanner")
 STARTUP = Actor.system("startup")
 
 
-class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
+class Orchestrator(ResearchDesk):
     def __init__(
         self,
         store: Store,
@@ -85,45 +86,80 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
         self.market = market
         self.mode = mode
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.bus = EventBus()
+        self.owner = new_owner()  # this desk's id: it holds the lease of what it executes
         self.llm = llm or LLMChain([], store, clock=self.clock)
         self.llm_name = llm_name or self.llm.describe()
+        self.llm.subscribe(self._llm_budget)
         self.guard = guard or ReplyGuard()
         self.reply_budget_s = reply_budget_s
         self.analyst = Analyst(self.llm, store, mode.label, self.guard)
         self.rationales = RationaleUpdater(self.analyst, store, rationale_wait_s)
         self.limits = risk_limits or RiskLimits()
         self.data = DataAgent(market, bar_cache=store.bars)
-        self.scanner = ScannerAgent(
-            self.data, scanner or ScannerConfig(), strategy or StrategyConfig()
-        )
-        self.strategy = StrategyAgent(strategy or StrategyConfig(), self.limits.allow_short)
+        strategy = strategy or StrategyConfig()
+        self.scanner = ScannerAgent(self.data, scanner or ScannerConfig(), strategy)
+        self.strategy = StrategyAgent(strategy, self.limits.allow_short)
         self.research = Research(self.data, self.strategy.cfg, mode.label)
         self.risk = RiskAgent(store, broker, self.data, self.limits, mode)
         execution = execution or ExecutionConfig()
-        self.bus = EventBus()
-        self.owner = new_owner()  # this desk's id: it holds the lease of what it executes
+        self.gate = Gate(store)
         self.execution = ExecutionAgent(
             store, broker, execution.bracket_orders, owner=str(self.owner)
         )
-        self.desk = ProposalDesk(
+        self.venue = VenueAgent(store, broker, self.execution, mode, self.clock, self.publish)
+        self.proposals = ProposalAgent(
+            store,
+            self.data,
+            self.scanner,
+            self.strategy,
+            self.risk,
+            self.venue.preview,
+            self.rationales,
+            self.gate,
+            execution,
+            self.limits.max_order_quantity,
+            mode,
+            broker.name,
+            self.clock,
+            self.publish,
+        )
+        self.approvals = ApprovalAgent(
             store,
             self.data,
             self.risk,
             self.execution,
+            self.proposals,
+            self.gate,
             execution,
-            mode,
-            broker.name,
             self.clock,
-            owner=str(self.owner),
-            publish=self.publish,
+            str(self.owner),
+            broker.name,
+            lambda: self.venue.stream is not None,
+            self.publish,
         )
+        self.controls = ControlAgent(
+            store,
+            broker,
+            market,
+            self.execution,
+            self.proposals,
+            self.approvals,
+            self.risk,
+            self.data,
+            self.venue,
+            self.gate,
+            self.llm,
+            self.llm_name,
+            mode,
+            self.clock,
+            self.publish,
+        )
+        self.risk.on_transition = self.controls.on_risk_transition
         self.reports = Reports(store, broker, self.data, mode, self.clock)
-        self.llm.subscribe(self._llm_budget)
-        self.risk.on_transition = self._on_risk_transition
-        self._venue_init()
         self.recovery = RecoveryAgent(
             store,
-            self.desk,
+            self.approvals,
             self.execution,
             broker,
             self.owner,
@@ -140,17 +176,21 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> ReconcileView:
         """Check the venue answers with these credentials, bring interrupted approvals to a
-        known state, reconcile, open the order stream, and start the desk loop. Raises
-        StartupRefused (nothing started) when the venue refuses."""
-        await self.check_venue()
+        known state, reconcile, open the order stream, start the desk loop and the scheduled
+        jobs. Raises StartupRefused (nothing started) when the venue refuses."""
+        await self.venue.check()
         await self.recover(startup=True)
         view = await self.reconcile(STARTUP)
-        self._open_stream()
+        self.venue.open_stream()
         await self._refresh_risk()
         self.loop.start()
         if self.desk_cfg.scheduler:
             self.jobs.start()
         return view
+
+    async def check_venue(self) -> None:
+        """The venue reads the account with these credentials, or StartupRefused."""
+        await self.venue.check()
 
     async def housekeeping(self) -> None:
         """One pass of the desk loop: expire due proposals, book working orders, settle
@@ -168,21 +208,22 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
     async def drain(self, grace_s: float = 8.0) -> bool:
         """Stop taking approvals and wait (up to `grace_s`) until those in flight have
         reached a booked or known state. False if some were still running."""
-        self.desk.closing = True
+        a = self.approvals
+        a.closing = True
         for _ in range(int(grace_s / 0.05)):
-            if not self.desk.inflight and not self.execution.sending:
+            if not a.inflight and not self.execution.sending:
                 return True
             await asyncio.sleep(0.05)
-        logger.warning("stopping with approvals in flight: {}", sorted(self.desk.inflight))
+        logger.warning("stopping with approvals in flight: {}", sorted(a.inflight))
         return False
 
     async def stop(self, grace_s: float = 8.0) -> None:
-        """Stop taking approvals, let those in flight finish (see `drain`), stop the desk
-        loop, close the streams. What is left unsettled is recovered at the next start."""
+        """Stop taking approvals, let those in flight finish (see `drain`), stop the jobs
+        and the desk loop, close the streams. What is left is recovered at the next start."""
         await self.drain(grace_s)
         self.jobs.stop()
         await self.loop.stop()
-        await self._close_venue()
+        await self.venue.close()
 
     def retire(self) -> None:
         """This desk has ended (its app is closed): its leases become recoverable."""
@@ -191,14 +232,6 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
     async def recover(self, startup: bool = False) -> list[ev.Recovered]:
         """Settle interrupted approvals and unknown order outcomes (start-up and the loop)."""
         return await self.recovery.run(startup=startup)
-
-    def claim_once(self, key: str, detail: str = "") -> bool:
-        """True for the first caller with this key, in any instance (a job's run, a command
-        sync, a kill confirmation); False for every later one."""
-        return self.store.frontend.claim(key, self.clock(), detail)
-
-    def claimed(self, key: str) -> bool:
-        return self.store.frontend.claimed(key) is not None
 
     # ------------------------------------------------------------------ events
     def subscribe(self, fn: ev.Listener) -> None:
@@ -218,86 +251,6 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
             )
         )
 
-    # ------------------------------------------------------------------ ideas
-    def universe(self) -> list[str]:
-        return self.store.state.watchlist() or [i.symbol for i in self.market.universe()]
-
-    async def scan(
-        self, symbols: Sequence[str] | None = None, actor: Actor = SCANNER
-    ) -> ScanReport:
-        """Scan, rank, and card every idea that passes risk (unless the desk is paused)."""
-        syms = [self.data.normalise(s) for s in symbols] if symbols else self.universe()
-        ranked, filtered, data = await self.scanner.scan(syms)
-        desk = self.risk.desk()
-        notes: list[str] = []
-        cards: list[Card] = []
-        ideas = self.strategy.ideas(ranked, data)
-        if not desk.opens:
-            notes.append(
-                f"Desk {desk.label}: ideas shown, no new positions proposed (/resume to continue)."
-            )
-        else:
-            for idea in ideas:
-                try:
-                    cards.append(await self._propose_idea(idea, None, actor, "scan"))
-                except RiskRefused as e:
-                    notes.append(f"{idea.symbol} {idea.side.value} idea refused by risk: {e}")
-        if not ideas:
-            notes.append("No trade idea met the strategy's rule this time.")
-        self.store.events.add(
-            "scan.completed",
-            actor.id,
-            context={
-                "symbols": len(syms),
-                "ranked": [r.symbol for r in ranked],
-                "cards": [c.id for c in cards],
-            },
-        )
-        return ScanReport(
-            mode_label=self.mode.label,
-            scanned=len(syms),
-            ranked=tuple(ranked),
-            filtered=tuple(filtered),
-            cards=tuple(cards),
-            notes=tuple(notes),
-        )
-
-    async def _propose_idea(
-        self, idea: TradeIdea, quantity: int | None, actor: Actor, source: str
-    ) -> Card:
-        decision = await self.risk.evaluate(
-            idea.symbol,
-            idea.side,
-            idea.entry,
-            idea.stop,
-            quantity,
-            self.clock(),
-            strategy=idea.strategy,
-        )
-        if not decision.approved:
-            self.store.events.add(
-                "proposal.refused",
-                "agent:risk",
-                context={
-                    "idea": idea.model_dump(mode="json"),
-                    "decision": decision.model_dump(mode="json"),
-                    "source": source,
-                },
-            )
-            raise RiskRefused(decision.reason(), decision)
-        quote = await self.data.quote(idea.symbol)
-        preview = await self.preview(idea.symbol, idea.side, decision.quantity)
-        card = await self.desk.create(idea, decision, quote, actor, source, preview=preview)
-        return await self._with_rationale(card, idea, decision, "entry")
-
-    async def _with_rationale(
-        self, card: Card, idea: TradeIdea, decision: RiskDecision, kind: str
-    ) -> Card:
-        """The card, with the LLM's rationale if it came in time (else it is edited in later)."""
-        if await self.rationales.attach(card.id, idea, decision, kind):
-            return self.desk.card(card.id)
-        return card
-
     def on_card_update(self, fn: Callable[[str], Awaitable[None]]) -> None:
         """Be told (proposal id) when a card's content changed after it was returned."""
         self.rationales.listeners.append(fn)
@@ -306,12 +259,17 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
         if fn in self.rationales.listeners:
             self.rationales.listeners.remove(fn)
 
+    # ------------------------------------------------------------------ proposals
+    def universe(self) -> list[str]:
+        return self.proposals.universe()
+
+    async def scan(
+        self, symbols: Sequence[str] | None = None, actor: Actor = SCANNER
+    ) -> ScanReport:
+        return await self.proposals.scan(symbols, actor)
+
     def check_quantity(self, quantity: object) -> int | None:
-        """A user-typed quantity as whole shares within limits, or None (let risk size it)."""
-        try:
-            return parse_quantity(quantity, self.limits.max_order_quantity)
-        except InputError as e:
-            raise BadInput(str(e)) from None
+        return self.proposals.check_quantity(quantity)
 
     async def propose(
         self,
@@ -322,154 +280,71 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
         source: str = "command",
         strategy: str | None = None,
     ) -> Card:
-        """A trader's own proposal: validated, sized (unless a quantity was given), risk-checked.
-        With no side, the trend decides (and without a clear trend it asks for one). With a
-        strategy, that strategy's fresh signal must agree with the side."""
-        sym = self.data.normalise(symbol)
-        try:
-            sd = parse_side(side) if side is not None else None
-        except InputError as e:
-            raise BadInput(str(e)) from None
-        qty = self.check_quantity(quantity)
-        d = await self.data.symbol_data(sym)
-        scan = self.scanner.score(d)
-        if strategy:
-            idea = self.strategy.by_name(d, strategy, sd, scan)
-        elif sd is None:
-            idea = self.strategy.trend(d, scan)
-            if idea is None:
-                raise BadInput(f"{sym} has no clear trend right now; say buy or sell.")
-        else:
-            idea = self.strategy.for_side(d, sd, scan)
-        if idea is None:
-            raise RiskRefused(f"Cannot build a {sd.value} idea for {sym}: no usable ATR stop.")
-        return await self._propose_idea(idea, qty, actor, source)
+        return await self.proposals.propose(symbol, side, quantity, actor, source, strategy)
 
     async def resize(self, proposal_id: str, quantity: object, actor: Actor) -> Card:
-        """A re-checked replacement for a pending proposal at another size (supersedes it)."""
-        old = self.desk.card(proposal_id)
-        self.require_approver(actor, "resize", "adjust a proposal", old.id)
-        if old.status != ProposalStatus.PENDING.value:
-            raise NotPending(
-                f"Proposal {old.id} is {old.status}; only a pending one can be resized."
-            )
-        qty = self.check_quantity(quantity)
-        if qty is None:
-            raise BadInput("Give a whole number of shares, e.g. 25.")
-        if old.kind == "exit":
-            return await self.close(old.symbol, qty, actor)
-        return await self.propose(old.symbol, old.side, qty, actor, source=f"resize:{old.id}")
+        return await self.proposals.resize(proposal_id, quantity, actor)
 
     async def close(self, symbol: str, quantity: object = None, actor: Actor = SCANNER) -> Card:
-        """An exit proposal for (part of) a position; it still needs its own click."""
-        sym = self.data.normalise(symbol)
-        pos = self.store.ledger.position(sym)
-        if pos is None or pos.quantity == 0:
-            raise BadInput(f"No open {sym} position to close.")
-        qty = self.check_quantity(quantity) or abs(pos.quantity)
-        if qty > abs(pos.quantity):
-            raise BadInput(f"Only {abs(pos.quantity)} {sym} held; cannot close {qty}.")
-        side = Side.SELL if pos.quantity > 0 else Side.BUY
-        q = await self.data.quote(sym, fresh=True)
-        entry = q.price_for(side)
-        idea = TradeIdea(
-            symbol=sym,
-            side=side,
-            entry=entry,
-            stop=entry,
-            target=entry,
-            strategy="exit",
-            confidence=1.0,
-            facts={
-                "bid": q.bid,
-                "ask": q.ask,
-                "last": q.last,
-                "avg_price": round(pos.avg_price, 4),
-                "held": pos.quantity,
-            },
-            summary=f"closing {qty} of {abs(pos.quantity)} held at avg {pos.avg_price:.2f}",
-        )
-        decision = await self.risk.evaluate(sym, side, entry, None, qty, self.clock(), "exit")
-        if not decision.approved:
-            raise RiskRefused(decision.reason(), decision)
-        preview = await self.preview(sym, side, qty)
-        card = await self.desk.create(
-            idea, decision, q, actor, "close", kind="exit", preview=preview
-        )
-        return await self._with_rationale(card, idea, decision, "exit")
-
-    # ------------------------------------------------------------------ decisions
-    async def approve(self, proposal_id: str, actor: Actor) -> Card:
-        try:
-            card = await self.desk.approve(proposal_id, actor)
-        except ExecutionFailed:
-            try:  # a rejection streak halts the desk now, not at the next idea
-                await self.risk.refresh(self.clock())
-            except BrokerError as e:
-                logger.warning("risk refresh after a failed order: {}", e)
-            raise
-        o = card.order
-        if o is None:
-            return card
-        fields = {
-            "mode_label": card.mode_label,
-            "client_order_id": o.client_order_id,
-            "proposal_id": card.id,
-            "symbol": o.symbol,
-            "side": o.side,
-            "quantity": o.quantity,
-            "filled": o.filled_quantity,
-            "avg_price": o.avg_fill_price,
-            "venue": self.broker.name,
-            "approver": actor.name,
-            "reason": o.reason,
-        }
-        if o.filled_quantity:
-            told = self.stream is None or told_once(
-                self.store, o.client_order_id, o.status, o.filled_quantity
-            )
-            if told:  # else the order stream announced this fill already
-                await self.publish(ev.OrderFilled(**fields))
-        elif o.status in UNSETTLED_ORDER_STATUSES:
-            await self.publish(ev.OrderUnknown(**fields))
-        else:
-            await self.publish(ev.OrderWorking(**fields))
-        return card
-
-    def reject(self, proposal_id: str, actor: Actor, reason: str = "") -> Card:
-        return self.desk.reject(proposal_id, actor, reason)
+        return await self.proposals.close(symbol, quantity, actor)
 
     def proposal(self, proposal_id: str) -> Card:
-        return self.desk.card(proposal_id)
+        return self.proposals.card(proposal_id)
 
     def pending(self) -> list[Card]:
-        """Proposals waiting for a decision, then approvals still being executed (approved,
-        their order not yet acknowledged by the venue), so nothing in flight is hidden."""
-        waiting = [Card.of(p) for p in self.store.proposals.list([ProposalStatus.PENDING.value])]
-        flying = [
-            Card.of(p, self.store.ledger.order(p.id)) for p in self.store.proposals.approved()
-        ]
-        return waiting + flying
+        return self.proposals.pending()
 
     async def expire_due(self) -> list[Card]:
-        cards = self.desk.expire_due()
-        for c in cards:
-            await self.publish(
-                ev.ProposalExpired(
-                    mode_label=c.mode_label,
-                    proposal_id=c.id,
-                    symbol=c.symbol,
-                    side=c.side,
-                    quantity=c.quantity,
-                    reason=c.status_reason,
-                )
-            )
-        return cards
+        return await self.proposals.expire_due()
+
+    # ------------------------------------------------------------------ decisions
+    def check_decision(self, proposal_id: str, actor: Actor, verb: str) -> Card:
+        """Whether `actor` may approve, reject or resize this proposal now: the card, or
+        the gate's refusal (recorded) for a front end to show at once."""
+        return Card.of(self.approvals.check(proposal_id, actor, verb, expiry=False))
+
+    async def approve(self, proposal_id: str, actor: Actor) -> Card:
+        return await self.approvals.approve(proposal_id, actor)
+
+    def reject(self, proposal_id: str, actor: Actor, reason: str = "") -> Card:
+        return self.approvals.reject(proposal_id, actor, reason)
 
     async def sync(self) -> list[OrderView]:
         """Book fills of working orders (the simulator fills the rest of big orders here)."""
         changed = await self.execution.sync("agent:execution")
         return [OrderView.of(o) for o in changed]
+
+    # ------------------------------------------------------------------ controls
+    def pause(self, actor: Actor, reason: str = "") -> None:
+        self.controls.pause(actor, reason)
+
+    async def resume(self, actor: Actor, reason: str = "", rebase_peak: bool = False) -> str:
+        return await self.controls.resume(actor, reason, rebase_peak)
+
+    async def kill(self, actor: Actor, flatten: bool = False) -> KillReport:
+        return await self.controls.kill(actor, flatten)
+
+    def request_kill(self, actor: Actor, flatten: bool) -> str:
+        return self.controls.request_kill(actor, flatten)
+
+    def confirm_kill(self, actor: Actor, nonce: str) -> None:
+        """The kill's second step: only the asker, within two minutes, once (else the
+        refusal, nothing done). Then `kill`."""
+        self.controls.confirm_kill(actor, nonce)
+
+    def cancel_kill(self, nonce: str) -> None:
+        self.controls.cancel_kill(nonce)
+
+    async def risk_report(
+        self, symbol: str | None = None, side: str | Side = Side.BUY, quantity: object = None
+    ) -> RiskReport:
+        return await self.controls.risk_report(symbol, side, quantity)
+
+    async def status(self) -> StatusView:
+        return await self.controls.status()
+
+    async def reconcile(self, actor: Actor) -> ReconcileView:
+        return await self.venue.reconcile(actor)
 
     # ------------------------------------------------------------------ account
     async def positions(self) -> PositionsView:
@@ -490,7 +365,7 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
         return await self.reports.record_day()
 
     def why(self, proposal_id: str) -> WhyView:
-        card = self.desk.card(proposal_id)
+        card = self.proposals.card(proposal_id)
         return WhyView(card=card, events=tuple(self.store.events.for_proposal(card.id)))
 
     # ------------------------------------------------------------------ watchlist
@@ -505,3 +380,33 @@ class Orchestrator(DeskControls, ResearchDesk, VenueDesk):
 
     def watchlist(self) -> list[str]:
         return self.store.state.watchlist()
+
+    # ------------------------------------------------------------------ front ends' records
+    def record_post(self, card: Card, channel_id: int | str, message_id: int | str) -> None:
+        """Where a card was posted (a front end keeps every copy up to date)."""
+        self.store.frontend.add_post(
+            card.id, channel_id, message_id, self.clock(), card.status, revision=card.revision
+        )
+
+    def posts(self, proposal_id: str) -> list[CardPost]:
+        return self.store.frontend.posts(proposal_id)
+
+    def mark_shown(self, message_id: int | str, card: Card) -> None:
+        """That posted copy now shows the card's status and revision."""
+        self.store.frontend.mark_shown(message_id, card.status, card.revision)
+
+    def outdated_posts(self) -> list[str]:
+        """Proposals with a posted copy showing an older status or revision."""
+        return self.store.frontend.outdated()
+
+    def claim_once(self, key: str, detail: str = "") -> bool:
+        """True for the first caller with this key, in any instance (a job's run, a command
+        sync); False for every later one."""
+        return self.store.frontend.claim(key, self.clock(), detail)
+
+    def claimed(self, key: str) -> bool:
+        return self.store.frontend.claimed(key) is not None
+
+    def note(self, event_type: str, actor: str, context: dict[str, object]) -> None:
+        """Record something a front end did (a command sync, a refused owner command)."""
+        self.store.events.add(event_type, actor, context=context)

@@ -20,7 +20,7 @@ from datetime import datetime
 from loguru import logger
 
 from agents import events as ev
-from agents.desk import ProposalDesk
+from agents.approvals import ApprovalAgent
 from agents.errors import CotraderError, ExecutionFailed
 from agents.execution import MAX_SENDS, SETTLE, ExecutionAgent
 from agents.instance import LEASE, Owner, owner_state
@@ -42,7 +42,7 @@ class RecoveryAgent:
     def __init__(
         self,
         store: Store,
-        desk: ProposalDesk,
+        approvals: ApprovalAgent,
         execution: ExecutionAgent,
         broker: Broker,
         owner: Owner,
@@ -51,7 +51,7 @@ class RecoveryAgent:
         mode_label: str,
     ) -> None:
         self.store = store
-        self.desk = desk
+        self.approvals = approvals
         self.execution = execution
         self.broker = broker
         self.owner = owner
@@ -84,7 +84,7 @@ class RecoveryAgent:
             p = self.store.proposals.get(row.proposal_id) if row.proposal_id else None
             if p is not None and p.status == S.APPROVED.value and p.id not in taken:
                 continue  # another desk is still executing it
-            if p is not None and p.id in self.desk.inflight:
+            if p is not None and p.id in self.approvals.inflight:
                 continue
             await self._safely(out, row.client_order_id, self._settle(row, p, now))
         if startup:  # orders that were working when the desk stopped may have moved since
@@ -122,7 +122,7 @@ class RecoveryAgent:
     # ------------------------------------------------------------------ approvals
     def _take(self, p: Proposal, now: datetime) -> Proposal | None:
         """The approval, leased to this desk, when it is ours to recover; else None."""
-        if p.id in self.desk.inflight:
+        if p.id in self.approvals.inflight:
             return None
         state = owner_state(p.lease_owner, self.owner)
         expired = p.lease_until is None or p.lease_until <= now
@@ -134,9 +134,9 @@ class RecoveryAgent:
 
     async def _resume(self, p: Proposal, now: datetime) -> ev.Recovered:
         """An approval with no order: re-check it, then send it, or close it as failed."""
-        reason, ctx = await self.desk.recheck(p, now, expiry=True)
+        reason, ctx = await self.approvals.recheck(p, now, expiry=True)
         if reason is not None:
-            self.desk.refuse(
+            self.approvals.refuse(
                 p, "recovery", reason, ctx, ACTOR, "recovery.refused", "not sent after a restart"
             )
             return self._failed(p.id, p, f"re-checked after the restart: {reason}")
@@ -169,7 +169,7 @@ class RecoveryAgent:
         why = self._never(row, p)
         if why is None:
             assert p is not None
-            reason, ctx = await self.desk.recheck(p, now, expiry=True)
+            reason, ctx = await self.approvals.recheck(p, now, expiry=True)
             if reason is None:
                 return await self._resend(row, p, ctx, now)
             why = f"it never reached the venue and was not sent again: {reason}"

@@ -1,5 +1,5 @@
-"""The venue side of the desk (a mixin of the Orchestrator): the start-up check, the order
-stream, reconciliation, and the broker's dry run of a proposal."""
+"""The venue side of the desk: the start-up check, the order stream, reconciliation, and the
+broker's dry run of a proposal."""
 
 from __future__ import annotations
 
@@ -29,32 +29,36 @@ from models.domain import Actor, Mode, OrderRequest, Side
 
 if TYPE_CHECKING:
     from agents.execution import ExecutionAgent
-    from agents.risk import RiskAgent
     from brokers.base import Broker
     from models.store import Store
 
 
-class VenueDesk:
-    """Needs the orchestrator's store, broker, mode, clock, execution, risk and alert."""
+class VenueAgent:
+    """The venue side of the desk: the start-up check, the order stream (booked by the
+    order feed), reconciliation, and the broker's dry run of a proposal."""
 
-    store: Store
-    broker: Broker
-    mode: Mode
-    clock: Callable[[], datetime]
-    execution: ExecutionAgent
-    risk: RiskAgent
-    publish: Callable[[ev.DeskEvent], Awaitable[None]]
-
-    def _venue_init(self) -> None:
-        self.reconciler = ReconcileAgent(
-            self.store, self.broker, self.mode, self.clock, book=self.execution.book
-        )
-        self.feed = OrderFeed(self.store, self.execution, self.publish, self.mode)
+    def __init__(
+        self,
+        store: Store,
+        broker: Broker,
+        execution: ExecutionAgent,
+        mode: Mode,
+        clock: Callable[[], datetime],
+        publish: Callable[[ev.DeskEvent], Awaitable[None]],
+    ) -> None:
+        self.store = store
+        self.broker = broker
+        self.execution = execution
+        self.mode = mode
+        self.clock = clock
+        self.publish = publish
+        self.reconciler = ReconcileAgent(store, broker, mode, clock, book=execution.book)
+        self.feed = OrderFeed(store, execution, publish, mode)
         self.stream: OrderStream | None = None
         self._stream_task: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ lifecycle
-    async def check_venue(self) -> None:
+    async def check(self) -> None:
         """The venue answers with these credentials, or StartupRefused (nothing started)."""
         try:
             acct = await self.broker.account()
@@ -65,7 +69,7 @@ class VenueDesk:
             ) from None
         logger.info("{} account {} reachable", self.broker.name, acct.account_id[-4:])
 
-    def _open_stream(self) -> None:
+    def open_stream(self) -> None:
         factory = getattr(self.broker, "order_stream", None)
         if not callable(factory) or self._stream_task is not None:
             return
@@ -86,7 +90,7 @@ class VenueDesk:
                 ev.StreamStopped(mode_label=self.mode.label, venue=self.broker.name, error=str(e))
             )
 
-    async def _close_venue(self) -> None:
+    async def close(self) -> None:
         """Close the order stream and an async venue's connections (a synchronous venue is
         closed with the app, by `App.close`)."""
         task, self._stream_task = self._stream_task, None
@@ -101,7 +105,7 @@ class VenueDesk:
             except Exception as e:  # leaving must never fail
                 logger.warning("closing {} failed: {}", self.broker.name, e)
 
-    def venue_notes(self) -> tuple[str, ...]:
+    def notes(self) -> tuple[str, ...]:
         """The line /status shows about the order stream (none for a venue without one)."""
         s = self.stream
         if s is None:

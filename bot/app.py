@@ -37,6 +37,15 @@ class App:
                 close()
 
 
+def upgrade_store(url: str) -> None:
+    """Bring the database at `url` to the newest schema (`cotrader db upgrade`)."""
+    store = Store(url)
+    try:
+        store.upgrade()
+    finally:
+        store.dispose()
+
+
 def llm_providers(settings: Settings) -> list[Provider]:
     """The configured LLM providers, in order (none: the offline writer and parser serve)."""
     from agents.llm.providers.anthropic_provider import AnthropicProvider

@@ -101,18 +101,14 @@ def open_app(settings: Settings, console_logs: bool = False) -> App:
 
 def upgrade_database(settings: Settings) -> None:
     """`cotrader db upgrade`: the same checks, then the migrations (under their lock)."""
-    from models.store import Store
+    from bot.app import upgrade_store
 
     found = problems(settings)
     if found:
         raise StartError(found)
     with start_errors(settings):
         settings.home_dir.mkdir(parents=True, exist_ok=True)
-        store = Store(settings.db_url)
-        try:
-            store.upgrade()
-        finally:
-            store.dispose()
+        upgrade_store(settings.db_url)
 
 
 @contextmanager

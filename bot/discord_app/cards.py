@@ -19,17 +19,10 @@ if TYPE_CHECKING:
 class CardPoster:
     def __init__(self, bot: CotraderBot) -> None:
         self.bot = bot
-        self.store = bot.orch.store
+        self.orch = bot.orch
 
     def record(self, card: Card, message: discord.Message | discord.PartialMessage) -> None:
-        self.store.frontend.add_post(
-            card.id,
-            message.channel.id,
-            message.id,
-            self.bot.orch.clock(),
-            card.status,
-            revision=card.revision,
-        )
+        self.orch.record_post(card, message.channel.id, message.id)
 
     async def post(self, channel: discord.abc.Messageable, card: Card) -> discord.Message:
         msg = await channel.send(embed=card_embed(card), view=card_view(card))
@@ -51,11 +44,11 @@ class CardPoster:
         except CotraderError:
             return 0
         edits = 0
-        for post in self.store.frontend.posts(proposal_id):
+        for post in self.orch.posts(proposal_id):
             if post.shown_status == card.status and post.shown_revision == card.revision:
                 continue
             if skip_message is not None and int(post.message_id) == skip_message:
-                self.store.frontend.mark_shown(post.message_id, card.status, card.revision)
+                self.orch.mark_shown(post.message_id, card)
                 continue
             chan = self.bot.get_partial_messageable(int(post.channel_id))
             try:
@@ -68,12 +61,12 @@ class CardPoster:
             except discord.HTTPException as e:
                 logger.warning("could not update card {} ({}): {}", post.message_id, card.id, e)
                 continue
-            self.store.frontend.mark_shown(post.message_id, card.status, card.revision)
+            self.orch.mark_shown(post.message_id, card)
         return edits
 
     async def refresh_outdated(self) -> int:
         """Bring every card whose proposal moved on (expired, superseded, filled) up to date."""
         n = 0
-        for pid in self.store.frontend.outdated():
+        for pid in self.orch.outdated_posts():
             n += await self.refresh(pid)
         return n

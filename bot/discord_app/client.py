@@ -119,12 +119,12 @@ class CotraderBot(commands.Bot):
         ).hexdigest()[:16]
         where = f"guild {guild.id}" if guild else "global"
         key = f"discord.sync:{guild.id if guild else 'global'}:{digest}"
-        if not force and self.orch.store.frontend.claimed(key):
+        if not force and self.orch.claimed(key):
             return f"{len(payload)} commands already registered ({where})"
         synced = await self.tree.sync(guild=guild)
-        self.orch.store.frontend.claim(key, self.orch.clock(), f"{len(synced)} commands")
-        self.orch.store.events.add(
-            "discord.commands_synced", "system:discord", context={"where": where, "n": len(synced)}
+        self.orch.claim_once(key, f"{len(synced)} commands")
+        self.orch.note(
+            "discord.commands_synced", "system:discord", {"where": where, "n": len(synced)}
         )
         logger.info("synced {} slash commands ({})", len(synced), where)
         return f"{len(synced)} commands registered ({where})"

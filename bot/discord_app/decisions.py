@@ -7,14 +7,13 @@ broker answers in its own time.
 
 from __future__ import annotations
 
-import secrets
-import string
 from typing import TYPE_CHECKING, Any
 
 import discord
 from loguru import logger
 
-from agents.errors import CotraderError, ProposalNotFound
+from agents.errors import CotraderError, NotAuthorized, ProposalNotFound
+from agents.killswitch import CONFIRM_WITHIN
 from bot.discord_app.cards import CardPoster
 from bot.discord_app.components import (
     QUANTITY_FIELD,
@@ -25,18 +24,12 @@ from bot.discord_app.components import (
 )
 from bot.discord_app.embeds import card_embed, kill_embed
 from bot.discord_app.replies import fail
-from models.domain import ProposalStatus
-from services.proposal_states import why_not_approvable
 
 if TYPE_CHECKING:
     from bot.discord_app.client import CotraderBot
 
-KILL_CONFIRM_SECONDS = 120
+CONFIRM_MINUTES = int(CONFIRM_WITHIN.total_seconds() // 60)
 IN_FLIGHT = ("approved", "submitted")
-
-
-def new_nonce() -> str:
-    return "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(8))
 
 
 class Decisions:
@@ -55,71 +48,55 @@ class Decisions:
             return  # the click that won is still working; it edits the card when done
         if interaction.message is not None:
             await interaction.edit_original_response(embed=card_embed(card), view=card_view(card))
-            self.bot.orch.store.frontend.mark_shown(
-                interaction.message.id, card.status, card.revision
-            )
+            self.orch.mark_shown(interaction.message.id, card)
         await self.cards.refresh(pid, skip_message=interaction.message and interaction.message.id)
 
-    async def approve(self, interaction: discord.Interaction, pid: str) -> None:
-        actor = self.bot.actor_of(interaction)
-        if not actor.can_approve:
-            try:
-                await self.orch.approve(pid, actor)  # records the refusal, changes nothing
-            except CotraderError as e:
-                await fail(interaction, f"{e} Approvers: {self.bot.config.approvers.describe()}.")
-            return
+    async def _refused(self, interaction: discord.Interaction, pid: str, verb: str) -> bool:
+        """The gate's answer, at once and privately, when this click may not decide now
+        (not an approver, or the card is no longer pending); True when it may."""
         try:
-            current = self.orch.proposal(pid)
+            self.orch.check_decision(pid, self.bot.actor_of(interaction), verb)
+        except NotAuthorized as e:
+            await fail(interaction, f"{e} Approvers: {self.bot.config.approvers.describe()}.")
+            return True
         except CotraderError as e:
-            await fail(interaction, str(e))
-            return
-        if current.status != "pending":  # answer at once; the card already shows why
-            why = why_not_approvable(ProposalStatus(current.status))
-            await fail(interaction, f"Proposal {pid} cannot be approved: {why}. Nothing was sent.")
+            await fail(interaction, f"{e} Nothing was sent." if verb == "approve" else str(e))
+            return True
+        return False
+
+    async def approve(self, interaction: discord.Interaction, pid: str) -> None:
+        if await self._refused(interaction, pid, "approve"):
             return
         await interaction.response.defer()  # a deferred update of the card itself
         try:
-            card = await self.orch.approve(pid, actor)
+            card = await self.orch.approve(pid, self.bot.actor_of(interaction))
         except CotraderError as e:
             await fail(interaction, str(e))
             await self._show(interaction, pid)
             return
         await interaction.edit_original_response(embed=card_embed(card), view=card_view(card))
         if interaction.message is not None:
-            self.orch.store.frontend.mark_shown(interaction.message.id, card.status, card.revision)
+            self.orch.mark_shown(interaction.message.id, card)
 
     async def reject(self, interaction: discord.Interaction, pid: str) -> None:
         actor = self.bot.actor_of(interaction)
         try:
             card = self.orch.reject(pid, actor, f"rejected on Discord by {actor.name}")
+        except NotAuthorized as e:
+            await fail(interaction, f"{e} Approvers: {self.bot.config.approvers.describe()}.")
+            return
         except CotraderError as e:
-            msg = str(e)
-            if not actor.can_approve:
-                msg += f" Approvers: {self.bot.config.approvers.describe()}."
-            await fail(interaction, msg)
-            if actor.can_approve:
-                await self.cards.refresh(pid)
+            await fail(interaction, str(e))
+            await self.cards.refresh(pid)
             return
         await interaction.response.edit_message(embed=card_embed(card), view=card_view(card))
         if interaction.message is not None:
-            self.orch.store.frontend.mark_shown(interaction.message.id, card.status, card.revision)
+            self.orch.mark_shown(interaction.message.id, card)
 
     async def open_resize(self, interaction: discord.Interaction, pid: str) -> None:
-        actor = self.bot.actor_of(interaction)
-        try:
-            card = self.orch.proposal(pid)
-        except CotraderError as e:
-            await fail(interaction, str(e))
+        if await self._refused(interaction, pid, "resize"):
             return
-        try:
-            self.orch.require_approver(actor, "resize", "adjust a proposal", card.id)
-        except CotraderError as e:
-            await fail(interaction, f"{e} Approvers: {self.bot.config.approvers.describe()}.")
-            return
-        if card.status != "pending":
-            await fail(interaction, f"Proposal {pid} is {card.status}; nothing to adjust.")
-            return
-        await interaction.response.send_modal(ResizeModal(card))
+        await interaction.response.send_modal(ResizeModal(self.orch.proposal(pid)))
 
     async def submit_resize(self, interaction: discord.Interaction) -> None:
         """The Adjust-size form came back: a re-checked replacement card, the old one superseded."""
@@ -145,21 +122,16 @@ class Decisions:
 
     # ------------------------------------------------------------------ kill switch
     async def ask_kill(self, interaction: discord.Interaction, flatten: bool) -> None:
-        actor = self.bot.actor_of(interaction)
         try:
-            self.orch.require_approver(actor, "kill", "use the kill switch")
+            nonce = self.orch.request_kill(self.bot.actor_of(interaction), flatten)
         except CotraderError as e:
             await fail(interaction, str(e))
             return
-        nonce = new_nonce()
-        self.orch.store.events.add(
-            "kill.requested", actor.id, context={"flatten": flatten, "nonce": nonce}
-        )
         what = "cancel every open order, expire pending proposals and HALT the desk"
         if flatten:
             what += ", then close every position at market"
         await interaction.response.send_message(
-            f"⚠️ This will {what}. Confirm within {KILL_CONFIRM_SECONDS // 60} minutes.",
+            f"⚠️ This will {what}. Confirm within {CONFIRM_MINUTES} minutes.",
             view=kill_view(flatten, interaction.user.id, nonce),
             ephemeral=True,
         )
@@ -167,17 +139,12 @@ class Decisions:
     async def confirm_kill(
         self, interaction: discord.Interaction, flatten: bool, user_id: int, nonce: str
     ) -> None:
+        """The second click: the orchestrator decides (only the asker, in time, once)."""
         actor = self.bot.actor_of(interaction)
-        if interaction.user.id != user_id or not actor.can_approve:
-            await fail(interaction, "Only the person who asked for the kill can confirm it.")
-            return
-        asked = interaction.message.created_at if interaction.message else None
-        now = discord.utils.utcnow()
-        if asked is not None and (now - asked).total_seconds() > KILL_CONFIRM_SECONDS:
-            await fail(interaction, "That confirmation timed out; nothing was done. /kill again.")
-            return
-        if not self.orch.store.frontend.claim(f"kill:{nonce}", self.orch.clock(), actor.id):
-            await fail(interaction, "That kill was already confirmed; nothing more was done.")
+        try:
+            self.orch.confirm_kill(actor, nonce)
+        except CotraderError as e:
+            await fail(interaction, str(e))
             return
         await interaction.response.defer()
         try:
@@ -192,7 +159,7 @@ class Decisions:
             await self.cards.refresh(pid)
 
     async def cancel_kill(self, interaction: discord.Interaction, nonce: str) -> None:
-        self.orch.store.frontend.claim(f"kill:{nonce}", self.orch.clock(), "canceled")
+        self.orch.cancel_kill(nonce)
         await interaction.response.edit_message(
             content="Kill canceled; nothing was done.", view=None
         )

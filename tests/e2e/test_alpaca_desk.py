@@ -141,7 +141,7 @@ async def test_fills_stream_into_the_books_without_polling(
     app, alerts = alpaca_desk
     o = app.orchestrator
     await o.start()
-    await until(lambda: o.stream is not None and o.stream.connected)
+    await until(lambda: o.venue.stream is not None and o.venue.stream.connected)
     card = await o.propose("TSLA", "buy", 10, trader)  # the venue leaves it working
     done = await o.approve(card.id, trader)
     assert done.status == "submitted" and done.order and done.order.status == "new"
@@ -154,7 +154,7 @@ async def test_fills_stream_into_the_books_without_polling(
     await until(lambda: filled() == 4)
     assert o.proposal(card.id).status == "partially_filled"
     alpaca.drop_stream()  # a dropped stream reconnects and carries on
-    await until(lambda: o.stream is not None and o.stream.drops == 1 and o.stream.connected)
+    await until(lambda: o.venue.stream is not None and o.venue.stream.drops == 1 and o.venue.stream.connected)
     alpaca.fill(card.id, 6, 251.0)
     await until(lambda: filled() == 10)
     assert o.proposal(card.id).status == "filled"
@@ -171,12 +171,12 @@ async def test_an_order_the_desk_never_sent_is_recorded_not_booked(
     app, _ = alpaca_desk
     o = app.orchestrator
     await o.start()
-    await until(lambda: o.stream is not None and o.stream.connected)
+    await until(lambda: o.venue.stream is not None and o.venue.stream.connected)
     foreign = await o.broker.submit(
         OrderRequest(client_order_id="by-hand-1", symbol="AAPL", side=Side.BUY, quantity=2)
     )
     assert foreign.client_order_id == "by-hand-1"
-    await until(lambda: o.feed.unknown >= 1)
+    await until(lambda: o.venue.feed.unknown >= 1)
     assert app.store.ledger.order("by-hand-1") is None
     assert app.store.ledger.positions() == []
     assert app.store.events.recent(1, "order.unknown")

@@ -93,7 +93,7 @@ async def test_fills_and_a_late_rejection_arrive_by_the_account_stream(
     o = app.orchestrator
     tasty.fill_immediately = False
     await o.start()
-    await until(lambda: o.stream is not None and o.stream.connected)
+    await until(lambda: o.venue.stream is not None and o.venue.stream.connected)
     card = await o.propose("AAPL", "buy", 6, trader)
     assert (await o.approve(card.id, trader)).status == "submitted"
     venue_id = tasty.orders_with(card.id)[0]["id"]

@@ -95,7 +95,7 @@ async def test_a_legacy_guessed_failure_is_resolved_by_reconciliation(
     app.store.ledger.update_order(card.id, "old", "order.failed", status="failed", reason="504")
     prop = o.store.proposals.get(card.id)
     assert prop is not None
-    o.desk.refuse(prop, "old", "submit failed", {}, "old", "proposal.failed")
+    o.approvals.refuse(prop, "old", "submit failed", {}, "old", "proposal.failed")
     assert o.proposal(card.id).status == "failed"
     view = await o.reconcile(trader)
     assert view.ok, view.report.summary()  # resolved by booking, not only reported

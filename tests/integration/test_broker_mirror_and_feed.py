@@ -106,14 +106,14 @@ async def test_the_feed_ignores_late_updates_and_strangers(
     assert card.status == "filled"
     row = app.store.ledger.order(card.id)
     assert row is not None and row.filled_quantity == 5
-    await o.feed.on_order(order(card.id, OrderStatus.NEW, 0, qty=5))  # an old "new" event
-    await o.feed.on_order(order(card.id, OrderStatus.CANCELED, 5, qty=5))  # after it finished
+    await o.venue.feed.on_order(order(card.id, OrderStatus.NEW, 0, qty=5))  # an old "new" event
+    await o.venue.feed.on_order(order(card.id, OrderStatus.CANCELED, 5, qty=5))  # after it finished
     again = app.store.ledger.order(card.id)
     assert again is not None and (again.status, again.filled_quantity) == ("filled", 5)
     assert o.proposal(card.id).status == "filled"
-    await o.feed.on_order(order("someone-else", OrderStatus.FILLED, 10))
+    await o.venue.feed.on_order(order("someone-else", OrderStatus.FILLED, 10))
     assert app.store.ledger.order("someone-else") is None
-    assert o.feed.booked == 0 and o.feed.unknown == 1
+    assert o.venue.feed.booked == 0 and o.venue.feed.unknown == 1
     assert app.store.events.recent(1, "order.unknown")[0].order_id == "someone-else"
 
 

@@ -65,9 +65,7 @@ class Control(CotraderCog):
             interaction.guild is not None and interaction.user.id == interaction.guild.owner_id
         )
         if not is_owner:
-            self.orch.store.events.add(
-                "discord.sync_refused", f"discord:{interaction.user.id}", context={}
-            )
+            self.orch.note("discord.sync_refused", f"discord:{interaction.user.id}", {})
             await fail(interaction, "Only the bot's owner or the server owner may sync commands.")
             return
         await defer(interaction, ephemeral=True)
