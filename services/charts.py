@@ -1,10 +1,11 @@
 """Charts as PNG bytes (for Discord): candlesticks with overlays and trade signals, and a
 backtest's equity curve with its drawdown.
 
-matplotlib and mplfinance are imported inside the functions (they cost about a second at
-start-up), always on the non-interactive Agg backend. Every figure is closed, error or
-not, and rendering is serialised by a lock: pyplot keeps global state and the bot may
-render from worker threads.
+Overlays (SMAs, Bollinger bands, the volume average) come from services.indicators, the
+one library a card, /analyze and the strategy signals read too. matplotlib and mplfinance
+are imported inside the functions (they cost about a second at start-up), always on the
+non-interactive Agg backend. Every figure is closed, error or not, and rendering is
+serialised by a lock: pyplot keeps global state and the bot may render from worker threads.
 """
 
 from __future__ import annotations
@@ -141,12 +142,12 @@ def build_candles_figure(
         index=index,
     )
     plots = [mpf.make_addplot(v[view], panel=1, width=0, alpha=0)]  # makes the volume panel
-    vol_avg = ind.rolling_mean(v, 20)[view]
+    vol_avg = ind.sma(v, 20)[view]
     if np.isfinite(vol_avg).any():
         plots.append(mpf.make_addplot(vol_avg, panel=1, color="#555555", width=0.8))
     colours = ("#1f77b4", "#ff7f0e", "#9467bd", "#8c564b")
     for k, w in enumerate(sma):  # on the whole history, so the first shown bars are right
-        line = ind.rolling_mean(c, w)[view]
+        line = ind.sma(c, w)[view]
         if np.isfinite(line).any():
             colour = colours[k % len(colours)]
             plots.append(mpf.make_addplot(line, color=colour, width=1.1, label=f"SMA{w}"))

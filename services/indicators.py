@@ -1,77 +1,33 @@
-"""Vectorised indicators over numpy arrays (NaN where the window is not yet full)."""
+"""The one indicator library: every formula once, for a series (T,) or a panel (T, N).
+
+A panel has one column per symbol, oldest row first, NaN before each column's first bar.
+The scanner's panel (services/ta.py), a card's facts, /analyze, the chart and the strategy
+signals (services/signals.py) all call these functions, so they show the same numbers.
+Formulas are pandas-ta 0.4.71b0's with TA-Lib off (tests/unit/test_ta_panel.py holds them
+to pandas-ta; tests/integration/test_backtest_parity.py, the strategies to backtesting.py):
+- SMA: the plain rolling mean (pandas-ta's `sma` and backtesting.py's `SMA` agree).
+- EMA: alpha 2/(n+1), seeded with the SMA of the first n values (pandas-ta, TA-Lib).
+- RSI: Wilder's smoothing (alpha 1/n) of gains and losses from the first change (not
+  TA-Lib's SMA seed); NaN under n+1 bars or before the first move.
+- Bollinger: SMA(n) +/- k sample standard deviations (ddof=1; TA-Lib's is the population's).
+- ATR: Wilder's smoothing of the true range (high-low without a previous close) from the
+  mean of the first n, first value on bar n-1. pandas-ta's `atr()` returns nothing under
+  n+1 bars; services/ta.py keeps that rule for its panel.
+A column starts at its first non-NaN row; a NaN after that is treated as pandas does.
+"""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike, NDArray
 
 Array = NDArray[np.float64]
-
-
-def sma(x: Array, n: int) -> Array:
-    """Simple moving average of the last `n` values."""
-    out = np.full(x.shape, np.nan)
-    if n <= 0 or len(x) < n:
-        return out
-    c = np.cumsum(np.insert(x.astype(np.float64), 0, 0.0))
-    out[n - 1 :] = (c[n:] - c[:-n]) / n
-    return out
-
-
-def true_range(high: Array, low: Array, close: Array) -> Array:
-    prev = np.roll(close, 1)
-    prev[0] = close[0]
-    return np.maximum(high - low, np.maximum(np.abs(high - prev), np.abs(low - prev)))
-
-
-def atr(high: Array, low: Array, close: Array, n: int = 14) -> Array:
-    """Average true range, Wilder's smoothing (the usual ATR)."""
-    tr = true_range(high, low, close)
-    out = np.full(tr.shape, np.nan)
-    if len(tr) < n:
-        return out
-    out[n - 1] = tr[:n].mean()
-    for i in range(n, len(tr)):
-        out[i] = (out[i - 1] * (n - 1) + tr[i]) / n
-    return out
-
-
-def pct_change(x: Array, n: int) -> float:
-    """Return over the last `n` bars in percent (NaN if too short)."""
-    if len(x) <= n or x[-n - 1] == 0:
-        return float("nan")
-    return float((x[-1] / x[-n - 1] - 1) * 100)
-
-
-def bars_since_cross(fast: Array, slow: Array) -> int | None:
-    """Bars since `fast` last crossed `slow` (0 = on the last bar); None if never.
-
-    A touch (equal for a while, then back on the same side) is not a cross: equal bars
-    keep the side they came from.
-    """
-    diff = np.sign(fast - slow)
-    diff[np.isnan(diff)] = 0
-    nz = np.flatnonzero(diff)
-    if nz.size < 2:
-        return None
-    signs = diff[nz]
-    changes = np.flatnonzero(signs[1:] != signs[:-1])
-    if changes.size == 0:
-        return None
-    return int(len(diff) - 1 - nz[changes[-1] + 1])
-
-
-# ----------------------------------------------------------------------------- 2-D kernels
-# The functions below take one series (T,) or a panel (T, N): one column per symbol, oldest
-# row first, NaN before each column's first bar. They reproduce pandas-ta 0.4.71b0's
-# definitions (its pure-pandas path, TA-Lib off) for every column at once, so a whole
-# universe costs one pass per indicator; tests/unit/test_ta_panel.py checks them against
-# pandas-ta itself. Each column starts at its first non-NaN row; NaN after that is treated
-# the way pandas treats it (the scanner never hands in such data).
-
 _EPS = float(np.finfo(np.float64).eps)
+_ONE = 1  # up to this many columns, the single-series way is the faster (sma, std, ewm)
 
 
 class Macd(NamedTuple):
@@ -96,7 +52,7 @@ class Dmi(NamedTuple):
 
 
 def _panel(x: ArrayLike) -> tuple[Array, bool]:
-    """(a float 2-D copy-free view of x, whether x was 1-D)."""
+    """(x as a float 2-D array, without a copy when it already is one; whether x was 1-D)."""
     a = np.asarray(x, dtype=np.float64)
     if a.ndim == 1:
         return a[:, None], True
@@ -112,106 +68,82 @@ def _out(a: Array, one: bool) -> Array:
 def first_valid(x: ArrayLike) -> NDArray[np.int64]:
     """Row of each column's first non-NaN value (the row count when there is none)."""
     a, _ = _panel(x)
-    if a.shape[0] == 0:
-        return np.zeros(a.shape[1], dtype=np.int64)
-    ok = ~np.isnan(a)
-    idx = ok.argmax(axis=0).astype(np.int64)
-    idx[~ok.any(axis=0)] = a.shape[0]
+    return _first(np.isnan(a))
+
+
+def _first(nan: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """`first_valid` from the NaN mask."""
+    if nan.shape[0] == 0:
+        return np.zeros(nan.shape[1], dtype=np.int64)
+    idx = nan.argmin(axis=0).astype(np.int64)
+    idx[nan[idx, np.arange(nan.shape[1])]] = nan.shape[0]  # all NaN
     return idx
 
 
-def _too_short(a: Array, need: int) -> NDArray[np.bool_]:
+def too_short(x: ArrayLike, need: int) -> NDArray[np.bool_]:
     """Columns whose series (from their first value) is shorter than `need` bars."""
+    a, _ = _panel(x)
     return (a.shape[0] - first_valid(a)) < need
 
 
-_BLOCK = 32  # rows per block of the blocked EWM recursion
-
-
-def _ewm_blocked(x0: Array, alpha: float) -> Array:
-    """y[t] = (1-alpha) y[t-1] + alpha x0[t] from y[-1] = 0, down each column.
-
-    Within a block of rows the recursion is a lower-triangular matrix product (BLAS does
-    the work for every column at once); the last row carries into the next block.
-    """
-    f = 1.0 - alpha
-    k = np.arange(_BLOCK)
-    lag = k[:, None] - k[None, :]
-    tri = np.where(lag >= 0, alpha * f ** np.maximum(lag, 0), 0.0)
-    decay = f ** (k + 1.0)
-    out = np.empty_like(x0)
-    prev = np.zeros(x0.shape[1])
-    for t0 in range(0, x0.shape[0], _BLOCK):
-        blk = x0[t0 : t0 + _BLOCK]
-        b = len(blk)
-        y = tri[:b, :b] @ blk + decay[:b, None] * prev[None, :]
-        out[t0 : t0 + b] = y
-        prev = y[-1]
-    return out
-
-
-def ewm_mean(x: ArrayLike, alpha: float) -> Array:
-    """pandas `ewm(alpha=alpha, adjust=False).mean()` down each column (NaN-aware)."""
+def shift(x: ArrayLike, n: int = 1) -> Array:
+    """`x` delayed by `n` bars, NaN in front: shift(x)[i] == x[i-1]."""
     a, one = _panel(x)
-    t_len = a.shape[0]
-    if t_len == 0:
-        return _out(a.copy(), one)
-    start = first_valid(a)
-    rows = np.arange(t_len)[:, None]
-    before = rows < start[None, :]
-    if not np.isnan(a[~before]).any():  # the usual case: NaN only before each start
-        x0 = np.where(before, 0.0, a)
-        cols = np.flatnonzero(start < t_len)
-        x0[start[cols], cols] /= alpha  # so that y[start] = x[start]
-        out = _ewm_blocked(x0, alpha)
-        out[before] = np.nan
-        return _out(out, one)
-    out = np.empty_like(a)  # NaN gaps: pandas' own recursion, row by row
-    f = 1.0 - alpha
-    w = a[0].copy()
-    out[0] = w
-    old = np.ones(a.shape[1])
-    for i in range(1, t_len):
-        cur = a[i]
-        have, obs = w == w, cur == cur
-        old = np.where(have, old * f, old)
-        upd = have & obs
-        w = np.where(upd, (old * w + alpha * cur) / (old + alpha), np.where(have, w, cur))
-        old = np.where(upd, 1.0, old)
-        out[i] = w
+    out = np.full(a.shape, np.nan)
+    if 0 < n < a.shape[0]:
+        out[n:] = a[:-n]
     return _out(out, one)
 
 
-def rolling_mean(x: ArrayLike, n: int) -> Array:
-    """Mean of the last `n` values; NaN unless all `n` are present (pandas-ta `sma`)."""
+def _non_zero(d: Array) -> Array:
+    """pandas-ta `non_zero_range`: add epsilon to a whole column that has an exact zero."""
+    return d + np.where((d == 0).any(axis=0), _EPS, 0.0)
+
+
+def sma(x: ArrayLike, n: int) -> Array:
+    """Mean of the last `n` values, NaN unless all `n` are present (pandas `rolling(n).mean()`,
+    pandas-ta `sma`, backtesting.py `SMA`)."""
     a, one = _panel(x)
     out = np.full(a.shape, np.nan)
     if n <= 0 or a.shape[0] < n:
         return _out(out, one)
-    nan = np.isnan(a)
+    if a.shape[1] <= _ONE:  # a series: each window summed afresh, no drift
+        for j in range(a.shape[1]):
+            out[n - 1 :, j] = np.convolve(a[:, j], np.ones(n), "valid") / n
+        return _out(out, one)
+    nan = np.isnan(a)  # a panel: running sums, and a count of the NaNs in each window
     zero = np.zeros((1, a.shape[1]))
     c = np.concatenate([zero, np.cumsum(np.where(nan, 0.0, a), axis=0)])
     k = np.concatenate([zero, np.cumsum(nan, axis=0)])
-    win = (c[n:] - c[:-n]) / n
-    out[n - 1 :] = np.where(k[n:] - k[:-n] > 0, np.nan, win)
+    out[n - 1 :] = np.where(k[n:] > k[:-n], np.nan, (c[n:] - c[:-n]) / n)
     return _out(out, one)
 
 
+rolling_mean = sma  # the pandas name of the same function
+
+
 def rolling_std(x: ArrayLike, n: int, ddof: int = 1) -> Array:
-    """Standard deviation of the last `n` values (two-pass; exactly 0 on a constant window,
-    NaN unless the window is full), like pandas `rolling(n).std(ddof)`."""
+    """Standard deviation of the last `n` values, like pandas `rolling(n).std(ddof)`: two
+    passes (no cancellation), exactly 0 on a constant window, NaN unless the window is full."""
     a, one = _panel(x)
+    t_len = a.shape[0]
     out = np.full(a.shape, np.nan)
-    if n <= ddof or a.shape[0] < n:
+    if n <= ddof or t_len < n:
         return _out(out, one)
-    mu = rolling_mean(a, n)[n - 1 :]
-    acc = np.zeros(mu.shape)
-    for k in range(n):
-        d = a[n - 1 - k : a.shape[0] - k] - mu
-        acc += d * d
+    mu = sma(a, n)[n - 1 :]
+    if a.shape[1] <= _ONE:  # a series: every window at once
+        d = sliding_window_view(a, n, axis=0) - mu[:, :, None]
+        acc = np.einsum("twk,twk->tw", d, d)
+    else:  # a panel: one lag at a time, no (T, N, n) temporary
+        acc = np.zeros(mu.shape)
+        for k in range(n):
+            d = a[n - 1 - k : t_len - k] - mu
+            acc += d * d
     sd = np.sqrt(acc / (n - ddof))
-    flat = (rolling_max(a, n, n) == rolling_min(a, n, n))[n - 1 :]
-    out[n - 1 :] = np.where(flat, 0.0, sd)
+    moves = np.zeros((t_len, a.shape[1]))  # moves[i]: changes between rows 0..i
+    np.cumsum(a[1:] != a[:-1], axis=0, out=moves[1:])
+    flat = moves[n - 1 :] == moves[: t_len - n + 1]
+    out[n - 1 :] = np.where(flat & ~np.isnan(sd), 0.0, sd)
     return _out(out, one)
 
 
@@ -246,31 +178,112 @@ def rolling_min(x: ArrayLike, n: int, min_periods: int = 1) -> Array:
     return _rolling_extreme(x, n, min_periods, largest=False)
 
 
-def _shift(a: Array, n: int = 1) -> Array:
-    out = np.full(a.shape, np.nan)
-    if 0 < n < a.shape[0]:
-        out[n:] = a[:-n]
+@lru_cache(maxsize=64)
+def _ewm_weights(alpha: float, block: int) -> tuple[Array, Array]:
+    """The lower-triangular weights alpha (1-alpha)^lag and the carry (1-alpha)^(k+1)."""
+    f = 1.0 - alpha
+    k = np.arange(block)
+    lag = k[:, None] - k[None, :]
+    tri = np.where(lag >= 0, alpha * f ** np.maximum(lag, 0), 0.0)
+    decay = f ** (k + 1.0)
+    tri.flags.writeable = decay.flags.writeable = False
+    return tri, decay
+
+
+def _ewm_zero_start(x0: Array, alpha: float) -> Array:
+    """y[t] = (1-alpha) y[t-1] + alpha x0[t] from y[-1] = 0, down each column.
+
+    Within a block of rows the recursion is a lower-triangular matrix product (BLAS does
+    every column at once); the last row carries into the next block. Long blocks suit a
+    series, short ones a panel.
+    """
+    one = x0.shape[1] <= _ONE
+    tri, decay = _ewm_weights(alpha, 128 if one else 32)
+    block = len(decay)
+    src = x0[:, 0] if one else x0  # a series: matrix-vector products
+    out = np.empty_like(src)
+    carry = decay if one else decay[:, None]
+    for t0 in range(0, len(src), block):
+        y = out[t0 : t0 + block]
+        b = len(y)
+        np.matmul(tri[:b, :b], src[t0 : t0 + b], out=y)
+        if t0:
+            y += carry[:b] * out[t0 - 1]
+    return out[:, None] if one else out
+
+
+def ewm_mean(x: ArrayLike, alpha: float) -> Array:
+    """pandas `ewm(alpha=alpha, adjust=False).mean()` down each column (NaN-aware)."""
+    a, one = _panel(x)
+    t_len = a.shape[0]
+    if t_len == 0:
+        return _out(a.copy(), one)
+    nan = np.isnan(a)
+    start = _first(nan)
+    s = int(start.min(initial=t_len))
+    if (start == s).all() and not nan[s:].any():  # one start row, nothing missing after
+        out = np.full(a.shape, np.nan)
+        if s < t_len:
+            x0 = a[s:].copy()
+            x0[0] /= alpha  # from y = 0, so that y[s] = x[s]
+            out[s:] = _ewm_zero_start(x0, alpha)
+        return _out(out, one)
+    before = np.arange(t_len)[:, None] < start[None, :]
+    if not (nan > before).any():  # NaN only before each column's start
+        x0 = np.where(before, 0.0, a)
+        cols = np.flatnonzero(start < t_len)
+        x0[start[cols], cols] /= alpha  # from y = 0, so that y[start] = x[start]
+        out = _ewm_zero_start(x0, alpha)
+        out[before] = np.nan
+        return _out(out, one)
+    out = np.empty_like(a)  # NaN gaps: pandas' own recursion, row by row
+    f = 1.0 - alpha
+    w = a[0].copy()
+    out[0] = w
+    old = np.ones(a.shape[1])
+    for i in range(1, t_len):
+        cur = a[i]
+        have, obs = w == w, cur == cur
+        old = np.where(have, old * f, old)
+        upd = have & obs
+        w = np.where(upd, (old * w + alpha * cur) / (old + alpha), np.where(have, w, cur))
+        old = np.where(upd, 1.0, old)
+        out[i] = w
+    return _out(out, one)
+
+
+def _seeded(x: Array, start: NDArray[np.int64], n: int) -> Array:
+    """How pandas-ta starts its EMA and ATR: each column NaN before its row start+n-1, and on
+    that row the mean of its first `n` values (NaN skipped), then `x` as it is."""
+    t_len, width = x.shape
+    s = int(start.min(initial=t_len))
+    if (start == s).all():  # one start row for every column
+        out = np.full(x.shape, np.nan)
+        if s + n <= t_len:
+            win = x[s : s + n]
+            ok = ~np.isnan(win)
+            out[s + n :] = x[s + n :]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[s + n - 1] = np.where(ok, win, 0.0).sum(axis=0) / ok.sum(axis=0)
+        return out
+    zero = np.zeros((1, width))
+    total = np.concatenate([zero, np.cumsum(np.nan_to_num(x), axis=0)])
+    count = np.concatenate([zero, np.cumsum(~np.isnan(x), axis=0)])
+    row = start + n - 1
+    out = np.where(np.arange(t_len)[:, None] > row[None, :], x, np.nan)
+    cols = np.flatnonzero(row < t_len)
+    a, b = start[cols], row[cols] + 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out[b - 1, cols] = (total[b, cols] - total[a, cols]) / (count[b, cols] - count[a, cols])
     return out
-
-
-def _non_zero(d: Array) -> Array:
-    """pandas-ta `non_zero_range`: add epsilon to a whole column that has an exact zero."""
-    return d + np.where((d == 0).any(axis=0), _EPS, 0.0)
 
 
 def ema(x: ArrayLike, n: int) -> Array:
     """pandas-ta `ema`: seeded with the SMA of the first `n` values, then alpha 2/(n+1)."""
     a, one = _panel(x)
-    out = np.full(a.shape, np.nan)
     if n <= 0:
-        return _out(out, one)
-    seed_row = first_valid(a) + n - 1
-    rows = np.arange(a.shape[0])[:, None]
-    seeded = np.where(rows < seed_row[None, :], np.nan, a)
-    cols = np.flatnonzero(seed_row < a.shape[0])
-    seeded[seed_row[cols], cols] = rolling_mean(a, n)[seed_row[cols], cols]
-    out = ewm_mean(seeded, 2.0 / (n + 1.0))
-    return _out(out, one)
+        return _out(np.full(a.shape, np.nan), one)
+    return _out(ewm_mean(_seeded(a, first_valid(a), n), 2.0 / (n + 1.0)), one)
 
 
 def rma(x: ArrayLike, n: int) -> Array:
@@ -281,22 +294,22 @@ def rma(x: ArrayLike, n: int) -> Array:
 def roc(x: ArrayLike, n: int) -> Array:
     """pandas-ta `roc`: percent change over `n` bars."""
     a, one = _panel(x)
-    prev = _shift(a, n)
+    prev = shift(a, n)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = 100.0 * (a - prev) / prev
     return _out(out, one)
 
 
 def rsi(close: ArrayLike, n: int = 14) -> Array:
-    """pandas-ta `rsi` (Wilder, rma of gains and losses)."""
+    """pandas-ta `rsi`: 100 x the rma of gains over the rma of gains plus losses (0..100)."""
     a, one = _panel(close)
-    d = a - _shift(a)
+    d = a - shift(a)
     pos = np.where(d < 0, 0.0, d)
     neg = np.where(d > 0, 0.0, d)
     pa, na = rma(pos, n), rma(neg, n)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = 100.0 * pa / (pa + np.abs(na))
-    out[:, _too_short(a, n + 1)] = np.nan
+    out[:, too_short(a, n + 1)] = np.nan
     return _out(out, one)
 
 
@@ -307,16 +320,16 @@ def macd(close: ArrayLike, fast: int = 12, slow: int = 26, signal: int = 9) -> M
     line = ema(a, fast) - ema(a, slow)
     sig = ema(line, signal)
     hist = line - sig
-    short = _too_short(a, slow + signal - 1)
+    short = too_short(a, slow + signal - 1)
     for arr in (line, sig, hist):
         arr[:, short] = np.nan
     return Macd(_out(line, one), _out(hist, one), _out(sig, one))
 
 
 def bbands(close: ArrayLike, n: int = 20, std: float = 2.0, ddof: int = 1) -> Bands:
-    """pandas-ta `bbands` (SMA mid, sample std): lower, mid, upper, bandwidth %, %B."""
+    """pandas-ta `bbands`: SMA(n) -/+ `std` sample deviations; bandwidth % and %B."""
     a, one = _panel(close)
-    mid = rolling_mean(a, n)
+    mid = sma(a, n)
     sd = rolling_std(a, n, ddof)
     lower, upper = mid - std * sd, mid + std * sd
     ulr = _non_zero(upper - lower)
@@ -327,15 +340,16 @@ def bbands(close: ArrayLike, n: int = 20, std: float = 2.0, ddof: int = 1) -> Ba
     return Bands(*(_out(b, one) for b in bands))
 
 
-def true_range_ta(high: ArrayLike, low: ArrayLike, close: ArrayLike, prenan: bool = False) -> Array:
-    """pandas-ta `true_range`: the first bar of each column is its high-low range."""
+def true_range(high: ArrayLike, low: ArrayLike, close: ArrayLike, prenan: bool = False) -> Array:
+    """pandas-ta `true_range`: the largest of high-low and the gaps from the previous close;
+    a column's first bar is its high-low (NaN with `prenan`)."""
     h, one = _panel(high)
     lo, _ = _panel(low)
     c, _ = _panel(close)
-    pc = _shift(c)
-    ranges = np.stack([np.abs(_non_zero(h - lo)), np.abs(h - pc), np.abs(pc - lo)])
+    pc = shift(c)
+    hl = np.abs(_non_zero(h - lo))
     with np.errstate(invalid="ignore"):
-        tr = np.fmax(np.fmax(ranges[0], ranges[1]), ranges[2])
+        tr = np.fmax(np.fmax(hl, np.abs(h - pc)), np.abs(pc - lo))
     if prenan:
         start = first_valid(c)
         cols = np.flatnonzero(start < c.shape[0])
@@ -343,30 +357,15 @@ def true_range_ta(high: ArrayLike, low: ArrayLike, close: ArrayLike, prenan: boo
     return _out(tr, one)
 
 
-def average_true_range(
+def atr(
     high: ArrayLike, low: ArrayLike, close: ArrayLike, n: int = 14, prenan: bool = False
 ) -> Array:
-    """pandas-ta `atr` (rma of the true range seeded with its first-`n` mean)."""
+    """Wilder's average true range, as pandas-ta `atr`: the rma of the true range seeded
+    with the mean of its first `n` values (first value on bar n-1)."""
     c, one = _panel(close)
-    tr = true_range_ta(high, low, c, prenan)
+    tr = true_range(high, low, c, prenan)
     tr = tr if tr.ndim == 2 else tr[:, None]
-    start = first_valid(c)
-    seed_row = start + n - 1
-    rows = np.arange(c.shape[0])[:, None]
-    seeded = np.where(rows < seed_row[None, :], np.nan, tr)
-    cols = np.flatnonzero(seed_row < c.shape[0])
-    # the seed is a NaN-skipping mean of each column's first n true ranges
-    zero = np.zeros((1, tr.shape[1]))
-    s_sum = np.concatenate([zero, np.cumsum(np.nan_to_num(tr), axis=0)])
-    s_cnt = np.concatenate([zero, np.cumsum(~np.isnan(tr), axis=0)])
-    end, beg = seed_row[cols] + 1, start[cols]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        seeded[seed_row[cols], cols] = (s_sum[end, cols] - s_sum[beg, cols]) / (
-            s_cnt[end, cols] - s_cnt[beg, cols]
-        )
-    out = rma(seeded, n)
-    out[:, _too_short(c, n + 1)] = np.nan
-    return _out(out, one)
+    return _out(rma(_seeded(tr, first_valid(c), n), n), one)
 
 
 def adx(high: ArrayLike, low: ArrayLike, close: ArrayLike, n: int = 14, adxr: int = 2) -> Dmi:
@@ -374,11 +373,11 @@ def adx(high: ArrayLike, low: ArrayLike, close: ArrayLike, n: int = 14, adxr: in
     h, one = _panel(high)
     lo, _ = _panel(low)
     c, _ = _panel(close)
-    atr_ = average_true_range(h, lo, c, n, prenan=True)
+    atr_ = atr(h, lo, c, n, prenan=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         k = 100.0 / atr_
-        up = h - _shift(h)
-        dn = _shift(lo) - lo
+        up = h - shift(h)
+        dn = shift(lo) - lo
         pos = np.where(np.isnan(up) | np.isnan(dn), np.nan, np.where((up > dn) & (up > 0), up, 0))
         neg = np.where(np.isnan(up) | np.isnan(dn), np.nan, np.where((dn > up) & (dn > 0), dn, 0))
         pos = np.where(np.abs(pos) < _EPS, 0.0, pos)
@@ -387,9 +386,34 @@ def adx(high: ArrayLike, low: ArrayLike, close: ArrayLike, n: int = 14, adxr: in
         dmn = k * rma(neg, n)
         dx = 100.0 * np.abs(dmp - dmn) / (dmp + dmn)
     adx_ = rma(dx, n)
-    adxr_ = 0.5 * (adx_ + _shift(adx_, adxr))
+    adxr_ = 0.5 * (adx_ + shift(adx_, adxr))
     dmi = Dmi(adx_, adxr_, dmp, dmn)
-    short = _too_short(c, max(n + 1, adxr))
+    short = too_short(c, max(n + 1, adxr))
     for arr in dmi:
         arr[:, short] = np.nan
     return Dmi(*(_out(x, one) for x in dmi))
+
+
+def pct_change(x: Array, n: int) -> float:
+    """Return over the last `n` bars in percent (NaN if too short)."""
+    if len(x) <= n or x[-n - 1] == 0:
+        return float("nan")
+    return float((x[-1] / x[-n - 1] - 1) * 100)
+
+
+def bars_since_cross(fast: Array, slow: Array) -> int | None:
+    """Bars since `fast` last crossed `slow` (0 = on the last bar); None if never.
+
+    A touch (equal for a while, then back on the same side) is not a cross: equal bars
+    keep the side they came from.
+    """
+    diff = np.sign(fast - slow)
+    diff[np.isnan(diff)] = 0
+    nz = np.flatnonzero(diff)
+    if nz.size < 2:
+        return None
+    signs = diff[nz]
+    changes = np.flatnonzero(signs[1:] != signs[:-1])
+    if changes.size == 0:
+        return None
+    return int(len(diff) - 1 - nz[changes[-1] + 1])

@@ -18,7 +18,7 @@ import numpy as np
 from models.config import ScannerConfig, StrategyConfig
 from models.domain import Quote, ScanResult, ScoreComponent
 from services.indicators import Array
-from services.ta import Indicators, Panel, TaParams, compute
+from services.ta import Indicators, Panel, TaParams, compute, shown
 
 # Points per component; they add up to 100.
 WEIGHTS: dict[str, float] = {
@@ -350,15 +350,15 @@ def score_components(
 
 
 def indicator_snapshot(d: SymbolData, st: StrategyConfig) -> dict[str, float]:
-    """The latest indicator values a trader reads off a chart (NaN-free, rounded); just the
-    quote when the bars are unusable."""
+    """The latest indicator values a trader reads off a chart (/analyze), NaN-free and rounded
+    as a card's facts are (`shown`); just the quote when the bars are unusable."""
     out: dict[str, float] = {"last": d.quote.last, "bid": d.quote.bid, "ask": d.quote.ask}
     cfg = ScannerConfig()
     p = params_for(cfg, st)
     try:
         x = _latest_one(d, cfg, st)
     except ScanError:
-        return {k: round(float(v), 4) for k, v in out.items() if np.isfinite(v)}
+        return {k: shown(v) for k, v in out.items() if np.isfinite(v)}
     c = x["close"]
     for n in p.sma:
         out[f"sma{n}"] = x[f"sma_{n}"]
@@ -381,7 +381,7 @@ def indicator_snapshot(d: SymbolData, st: StrategyConfig) -> dict[str, float]:
     out["avg_dollar_volume"] = x["dollar_volume_avg"]
     out["high_52w"], out["low_52w"] = x["range_high"], x["range_low"]
     out["range_52w_pct"] = x["range_pos"]
-    return {k: round(float(v), 4) for k, v in out.items() if np.isfinite(v)}
+    return {k: shown(v) for k, v in out.items() if np.isfinite(v)}
 
 
 def rank(results: list[ScanResult], cfg: ScannerConfig) -> list[ScanResult]:

@@ -4,6 +4,8 @@ A signal is the target position decided at a bar's close: +1 long, -1 short, 0 f
 in between scale the size), NaN while the strategy's indicators warm up. The backtester acts
 when the signal changes and fills at the next bar's open. Every strategy here is event
 based: it holds the side of its last entry event until an exit or opposite event.
+Indicators come from services.indicators, the one library (its docstring has the
+conventions), so a card, /analyze and the chart show the numbers a signal was made from.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import numpy as np
 
 from services.backtest.errors import StrategyParamError, UnknownStrategyError
 from services.backtest.frames import OHLCV
-from services.backtest.ta import Array, bollinger, ema, rolling_max, rolling_min, rsi, shift, sma
+from services.indicators import Array, bbands, ema, rolling_max, rolling_min, rsi, shift, sma
 
 ParamValue = int | float
 Params = dict[str, ParamValue]
@@ -68,11 +70,24 @@ def ema_cross(bars: OHLCV, fast: int = 12, slow: int = 26) -> Array:
 def breakout(bars: OHLCV, n: int = 20) -> Array:
     """Momentum breakout: long when the close exceeds the highest high of the previous `n`
     bars, short (or exit, with shorts off) when it falls below their lowest low."""
-    hi = shift(rolling_max(bars.high, n))
-    lo = shift(rolling_min(bars.low, n))
+    hi = shift(rolling_max(bars.high, n, n))
+    lo = shift(rolling_min(bars.low, n, n))
     with np.errstate(invalid="ignore"):
         events = np.where(bars.close > hi, 1.0, np.where(bars.close < lo, -1.0, np.nan))
     return _warm(_hold(events), hi, lo)
+
+
+def mean_reversion_lines(
+    bars: OHLCV, n: int = 20, k: float = 2.0, rsi_n: int = 14
+) -> dict[str, Array]:
+    """The lines `mean_reversion` reads: Bollinger bands (`n`, `k`) and RSI(`rsi_n`)."""
+    bands = bbands(bars.close, n, k)
+    return {
+        "bb_lower": bands.lower,
+        "bb_mid": bands.mid,
+        "bb_upper": bands.upper,
+        "rsi": rsi(bars.close, rsi_n),
+    }
 
 
 def mean_reversion(
@@ -87,8 +102,8 @@ def mean_reversion(
     RSI(`rsi_n`) is under `oversold`; short when above the upper band with RSI over
     `overbought`; either exits when the close gets back to the middle band."""
     c = bars.close
-    lower, mid, upper = bollinger(c, n, k)
-    r = rsi(c, rsi_n)
+    lines = mean_reversion_lines(bars, n, k, rsi_n)
+    lower, mid, upper, r = (lines[x] for x in ("bb_lower", "bb_mid", "bb_upper", "rsi"))
     i = np.arange(len(c))
     with np.errstate(invalid="ignore"):
         entry = np.where(

@@ -1,4 +1,9 @@
-"""Trade ideas from bars (pure). One honest rule for now: the SMA trend/crossover."""
+"""Trade ideas from bars (pure): the SMA trend rule and the trader's own idea, ATR stops.
+
+Every number comes from services.indicators, the one library. `indicator_facts` puts the
+last bar's RSI, ATR and Bollinger bands on a card, named, computed and rounded as /analyze
+shows them (services.scanner.indicator_snapshot) and as the chart draws them.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,34 @@ import numpy as np
 
 from models.config import StrategyConfig
 from models.domain import ScanResult, Side, TradeIdea
-from services.indicators import atr, bars_since_cross, sma
+from services import indicators as ind
+from services.indicators import bars_since_cross, sma
 from services.scanner import SymbolData
+from services.ta import TaParams, shown
 
 SMA_TREND = "sma_trend"
+
+
+def last_atr(d: SymbolData, st: StrategyConfig) -> float:
+    """ATR(`st.atr_period`) on the last bar (NaN without enough bars)."""
+    return float(ind.atr(d.high, d.low, d.close, st.atr_period)[-1])
+
+
+def indicator_facts(
+    d: SymbolData, st: StrategyConfig, atr: float | None = None
+) -> dict[str, float]:
+    """RSI, ATR (`atr` when already known) and Bollinger bands on the last bar, keyed as in
+    /analyze (rsi14, atr14, bb_upper, bb_mid, bb_lower) and rounded as it rounds them."""
+    p = TaParams(atr=st.atr_period)
+    bands = ind.bbands(d.close, p.bb_length, p.bb_std)
+    raw = {
+        f"rsi{p.rsi}": ind.rsi(d.close, p.rsi)[-1],
+        f"atr{p.atr}": last_atr(d, st) if atr is None else atr,
+        "bb_upper": bands.upper[-1],
+        "bb_mid": bands.mid[-1],
+        "bb_lower": bands.lower[-1],
+    }
+    return {k: shown(v) for k, v in raw.items() if np.isfinite(v)}
 
 
 def sma_trend_idea(
@@ -24,15 +53,15 @@ def sma_trend_idea(
     if len(c) < st.slow + 2:
         return None
     fast, slow = sma(c, st.fast), sma(c, st.slow)
-    a = float(atr(d.high, d.low, c, st.atr_period)[-1])
-    if not np.isfinite(a) or a <= 0:
-        return None
     last = d.quote.last
     if c[-1] > fast[-1] > slow[-1] and last > fast[-1]:
         side = Side.BUY
     elif allow_short and c[-1] < fast[-1] < slow[-1] and last < fast[-1]:
         side = Side.SELL
     else:
+        return None
+    a = last_atr(d, st)
+    if not np.isfinite(a) or a <= 0:
         return None
     entry = d.quote.price_for(side)
     stop = round(entry - side.sign * st.stop_atr * a, 2)
@@ -58,9 +87,9 @@ def sma_trend_idea(
             "last": round(last, 2),
             "bid": d.quote.bid,
             "ask": d.quote.ask,
-            f"sma{st.fast}": round(float(fast[-1]), 2),
-            f"sma{st.slow}": round(float(slow[-1]), 2),
-            f"atr{st.atr_period}": round(a, 2),
+            f"sma{st.fast}": shown(fast[-1]),
+            f"sma{st.slow}": shown(slow[-1]),
+            **indicator_facts(d, st, a),
             "score": score,
         },
         summary=(
@@ -74,7 +103,7 @@ def atr_levels(
     d: SymbolData, side: Side, st: StrategyConfig
 ) -> tuple[float, float, float, float] | None:
     """(entry, stop, target, ATR) for `side` at the quote; None without a usable ATR stop."""
-    a = float(atr(d.high, d.low, d.close, st.atr_period)[-1])
+    a = last_atr(d, st)
     if not np.isfinite(a) or a <= 0:
         return None
     entry = d.quote.price_for(side)
@@ -106,9 +135,9 @@ def manual_idea(
             "last": round(d.quote.last, 2),
             "bid": d.quote.bid,
             "ask": d.quote.ask,
-            f"sma{st.fast}": round(float(fast), 2),
-            f"sma{st.slow}": round(float(slow), 2),
-            f"atr{st.atr_period}": round(a, 2),
+            f"sma{st.fast}": shown(fast),
+            f"sma{st.slow}": shown(slow),
+            **indicator_facts(d, st, a),
         },
         summary=f"your {side.value} idea at {entry:.2f}; ATR{st.atr_period} {a:.2f}",
     )

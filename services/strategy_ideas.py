@@ -3,7 +3,8 @@
 A strategy fires for a symbol when its signal on the last completed bar is non-zero and
 turned to that value within `fresh_bars` bars: a fresh crossover, breakout, band touch or
 volume spike, not a trend that has been running for months. The idea enters at the quote,
-puts the stop `stop_atr` ATRs away and the target `target_atr` ATRs away.
+puts the stop `stop_atr` ATRs away and the target `target_atr` ATRs away; its facts carry
+the last bar's RSI, ATR and bands as /analyze shows them (services.strategies).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from models.domain import ScanResult, Side, TradeIdea
 from services.backtest.frames import OHLCV, ohlcv_from_arrays
 from services.scanner import SymbolData
 from services.signals import STRATEGIES, get_strategy, resolve_params
-from services.strategies import atr_levels
+from services.strategies import atr_levels, indicator_facts
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +105,7 @@ def idea_from_state(
             "last": round(d.quote.last, 2),
             "bid": d.quote.bid,
             "ask": d.quote.ask,
-            f"atr{st.atr_period}": round(a, 2),
+            **indicator_facts(d, st, a),
             "signal": round(state.signal, 2),
             "bars_since_signal": float(state.since or 0),
             "score": score,

@@ -2,8 +2,9 @@
 
 A `Panel` holds one timeframe's bars for many symbols as (T, N) arrays, one column per
 symbol, right-aligned (every column ends on its latest bar; NaN before its first).
-`compute` runs each indicator once over the whole panel with the vectorised kernels of
-services.indicators, which reproduce pandas-ta 0.4.71b0's definitions.
+`compute` runs each indicator once over the whole panel with the functions of
+services.indicators (the one indicator library: the same functions a card, /analyze, the
+chart and the strategy signals use), which reproduce pandas-ta 0.4.71b0's definitions.
 `compute_reference` is the same set computed the plain way, pandas-ta per symbol: the
 oracle the tests compare against and the baseline the bench beats. pandas-ta is imported
 lazily (it costs about a second, plus numba) and always with TA-Lib off, so results never
@@ -27,6 +28,14 @@ from services.indicators import Array
 DAILY = "1d"
 # Intraday timeframes and the number of their bars in a 6.5-hour US session.
 SESSION_BARS = {"1m": 390, "5m": 78, "15m": 26, "30m": 13, "1h": 7}
+
+
+SHOWN_DECIMALS = 4  # indicator values as a card's facts and /analyze show them
+
+
+def shown(value: float) -> float:
+    """An indicator value rounded the one way a card and /analyze show it."""
+    return round(float(value), SHOWN_DECIMALS)
 
 
 class TaError(ValueError):
@@ -230,7 +239,7 @@ def compute(panel: Panel, params: TaParams | None = None) -> Indicators:
     h, lo, c, v = panel.high, panel.low, panel.close, panel.volume
     out: dict[str, Array] = {}
     for n in p.sma:
-        out[f"sma_{n}"] = ind.rolling_mean(c, n)
+        out[f"sma_{n}"] = ind.sma(c, n)
     for n in p.ema:
         out[f"ema_{n}"] = ind.ema(c, n)
     out["rsi"] = ind.rsi(c, p.rsi)
@@ -240,11 +249,12 @@ def compute(panel: Panel, params: TaParams | None = None) -> Indicators:
     bands = ind.bbands(c, p.bb_length, p.bb_std)
     out["bb_lower"], out["bb_mid"], out["bb_upper"] = bands.lower, bands.mid, bands.upper
     out["bb_bandwidth"], out["bb_percent"] = bands.bandwidth, bands.percent
-    out["atr"] = ind.average_true_range(h, lo, c, p.atr)
+    out["atr"] = ind.atr(h, lo, c, p.atr)
+    out["atr"][:, ind.too_short(c, p.atr + 1)] = np.nan  # pandas-ta: no ATR under n+1 bars
     out["adx"], out["adxr"], out["dmp"], out["dmn"] = ind.adx(h, lo, c, p.adx)
-    out["volume_avg"] = ind.rolling_mean(v, p.volume)
+    out["volume_avg"] = ind.sma(v, p.volume)
     out["volume_ratio"] = _ratio(v, out["volume_avg"])
-    out["dollar_volume_avg"] = ind.rolling_mean(c * v, p.volume)
+    out["dollar_volume_avg"] = ind.sma(c * v, p.volume)
     for n in p.roc:
         out[f"roc_{n}"] = ind.roc(c, n)
     out["range_high"] = ind.rolling_max(h, p.range_window)

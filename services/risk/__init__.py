@@ -26,8 +26,8 @@ from services.risk.sizing import (
 )
 from services.risk.states import (
     Breach,
-    EngineState,
     RiskFacts,
+    RiskState,
     Transition,
     breaches,
     desk_state,
@@ -51,7 +51,6 @@ __all__ = [
     "Breach",
     "Candidate",
     "DeskState",
-    "EngineState",
     "Holding",
     "LimitUse",
     "PortfolioRisk",
@@ -60,6 +59,7 @@ __all__ = [
     "RiskFacts",
     "RiskInputError",
     "RiskReport",
+    "RiskState",
     "Sizing",
     "StrategyStats",
     "Transition",

@@ -7,7 +7,7 @@ import math
 
 from models.config import RiskLimits
 from models.domain import Frozen
-from services.risk.states import EngineState, RiskFacts, breaches
+from services.risk.states import RiskFacts, RiskState, breaches
 from services.risk.var import PortfolioRisk, WhatIf
 from services.risk.view import PortfolioView
 
@@ -23,7 +23,7 @@ class LimitUse(Frozen):
 
 
 class RiskReport(Frozen):
-    state: EngineState
+    state: RiskState
     reason: str
     paused: bool
     equity: float
@@ -45,7 +45,7 @@ def _use(name: str, value: float, limit: float, detail: str) -> LimitUse:
 def risk_report(
     pf: PortfolioView,
     limits: RiskLimits,
-    state: EngineState,
+    state: RiskState,
     reason: str = "",
     paused: bool = False,
     portfolio: PortfolioRisk | None = None,

@@ -21,21 +21,11 @@ REDUCING directly rather than a moment later.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from enum import StrEnum
 
 from models.config import RiskLimits
+from models.domain import RiskState
 from services.risk.errors import ResumeRefused
 from services.risk.view import DeskState, PortfolioView
-
-
-class EngineState(StrEnum):
-    ACTIVE = "active"
-    REDUCING = "reducing"  # only position-reducing proposals
-    HALTED = "halted"  # no new proposals; pending ones expire; exits only
-
-    @property
-    def rank(self) -> int:
-        return {"active": 0, "reducing": 1, "halted": 2}[self.value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +75,8 @@ class Breach:
 class Transition:
     """The state after looking at the facts (or after a resume), and why."""
 
-    previous: EngineState
-    state: EngineState
+    previous: RiskState
+    state: RiskState
     reason: str
     breaches: tuple[Breach, ...] = ()
 
@@ -97,7 +87,7 @@ class Transition:
     @property
     def expire_pending(self) -> bool:
         """True when the desk just halted: pending proposals must be expired."""
-        return self.changed and self.state is EngineState.HALTED
+        return self.changed and self.state is RiskState.HALTED
 
 
 def breaches(facts: RiskFacts, limits: RiskLimits) -> tuple[Breach, ...]:
@@ -152,7 +142,7 @@ def breaches(facts: RiskFacts, limits: RiskLimits) -> tuple[Breach, ...]:
 
 
 def next_state(
-    current: EngineState, facts: RiskFacts, limits: RiskLimits, reason: str = ""
+    current: RiskState, facts: RiskFacts, limits: RiskLimits, reason: str = ""
 ) -> Transition:
     """Escalate when the facts cross a limit; never de-escalate (that takes a person).
 
@@ -160,14 +150,14 @@ def next_state(
     """
     found = breaches(facts, limits)
     hard = [b for b in found if b.hard]
-    if current is EngineState.HALTED:
+    if current is RiskState.HALTED:
         return Transition(current, current, reason, found)
     if hard:
-        return Transition(current, EngineState.HALTED, "; ".join(b.detail for b in hard), found)
-    if current is EngineState.REDUCING:
+        return Transition(current, RiskState.HALTED, "; ".join(b.detail for b in hard), found)
+    if current is RiskState.REDUCING:
         return Transition(current, current, reason, found)
     if found:
-        return Transition(current, EngineState.REDUCING, "; ".join(b.detail for b in found), found)
+        return Transition(current, RiskState.REDUCING, "; ".join(b.detail for b in found), found)
     return Transition(current, current, reason, found)
 
 
@@ -181,7 +171,7 @@ def acknowledged(facts: RiskFacts, rebase_peak: bool) -> RiskFacts:
 
 
 def resume(
-    current: EngineState,
+    current: RiskState,
     facts: RiskFacts,
     limits: RiskLimits,
     *,
@@ -196,16 +186,16 @@ def resume(
     hard = [b for b in found if b.hard]
     if hard:
         raise ResumeRefused("Resume refused: " + _explain(hard, facts))
-    if found and current is EngineState.REDUCING:
+    if found and current is RiskState.REDUCING:
         raise ResumeRefused("Still REDUCING: " + _explain(found, facts))
     if found:
         return Transition(
             current,
-            EngineState.REDUCING,
+            RiskState.REDUCING,
             f"resumed by {by} ({said}) into REDUCING: " + "; ".join(b.detail for b in found),
             found,
         )
-    return Transition(current, EngineState.ACTIVE, f"resumed by {by}: {said}", found)
+    return Transition(current, RiskState.ACTIVE, f"resumed by {by}: {said}", found)
 
 
 def _explain(held: list[Breach], facts: RiskFacts) -> str:
@@ -226,11 +216,11 @@ def _explain(held: list[Breach], facts: RiskFacts) -> str:
     return "; ".join(parts) + ". Nothing was changed."
 
 
-def desk_state(state: EngineState, reason: str = "", paused: bool = False) -> DeskState:
+def desk_state(state: RiskState, reason: str = "", paused: bool = False) -> DeskState:
     """The DeskState the checks take, from the engine's state and a person's pause."""
     return DeskState(
         paused=paused,
-        halted=state is EngineState.HALTED,
-        reducing=state is EngineState.REDUCING,
+        halted=state is RiskState.HALTED,
+        reducing=state is RiskState.REDUCING,
         reason=reason,
     )

@@ -303,8 +303,10 @@ def test_kernels_take_a_series_or_a_panel() -> None:
     np.testing.assert_allclose(hist[~np.isnan(hist)], (line - signal)[~np.isnan(hist)])
     with pytest.raises(ValueError, match="expected a series"):
         ind.rsi(np.zeros((2, 2, 2)))
-    # the panel ATR is the old Wilder ATR once there are more than n bars
-    np.testing.assert_allclose(ind.average_true_range(h, lo, c, 14), ind.atr(h, lo, c, 14))
+    # the panel ATR is Wilder's ATR (the naive loop above), column by column
+    two = [np.column_stack([x, x * 2]) for x in (h, lo, c)]
+    want = np.array(naive_atr(list(h), list(lo), list(c), 14))
+    np.testing.assert_allclose(ind.atr(*two, 14), np.column_stack([want, 2 * want]), rtol=1e-9)
 
 
 def test_kernels_give_nan_until_there_is_enough_history() -> None:

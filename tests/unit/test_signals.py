@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.backtest import OHLCV, StrategyParamError, UnknownStrategyError, ohlcv_from_arrays
-from services.backtest.ta import bollinger, ema, rolling_max, rsi, shift, sma
+from services.indicators import bbands, ema, rolling_max, rsi, shift, sma
 from services.signals import (
     STRATEGIES,
     breakout,
@@ -70,40 +70,43 @@ def test_ema_is_seeded_with_the_sma_then_recursive() -> None:
     np.testing.assert_allclose(ema(x, n), ref, rtol=1e-12, equal_nan=True)
 
 
-def test_rsi_is_wilders() -> None:
+def test_rsi_is_wilders_smoothing_from_the_first_change() -> None:
+    # the one library's convention (pandas-ta's): alpha 1/n averages of gains and losses
+    # from the first change on, not TA-Lib's seed with the mean of the first n
     x = random_bars(3, 80).close
     n = 14
     change = np.diff(x)
     gain, loss = np.maximum(change, 0), np.maximum(-change, 0)
-    g, lo = gain[:n].mean(), loss[:n].mean()
-    ref = [math.nan] * n + [100 - 100 / (1 + g / lo)]
-    for gi, li in zip(gain[n:], loss[n:], strict=True):
+    g, lo = gain[0], loss[0]
+    ref = [math.nan, 100 * g / (g + lo)]
+    for gi, li in zip(gain[1:], loss[1:], strict=True):
         g, lo = (g * (n - 1) + gi) / n, (lo * (n - 1) + li) / n
-        ref.append(100 - 100 / (1 + g / lo))
+        ref.append(100 * g / (g + lo))
     np.testing.assert_allclose(rsi(x, n), ref, rtol=1e-10, equal_nan=True)
 
 
 def test_rsi_edges() -> None:
     up = np.arange(1.0, 31.0)
     assert rsi(up, 14)[-1] == 100.0  # no losses at all
-    assert rsi(np.full(30, 5.0), 14)[-1] == 50.0  # no movement
+    assert np.isnan(rsi(np.full(30, 5.0), 14)[-1])  # no movement yet: no RSI
     assert np.isnan(rsi(up[:10], 14)).all()  # too short
 
 
-def test_bollinger_uses_population_std() -> None:
+def test_bollinger_uses_the_sample_std() -> None:
     x = random_bars(4, 100).close
-    lower, mid, upper = bollinger(x, 20, 2.0)
-    sd = pd.Series(x).rolling(20).std(ddof=0).to_numpy()
+    lower, mid, upper = bbands(x, 20, 2.0)[:3]
+    sd = pd.Series(x).rolling(20).std(ddof=1).to_numpy()
     np.testing.assert_allclose(upper - mid, 2 * sd, rtol=1e-9, equal_nan=True)
     np.testing.assert_allclose(mid - lower, 2 * sd, rtol=1e-9, equal_nan=True)
 
 
 def test_rolling_max_and_shift() -> None:
     x = np.array([1.0, 3.0, 2.0, 5.0, 4.0])
-    np.testing.assert_array_equal(rolling_max(x, 2), [np.nan, 3, 3, 5, 5])
+    np.testing.assert_array_equal(rolling_max(x, 2, min_periods=2), [np.nan, 3, 3, 5, 5])
     np.testing.assert_array_equal(shift(x, 1), [np.nan, 1, 3, 2, 5])
-    with pytest.raises(ValueError, match="window"):
-        sma(x, 0)
+    assert np.isnan(sma(x, 0)).all()  # no window, no average
+    with pytest.raises(StrategyParamError, match="n must be positive"):
+        resolve_params("breakout", {"n": 0})  # and a strategy refuses one
 
 
 # ----------------------------------------------------------------------------- rules
@@ -145,7 +148,7 @@ def test_mean_reversion_enters_at_the_band_with_rsi_and_exits_at_the_middle() ->
     close = [100.0] * 25 + [99, 98, 96, 93, 89, 95, 99, 101, 102]
     bars = make_bars(close)
     sig = mean_reversion(bars, n=20, k=2.0, rsi_n=5, oversold=30, overbought=70)
-    lower, mid, _ = bollinger(bars.close, 20, 2.0)
+    lower, mid = bbands(bars.close, 20, 2.0)[:2]
     r = rsi(bars.close, 5)
     first = next(i for i in range(len(close)) if close[i] < lower[i] and r[i] < 30)
     assert sig[first] == 1 and (sig[:first][~np.isnan(sig[:first])] == 0).all()
