@@ -14,10 +14,11 @@ from agents.errors import BadInput, CotraderError
 from agents.gate import Gate
 from agents.killswitch import KillConfirmation
 from agents.results import KillReport, OrderView, StatusView
+from agents.risk import desk_of
 from brokers.base import BrokerError
-from models.domain import Actor, Mode, OrderRequest, ProposalStatus, Side
+from models.domain import Actor, Mode, OrderRequest, ProposalStatus, RiskState, Side
 from services.inputs import InputError, parse_side
-from services.risk import EngineState, RiskReport, Transition
+from services.risk import RiskReport, Transition
 
 if TYPE_CHECKING:
     from agents.approvals import ApprovalAgent
@@ -118,11 +119,7 @@ class ControlAgent:
             if (c := self.proposals.expire(p.id, f"kill switch by {actor.name}"))
         ]
         self.store.state.update(
-            actor.id,
-            "desk.halted",
-            f"kill switch by {actor.name}",
-            halted=True,
-            halted_reason=f"kill switch by {actor.name}",
+            actor.id, "desk.halted", why, risk_state=RiskState.HALTED, risk_reason=why
         )
         flat: list[OrderView] = []
         if flatten:
@@ -189,7 +186,7 @@ class ControlAgent:
         """A limit moved the desk to REDUCING or HALTED: tell the channel; on HALTED expire
         every pending proposal (exits included: they are re-proposed on demand)."""
         expired = []
-        if t.state is EngineState.HALTED:
+        if t.state is RiskState.HALTED:
             expired = [
                 c.id
                 for p in self.store.proposals.list([ProposalStatus.PENDING.value], None)
@@ -220,6 +217,7 @@ class ControlAgent:
 
     async def status(self) -> StatusView:
         st = self.store.state.get()
+        desk = desk_of(st)
         acct = await self.broker.account()
         return StatusView(
             mode=self.mode.value,
@@ -229,7 +227,8 @@ class ControlAgent:
             llm=self.llm_name,
             paused=st.paused,
             halted=st.halted,
-            reason=st.halted_reason or st.paused_reason,
+            state=desk.label,
+            reason=desk.reason,
             pending=self.store.proposals.count(ProposalStatus.PENDING.value),
             open_orders=self.store.ledger.count_open_orders(),
             positions=len(self.store.ledger.positions()),

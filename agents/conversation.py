@@ -99,7 +99,6 @@ class Conversation:
         o = self.orch
         pos = await o.positions()
         pnl = await o.pnl(Period.DAY)
-        st = o.store.state.get()
         return {
             "mode": o.mode.label,
             "market_open": o.market.is_open(),
@@ -120,7 +119,7 @@ class Conversation:
                 {"id": c.id, "side": c.side, "quantity": c.quantity, "symbol": c.symbol}
                 for c in o.pending()[:10]
             ],
-            "desk": "halted" if st.halted else "paused" if st.paused else "active",
+            "desk": o.risk.desk().label,
         }
 
     async def _dispatch(self, i: Intent, actor: Actor) -> Reply:

@@ -32,8 +32,10 @@ from agents.llm.guard import ReplyGuard
 from agents.proposals import SCANNER, ProposalAgent
 from agents.recovery import RecoveryAgent
 from agents.reports import Reports
-from agents.research import Research, ResearchDesk
+from agents.research import Research
 from agents.results import (
+    AnalysisView,
+    BacktestView,
     Card,
     KillReport,
     OrdersView,
@@ -61,7 +63,7 @@ from services.risk import RiskReport
 STARTUP = Actor.system("startup")
 
 
-class Orchestrator(ResearchDesk):
+class Orchestrator:
     def __init__(
         self,
         store: Store,
@@ -345,6 +347,26 @@ class Orchestrator(ResearchDesk):
 
     async def reconcile(self, actor: Actor) -> ReconcileView:
         return await self.venue.reconcile(actor)
+
+    # ------------------------------------------------------------------ research
+    async def analyze(self, symbol: str) -> AnalysisView:
+        """Indicators, score breakdown and the strategies' view of one symbol (no proposal)."""
+        return await self.research.analyze(symbol, self.scanner, self.strategy)
+
+    async def analysis_chart(self, symbol: str) -> bytes:
+        """The /analyze chart: candles, SMAs, bands, volume and the strategy signals (PNG)."""
+        return await self.research.chart(symbol)
+
+    async def backtest(
+        self,
+        symbol: str,
+        strategy: str,
+        params: Sequence[str] | dict[str, object] | None = None,
+        cash: float = 10_000.0,
+        commission: float = 0.0,
+    ) -> BacktestView:
+        """A strategy over the symbol's daily history, with its metrics and equity chart."""
+        return await self.research.backtest(symbol, strategy, params, cash, commission)
 
     # ------------------------------------------------------------------ account
     async def positions(self) -> PositionsView:

@@ -7,14 +7,14 @@ the CPU-heavy parts off the event loop.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from agents.data import DataAgent
 from agents.errors import BadInput
 from agents.results import AnalysisView, BacktestView
 from models.config import StrategyConfig
-from models.domain import Bars, Mode
+from models.domain import Bars
 from services.backtest.errors import BacktestError
 from services.backtest.frames import ohlcv_from_domain
 from services.backtest.result import BacktestConfig
@@ -22,6 +22,7 @@ from services.backtest.runner import backtest
 from services.charts import ChartError, render_candles, render_equity
 from services.scanner import SymbolData, indicator_snapshot
 from services.strategy_ideas import SignalState, signal_states
+from services.ta import TaParams
 
 if TYPE_CHECKING:
     from agents.scanner import ScannerAgent
@@ -53,6 +54,7 @@ class Research:
         sells = sorted({i for s in marked for i in s.sells})
         names = ", ".join(s.strategy for s in marked) or "no strategy"
         title = f"{sym} daily · signals: {names} · [{self.mode_label}]"
+        p = TaParams()  # the bands /analyze and a card's facts show
         try:
             return await asyncio.to_thread(
                 render_candles,
@@ -60,6 +62,7 @@ class Research:
                 buys=buys,
                 sells=sells,
                 sma=(self.cfg.fast, self.cfg.slow),
+                bollinger=(p.bb_length, p.bb_std),
                 title=title,
             )
         except ChartError as e:
@@ -105,25 +108,18 @@ class Research:
             chart_png=png,
         )
 
-
-class ResearchDesk:
-    """The orchestrator's research methods (a mixin): /analyze and /backtest."""
-
-    data: DataAgent
-    scanner: ScannerAgent
-    strategy: StrategyAgent
-    research: Research
-    mode: Mode
-
-    async def analyze(self, symbol: str) -> AnalysisView:
-        """Indicators, score breakdown and the strategy's view of one symbol; proposes nothing."""
+    async def analyze(
+        self, symbol: str, scanner: ScannerAgent, strategy: StrategyAgent
+    ) -> AnalysisView:
+        """Indicators, score breakdown and the strategy's view of one symbol; proposes
+        nothing. The indicators are the ones a card's facts show (one snapshot function)."""
         sym = self.data.normalise(symbol)
         d = await self.data.symbol_data(sym)
-        scan = self.scanner.score(d)
-        states = self.research.signals(d)
-        firing = tuple(n for n, s in states.items() if s.fires(self.strategy.cfg.fresh_bars))
-        idea = self.strategy.best(d, scan) or self.strategy.trend(d, scan)
-        ind = indicator_snapshot(d, self.strategy.cfg)
+        scan = scanner.score(d)
+        states = self.signals(d)
+        firing = tuple(n for n, s in states.items() if s.fires(self.cfg.fresh_bars))
+        idea = strategy.best(d, scan) or strategy.trend(d, scan)
+        ind = indicator_snapshot(d, self.cfg)
         if idea is not None:
             verdict = (
                 f"{idea.strategy} fires {idea.side.value.upper()}: entry {idea.entry:.2f}, "
@@ -134,7 +130,7 @@ class ResearchDesk:
         if not scan.passed:
             verdict += " Filtered out of scans: " + "; ".join(scan.reasons) + "."
         return AnalysisView(
-            mode_label=self.mode.label,
+            mode_label=self.mode_label,
             symbol=sym,
             scan=scan,
             indicators=ind,
@@ -143,18 +139,3 @@ class ResearchDesk:
             signals={n: (s.signal, s.since) for n, s in states.items()},
             firing=firing,
         )
-
-    async def analysis_chart(self, symbol: str) -> bytes:
-        """The /analyze chart: candles, SMAs, bands, volume and the strategy signals (PNG)."""
-        return await self.research.chart(symbol)
-
-    async def backtest(
-        self,
-        symbol: str,
-        strategy: str,
-        params: Sequence[str] | dict[str, object] | None = None,
-        cash: float = 10_000.0,
-        commission: float = 0.0,
-    ) -> BacktestView:
-        """A strategy over the symbol's daily history, with its metrics and equity chart."""
-        return await self.research.backtest(symbol, strategy, params, cash, commission)

@@ -7,7 +7,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.domain import ORDER_STATUS_TEXT, Event, Mode, Period, RiskCheck, ScanResult, TradeIdea
+from models.domain import (
+    ORDER_STATUS_TEXT,
+    Event,
+    Mode,
+    Period,
+    ProposalStatus,
+    RiskCheck,
+    ScanResult,
+    Side,
+    TradeIdea,
+)
 from models.tables import Order, Proposal
 from services.reconcile import ReconcileReport
 
@@ -22,7 +32,7 @@ class Card(View):
     id: str
     kind: str
     symbol: str
-    side: str
+    side: Side
     quantity: int
     order_type: str
     limit_price: float | None
@@ -42,7 +52,7 @@ class Card(View):
     rationale_meta: dict[str, Any]
     mode: str
     mode_label: str
-    status: str
+    status: ProposalStatus
     status_reason: str
     created_at: datetime
     expires_at: datetime
@@ -227,6 +237,7 @@ class StatusView(View):
     llm: str
     paused: bool
     halted: bool
+    state: str = "active"  # the desk's one label: active, paused, reducing or halted
     reason: str
     pending: int
     open_orders: int

@@ -1,13 +1,11 @@
 """RiskAgent: gathers the book and the day's facts, runs services.risk, and keeps the desk's
 risk state (ACTIVE / REDUCING / HALTED) in the system state.
 
-Where the engine's state lives (no extra table): HALTED is `halted` with `halted_reason`, the
-same flag the kill switch sets; REDUCING is `paused` with a `paused_reason` starting
-"REDUCING: " (a pause already allows exits only); a person's own pause is any other
-`paused`. Escalation is written here, on every evaluation and on `refresh`; only `resume`
-(a person, through the orchestrator) moves the state down. Its marks (the order the
-rejection count restarts after, the time the drawdown peak was re-based) are a
-`risk.resumed` event, so they survive restarts.
+The state is its own column (`risk_state`, with `risk_reason`); the kill switch sets HALTED
+too. A person's own pause is `paused` (openings stop, exits pass). Escalation is written
+here, on every evaluation and on `refresh`; only `resume` (a person, through the gate) moves
+the state down. Its marks (the order the rejection count restarts after, the time the
+drawdown peak was re-based) are a `risk.resumed` event, so they survive restarts.
 """
 
 from __future__ import annotations
@@ -33,17 +31,16 @@ from services import risk as engine
 from services.pnl import Period, period_start
 from services.risk import (
     DeskState,
-    EngineState,
     Holding,
     PortfolioView,
     RiskFacts,
     RiskInputError,
     RiskReport,
+    RiskState,
     StrategyStats,
     Transition,
 )
 
-REDUCING_PREFIX = "REDUCING: "
 ACTOR = "agent:risk"
 KELLY_LOOKBACK = timedelta(days=365)
 VAR_BARS = 253  # a year of daily closes: 252 returns
@@ -53,20 +50,14 @@ _ROOT = re.compile(r"^[A-Z.]+")
 TransitionFn = Callable[[Transition], Awaitable[None]]
 
 
-def decode(st: SystemState) -> tuple[EngineState, str, bool]:
-    """(engine state, its reason, paused by a person) from the stored system state."""
-    reducing = st.paused and st.paused_reason.startswith(REDUCING_PREFIX)
-    person_paused = st.paused and not reducing
-    if st.halted:
-        return EngineState.HALTED, st.halted_reason, person_paused
-    if reducing:
-        return EngineState.REDUCING, st.paused_reason.removeprefix(REDUCING_PREFIX), False
-    return EngineState.ACTIVE, "", person_paused
+def decode(st: SystemState) -> tuple[RiskState, str, bool]:
+    """(the risk state, its reason, paused by a person) from the stored system state."""
+    return RiskState(st.risk_state), st.risk_reason, st.paused
 
 
 def desk_of(st: SystemState) -> DeskState:
     state, reason, paused = decode(st)
-    if state is EngineState.ACTIVE and paused:
+    if state is RiskState.ACTIVE and paused:
         reason = st.paused_reason
     return engine.desk_state(state, reason, paused)
 
@@ -189,7 +180,7 @@ class RiskAgent:
         return StrategyStats.from_pnls(t.realized_pnl for t in trades if t.strategy == strategy)
 
     # ------------------------------------------------------------------ the state
-    def engine_state(self) -> tuple[EngineState, str]:
+    def engine_state(self) -> tuple[RiskState, str]:
         state, reason, _ = decode(self.store.state.get())
         return state, reason
 
@@ -206,20 +197,12 @@ class RiskAgent:
         t = engine.next_state(state, RiskFacts.of(pf, self.limits), self.limits, reason)
         if not t.changed:
             return t
-        if t.state is EngineState.HALTED:
-            self.store.state.update(
-                ACTOR, "risk.halted", t.reason, halted=True, halted_reason=t.reason
-            )
-        elif paused:  # a person's pause already stops openings; REDUCING comes at resume
+        if t.state is not RiskState.HALTED and paused:
+            # a person's pause already stops openings; REDUCING comes at the resume
             return Transition(state, state, reason, t.breaches)
-        else:
-            self.store.state.update(
-                ACTOR,
-                "risk.reducing",
-                t.reason,
-                paused=True,
-                paused_reason=REDUCING_PREFIX + t.reason,
-            )
+        self.store.state.update(
+            ACTOR, f"risk.{t.state.value}", t.reason, risk_state=t.state, risk_reason=t.reason
+        )
         logger.warning("risk state {} -> {}: {}", t.previous, t.state, t.reason)
         if self.on_transition is not None:
             try:
@@ -261,15 +244,14 @@ class RiskAgent:
                 "reason": reason,
             },
         )
-        reducing = t.state is EngineState.REDUCING
         self.store.state.update(
             actor.id,
             "desk.resumed",
             t.reason,
-            halted=False,
-            halted_reason="",
-            paused=reducing,
-            paused_reason=REDUCING_PREFIX + t.reason if reducing else "",
+            risk_state=t.state,
+            risk_reason=t.reason if t.state is not RiskState.ACTIVE else "",
+            paused=False,
+            paused_reason="",
         )
         self._marks_key = None
         return t

@@ -64,6 +64,18 @@ ORDER_STATUS_TEXT = {
 }
 
 
+class RiskState(StrEnum):
+    """The desk's risk state: ACTIVE -> REDUCING -> HALTED (services/risk/states.py)."""
+
+    ACTIVE = "active"
+    REDUCING = "reducing"  # only position-reducing proposals
+    HALTED = "halted"  # no new proposals; pending ones expire; exits only
+
+    @property
+    def rank(self) -> int:
+        return {"active": 0, "reducing": 1, "halted": 2}[self.value]
+
+
 class ProposalStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.db import UTCDateTime
+from models.db import EnumText, UTCDateTime
+from models.domain import ProposalStatus, RiskState, Side
 
 
 def utcnow() -> datetime:
@@ -59,7 +60,7 @@ class Proposal(SQLModel, table=True):
     id: str = Field(primary_key=True)
     kind: str = "entry"
     symbol: str = Field(index=True)
-    side: str
+    side: Side = Field(sa_type=EnumText(Side))
     quantity: int
     order_type: str = "market"
     limit_price: float | None = None
@@ -78,7 +79,9 @@ class Proposal(SQLModel, table=True):
     facts: dict[str, Any] = json_field()
     mode: str
     broker: str
-    status: str = Field(default="pending", index=True)
+    status: ProposalStatus = Field(
+        default=ProposalStatus.PENDING, sa_type=EnumText(ProposalStatus), index=True
+    )
     status_reason: str = ""
     revision: int = 0  # bumped when the card's content changes (e.g. the LLM rationale)
     created_by: str = ""
@@ -205,14 +208,18 @@ class WatchlistItem(SQLModel, table=True):
 
 
 class SystemState(SQLModel, table=True):
-    """One row (id=1): whether new entries are paused or the desk is halted, and why."""
+    """One row (id=1): the desk's risk state and why, and whether a person paused it."""
 
     __tablename__ = "system_state"
 
     id: int = Field(default=1, primary_key=True)
-    paused: bool = False
+    risk_state: RiskState = Field(default=RiskState.ACTIVE, sa_type=EnumText(RiskState))
+    risk_reason: str = ""
+    paused: bool = False  # a person's pause (openings stop; exits still pass)
     paused_reason: str = ""
-    halted: bool = False
-    halted_reason: str = ""
     updated_at: datetime = ts_field()
     updated_by: str = ""
+
+    @property
+    def halted(self) -> bool:
+        return self.risk_state is RiskState.HALTED

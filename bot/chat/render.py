@@ -212,7 +212,7 @@ def render(r: Reply, con: Console) -> None:
     elif isinstance(p, StatusView):
         con.print(
             f"[{p.mode_label}] broker {p.broker}, data {p.data}, LLM {p.llm}; "
-            f"{'HALTED' if p.halted else 'paused' if p.paused else 'active'}"
+            f"{p.state.upper() if p.state in ('halted', 'reducing') else p.state}"
             f"{' (' + p.reason + ')' if p.reason else ''}; {p.pending} pending, "
             f"{p.open_orders} open orders, {p.positions} positions; equity "
             f"{_money(p.equity)}; market {'open' if p.market_open else 'closed'}"

@@ -231,7 +231,7 @@ def pnl_embed(p: PnlView) -> discord.Embed:
 
 def status_embed(s: StatusView) -> discord.Embed:
     tag, note, colour = banner(s.mode_label)
-    state = "HALTED" if s.halted else "paused" if s.paused else "active"
+    state = s.state.upper() if s.state in ("halted", "reducing") else s.state
     e = discord.Embed(title=f"{tag} · status", description=note, colour=colour)
     e.add_field(name="Desk", value=state + (f" ({s.reason})" if s.reason else ""))
     e.add_field(name="Broker", value=s.broker)

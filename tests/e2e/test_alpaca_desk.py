@@ -154,7 +154,8 @@ async def test_fills_stream_into_the_books_without_polling(
     await until(lambda: filled() == 4)
     assert o.proposal(card.id).status == "partially_filled"
     alpaca.drop_stream()  # a dropped stream reconnects and carries on
-    await until(lambda: o.venue.stream is not None and o.venue.stream.drops == 1 and o.venue.stream.connected)
+    s = o.venue
+    await until(lambda: s.stream is not None and s.stream.drops == 1 and s.stream.connected)
     alpaca.fill(card.id, 6, 251.0)
     await until(lambda: filled() == 10)
     assert o.proposal(card.id).status == "filled"

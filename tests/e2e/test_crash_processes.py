@@ -122,6 +122,8 @@ async def test_alpaca_killed_after_the_venue_answered_before_booking(
 ) -> None:
     home = tmp_path / "h"
     env = alpaca_vars(alpaca, alpaca_data)
+    # the dying desk hears nothing from the trade stream: only its restart can book the fill
+    alpaca.refuse_stream_auth(times=1)
     chat = await AsyncChat.open(home, COTRADER_FAILPOINTS="approve.after_submit", **env)
     await until_ready(chat)
     pid = (await chat.send("/propose AAPL buy 3"))["proposal"]["id"]

@@ -13,10 +13,10 @@ from agents.errors import RiskRefused
 from bot.app import App
 from models.domain import Actor, Side
 from models.tables import AccountSnapshot, Order, Position, Trade
-from services.risk import EngineState, Transition
+from services.risk import RiskState, Transition
 from tests.conftest import Clock
 
-H, R, A = EngineState.HALTED, EngineState.REDUCING, EngineState.ACTIVE
+H, R, A = RiskState.HALTED, RiskState.REDUCING, RiskState.ACTIVE
 
 
 def add(app: App, *rows: object) -> None:
@@ -71,7 +71,7 @@ async def test_a_daily_loss_halts_alerts_once_and_holds_until_the_next_day(
     with pytest.raises(RiskRefused, match="desk halted: daily loss"):
         await o.propose("AAPL", "buy", 1, trader)
     st = app.store.state.get()
-    assert st.halted and st.halted_reason.startswith("daily loss -")
+    assert st.halted and st.risk_reason.startswith("daily loss -")  # its own column
     assert [(t.previous, t.state) for t in seen] == [(A, H)] and seen[0].expire_pending
     with pytest.raises(RiskRefused, match="halted"):  # sticky, and no second alert
         await o.propose("AAPL", "buy", 1, trader)
@@ -118,7 +118,7 @@ async def test_heat_over_the_cap_reduces_and_only_exits_pass(
     with pytest.raises(RiskRefused, match="desk REDUCING, only position-reducing trades: heat"):
         await o.propose("MSFT", "buy", 1, trader)
     st = app.store.state.get()
-    assert st.paused and st.paused_reason.startswith("REDUCING: heat")
+    assert st.risk_state == R and st.risk_reason.startswith("heat") and not st.paused
     assert [t.state for t in seen] == [R] and not seen[0].expire_pending
     with pytest.raises(AgentResumeRefused, match="Still REDUCING"):
         await o.risk.resume(trader, "go", clock())
@@ -178,7 +178,8 @@ async def test_a_persons_pause_is_not_overwritten_by_reducing(
     assert (await o.risk.refresh(clock())).state is A  # the person's pause stands
     assert app.store.state.get().paused_reason == "lunch" and seen == []
     t = await o.risk.resume(trader, "back", clock())  # heat still over: straight to REDUCING
-    assert t.state is R and app.store.state.get().paused_reason.startswith("REDUCING: ")
+    st = app.store.state.get()
+    assert t.state is R and st.risk_state == R and not st.paused  # no prefixed pause reason
 
 
 async def test_trades_today_count_entries_only(app: App, clock: Clock, trader: Actor) -> None:

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from models.config import RiskLimits
 from services.risk import (
-    EngineState,
     ResumeRefused,
     RiskFacts,
+    RiskState,
     breaches,
     desk_state,
     next_state,
@@ -21,7 +21,7 @@ from services.risk import (
 )
 from tests.unit.risk_helpers import LIMITS, pf
 
-A, R, H = EngineState.ACTIVE, EngineState.REDUCING, EngineState.HALTED
+A, R, H = RiskState.ACTIVE, RiskState.REDUCING, RiskState.HALTED
 
 
 def facts(
@@ -53,7 +53,7 @@ def facts(
         (facts(rejections=5), H, "5 broker rejections in a row"),
     ],
 )
-def test_escalation_from_active(f: RiskFacts, state: EngineState, reason: str) -> None:
+def test_escalation_from_active(f: RiskFacts, state: RiskState, reason: str) -> None:
     t = next_state(A, f, LIMITS)
     assert (t.state, t.reason) == (state, reason)
     assert t.changed is (state is not A)
@@ -181,12 +181,12 @@ facts_st = st.builds(
     heat_pct=st.floats(0, 20),
     consecutive_rejections=st.integers(0, 10),
 )
-states = st.sampled_from(list(EngineState))
+states = st.sampled_from(list(RiskState))
 
 
 @settings(max_examples=500, deadline=None)
 @given(current=states, f=facts_st)
-def test_next_state_never_de_escalates(current: EngineState, f: RiskFacts) -> None:
+def test_next_state_never_de_escalates(current: RiskState, f: RiskFacts) -> None:
     t = next_state(current, f, LIMITS, "before")
     assert t.state.rank >= current.rank
     if current is H:
@@ -200,7 +200,7 @@ def test_next_state_never_de_escalates(current: EngineState, f: RiskFacts) -> No
 @settings(max_examples=500, deadline=None)
 @given(current=states, f=facts_st, rebase=st.booleans())
 def test_resume_never_lands_above_the_facts_nor_ignores_a_hard_limit(
-    current: EngineState, f: RiskFacts, rebase: bool
+    current: RiskState, f: RiskFacts, rebase: bool
 ) -> None:
     try:
         t = resume(current, f, LIMITS, by="alice", why="x", rebase_peak=rebase)
