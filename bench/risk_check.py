@@ -68,8 +68,8 @@ def measure(n: int = N) -> dict[str, object]:
     from models.domain import Side
     from services.risk import (
         DeskState,
-        EngineState,
         RiskFacts,
+        RiskState,
         evaluate_entry,
         next_state,
         portfolio_risk,
@@ -92,7 +92,7 @@ def measure(n: int = N) -> dict[str, object]:
     state_ms: list[float] = []
     for _ in range(1_000):
         t0 = time.perf_counter_ns()
-        next_state(EngineState.ACTIVE, RiskFacts.of(pf, limits), limits)
+        next_state(RiskState.ACTIVE, RiskFacts.of(pf, limits), limits)
         state_ms.append(c.ms(time.perf_counter_ns() - t0))
     rng = random.Random(3)
     rets = {s: [rng.gauss(0, 0.02) for _ in range(252)] for s in pf.positions}
