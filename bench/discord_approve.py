@@ -17,16 +17,18 @@ TARGET_P99_MS = 100.0
 
 
 async def measure(n: int = N) -> dict[str, object]:
+    from agents.events import DeskEvent
+
     lat: list[float] = []
     with c.temp_home() as home:
         async with dd.desk(home) as d:
             filled = asyncio.Event()
 
-            async def on_alert(kind: str, text: str) -> None:
-                if kind == "fill":
+            async def on_event(e: DeskEvent) -> None:
+                if e.kind == "fill":
                     filled.set()
 
-            d.app.orchestrator.subscribe(on_alert)
+            d.app.orchestrator.subscribe(on_event)
             syms = d.app.orchestrator.universe()
             for i in range(n):
                 pid, mid = await dd.propose(d, syms[i % len(syms)])
