@@ -24,6 +24,7 @@ OVERRIDES: dict[str, object] = {
     "max_trades_per_day": 100_000,
     "max_positions_per_symbol": 100,
     "max_sector_pct": 100.0,
+    "scheduler": False,  # the scheduled jobs are not part of a recovery
 }
 
 
