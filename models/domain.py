@@ -37,6 +37,46 @@ class OrderType(StrEnum):
     STOP = "stop"
 
 
+class TimeInForce(StrEnum):
+    """How long an order works: the session, until cancelled, or only at the next open."""
+
+    DAY = "day"
+    GTC = "gtc"
+    OPG = "opg"
+
+    @property
+    def text(self) -> str:
+        return {"day": "for the day", "gtc": "good till cancelled", "opg": "at the next open"}[
+            self.value
+        ]
+
+
+class OrderRole(StrEnum):
+    """What an order in our books is for: a proposal's own order, or a protective child
+    of an entry (its client id is the parent's plus "-sl" or "-tp")."""
+
+    MAIN = "main"
+    STOP = "stop"
+    TARGET = "target"
+
+    @property
+    def suffix(self) -> str:
+        return {"main": "", "stop": "-sl", "target": "-tp"}[self.value]
+
+
+def child_client_id(parent: str, role: OrderRole) -> str:
+    """The client id of an entry's protective order: the parent's, plus '-sl' or '-tp'."""
+    return parent + role.suffix
+
+
+def split_client_id(cid: str) -> tuple[str, OrderRole]:
+    """(the parent client id, the role) of a client id ('p-x-sl' -> ('p-x', STOP))."""
+    for role in (OrderRole.STOP, OrderRole.TARGET):
+        if cid.endswith(role.suffix):
+            return cid[: -len(role.suffix)], role
+    return cid, OrderRole.MAIN
+
+
 class OrderStatus(StrEnum):
     NEW = "new"
     PARTIALLY_FILLED = "partially_filled"
@@ -181,6 +221,8 @@ class ScanResult(Frozen):
     components: tuple[ScoreComponent, ...] = ()
     reasons: tuple[str, ...] = ()
     last: float | None = None
+    change_pct: float | None = None  # the day's change so far, in % of the previous close
+    side: Side | None = None  # the direction the score favours (long: buy, short: sell)
 
 
 class TradeIdea(Frozen):
@@ -270,10 +312,14 @@ class OrderRequest(Frozen):
     stop_loss: float | None = Field(default=None, gt=0)
     # a multi-leg options order (2-4 legs); `symbol` is then the underlying, for display
     legs: tuple[OrderLeg, ...] = ()
+    time_in_force: TimeInForce = TimeInForce.DAY
+    # protective only (one-cancels-other): a limit at take_profit and a stop at stop_loss,
+    # both for `quantity` on `side`, placed at once (client ids: this one plus -tp / -sl)
+    oco: bool = False
 
     @property
     def bracket(self) -> bool:
-        return self.take_profit is not None and self.stop_loss is not None
+        return self.take_profit is not None and self.stop_loss is not None and not self.oco
 
 
 class OrderPreview(Frozen):
@@ -315,6 +361,9 @@ class BrokerOrder(Frozen):
     fills: tuple[FillReport, ...] = ()
     reason: str = ""
     submitted_at: datetime
+    # protective children the venue placed with this order (a bracket's or an OCO's stop and
+    # target), each with its client id: this order's plus "-sl" / "-tp"
+    legs: tuple[BrokerOrder, ...] = ()
 
 
 class Actor(Frozen):

@@ -11,7 +11,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.domain import Period, Side
+from models.domain import Period, Side, TimeInForce
+from models.order_spec import OrderSpec
 
 
 class IntentKind(StrEnum):
@@ -49,6 +50,15 @@ class Intent(BaseModel):
     period: Period | None = None
     proposal_id: str | None = None
     strategy: str | None = None  # propose by a named strategy's signal (LLM tool argument)
+    # the rest of a trade request (models/order_spec.py); `pct` is of equity for an entry,
+    # of the position for a close ("sell half" is pct=50)
+    short: bool = False
+    amount: float | None = Field(default=None, gt=0)
+    pct: float | None = Field(default=None, gt=0, le=100)
+    limit_price: float | None = Field(default=None, gt=0)
+    stop_price: float | None = Field(default=None, gt=0)
+    target_price: float | None = Field(default=None, gt=0)
+    tif: TimeInForce = TimeInForce.DAY
     question: str | None = None
     reply: str | None = None
     readback: str = ""
@@ -56,3 +66,19 @@ class Intent(BaseModel):
     @property
     def symbol(self) -> str | None:
         return self.symbols[0] if self.symbols else None
+
+    def order_spec(self) -> OrderSpec:
+        """The trade this intent asks for (PROPOSE or CLOSE with a symbol)."""
+        return OrderSpec(
+            symbol=self.symbols[0] if self.symbols else "",
+            side=self.side,
+            short=self.short,
+            exit=self.kind is IntentKind.CLOSE,
+            quantity=self.quantity,
+            amount=self.amount,
+            pct=self.pct,
+            limit=self.limit_price,
+            stop=self.stop_price,
+            target=self.target_price,
+            tif=self.tif,
+        )

@@ -32,6 +32,12 @@ class SimOrder(SQLModel, table=True):
     order_type: str
     limit_price: float | None = None
     stop_price: float | None = None
+    time_in_force: str = "day"
+    role: str = "main"  # main | stop | target (a protective child of `parent_client_id`)
+    parent_client_id: str | None = None
+    take_profit: float | None = None  # an entry's bracket: children placed once it fills
+    stop_loss: float | None = None
+    oco: bool = False  # a protective pair only (its children are placed at once)
     status: str = Field(index=True)
     filled_quantity: int = 0
     avg_fill_price: float | None = None

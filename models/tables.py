@@ -64,6 +64,7 @@ class Proposal(SQLModel, table=True):
     quantity: int
     order_type: str = "market"
     limit_price: float | None = None
+    time_in_force: str = "day"
     entry_price: float
     stop_price: float | None = None
     target_price: float | None = None
@@ -124,6 +125,8 @@ class Order(SQLModel, table=True):
     order_type: str
     limit_price: float | None = None
     stop_price: float | None = None
+    time_in_force: str = "day"
+    role: str = "main"  # main | stop | target (an entry's protective child: models.domain)
     status: str = Field(index=True)
     filled_quantity: int = 0
     avg_fill_price: float | None = None
@@ -151,6 +154,7 @@ class Fill(SQLModel, table=True):
     quantity: int
     price: float
     commission: float = 0.0
+    realized_pnl: float = 0.0  # what this fill realised (average cost), before commission
     ts: datetime = ts_field(index=True)
 
 
