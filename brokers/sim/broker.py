@@ -1,16 +1,20 @@
 """The built-in paper broker: fills against the simulated quotes, state kept in the store.
 
 Market orders fill at the far side of the quote plus slippage; limit orders fill when
-marketable; stop orders trigger when the last price crosses the stop. An order larger than
-the liquidity shown at the quote fills partially, the rest on later ticks (`refresh`). A
-repeated client order id returns the first order, never a second fill.
+marketable at the limit or better; stop orders trigger when the last price crosses the stop
+and then trade at the quote (a gap through the stop fills at the gapped price). An order
+larger than the liquidity shown at the quote fills partially, the rest on later ticks
+(`refresh`). A repeated client order id returns the first order, never a second fill.
+
+Brackets and OCO pairs live in brokers/sim/protective.py, time in force (DAY, GTC, OPG) in
+brokers/sim/tif.py. An OCO request's client id names a group row that never works: its
+`order_by_client_id` view carries the pair as `legs` (the fills are the legs'; its filled
+quantity is theirs together), and `open_orders` lists the working legs, not the group.
 """
 
 from __future__ import annotations
 
-import math
-import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from brokers.base import MarketData, OrderRejectedError, UnknownSymbolError
+from brokers.sim import protective, tif
 from models.booking import (
     Execution,
     PositionState,
@@ -29,17 +34,18 @@ from models.domain import (
     Account,
     BrokerOrder,
     BrokerPosition,
-    FillReport,
     OrderRequest,
+    OrderRole,
     OrderStatus,
-    OrderType,
     Quote,
     Side,
+    TimeInForce,
 )
 from models.sim_tables import SimAccount, SimFill, SimOrder, SimPosition
 from models.store import Store
 
-OPEN = (OrderStatus.NEW.value, OrderStatus.PARTIALLY_FILLED.value)
+OPEN = protective.OPEN
+MAIN = OrderRole.MAIN.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +58,22 @@ class SimCosts:
     depth_multiple: int = 10  # liquidity per tick = quote size x this
 
 
+@dataclass(slots=True)
+class _Tx:
+    """One write transaction: its session, the locked account, the venue time, and the
+    rows it changed (by client id, in order)."""
+
+    s: Session
+    acct: SimAccount
+    now: datetime
+    changed: dict[str, SimOrder] = field(default_factory=dict)
+
+
 class SimBroker:
     """A paper broker over a MarketData source (normally the SimMarket)."""
 
     name = "sim"
+    supports_bracket = True
 
     def __init__(
         self,
@@ -96,6 +114,19 @@ class SimBroker:
             .order_by(SimPosition.symbol)
         )
 
+    @property
+    def _working(self) -> Any:
+        """This account's orders working at the venue (never an OCO group), oldest first."""
+        return (
+            select(SimOrder)
+            .where(
+                SimOrder.account_id == self.account_id,
+                col(SimOrder.status).in_(OPEN),
+                col(SimOrder.oco).is_(False),
+            )
+            .order_by(col(SimOrder.submitted_at), col(SimOrder.client_order_id))
+        )
+
     async def account(self) -> Account:
         with self._store.session() as s:
             cash = s.exec(select(SimAccount.cash).where(SimAccount.id == self.account_id)).one()
@@ -123,82 +154,77 @@ class SimBroker:
 
     async def order_by_client_id(self, client_order_id: str) -> BrokerOrder | None:
         with self._store.session() as s:
-            row = s.exec(
-                select(SimOrder).where(SimOrder.client_order_id == client_order_id)
-            ).first()
-            return self._view(s, row) if row else None
+            row = protective.by_client_id(s, client_order_id)
+            return protective.view(s, row) if row else None
 
     async def open_orders(self) -> list[BrokerOrder]:
         with self._store.session() as s:
-            rows = s.exec(
-                select(SimOrder).where(
-                    SimOrder.account_id == self.account_id, col(SimOrder.status).in_(OPEN)
-                )
-            ).all()
-            return [self._view(s, r) for r in rows]
+            return [protective.view(s, r) for r in s.exec(self._working).all()]
 
     # ------------------------------------------------------------------ writes
     async def submit(self, request: OrderRequest) -> BrokerOrder:
+        cid = request.client_order_id
+        existing = await self.order_by_client_id(cid)
+        if existing is not None:  # the same client id again: the first order, never a second
+            return existing
         try:
             quote = await self._market.quote(request.symbol)
         except UnknownSymbolError as e:
-            existing = await self.order_by_client_id(request.client_order_id)
-            if existing is not None:
-                return existing
             raise OrderRejectedError(str(e)) from e
-        self._validate(request)
-        now = self._market.now()
         # Quotes are fetched before the write transaction: no waiting on a market data
         # source while holding the database's write lock.
         held = await self.positions()
-        marks: dict[str, Quote] = {}
-        if not self._reduces(held, request):
-            marks = await self._market.quotes([p.symbol for p in held]) if held else {}
+        qty = next((p.quantity for p in held if p.symbol == request.symbol), 0)
+        why = protective.order_problem(request, quote, qty) or tif.tif_problem(request)
+        if why:
+            raise OrderRejectedError(why)
+        checked = not request.oco and not self._reduces(held, request)  # buying power
+        marks = await self._market.quotes([p.symbol for p in held]) if checked and held else {}
         with self._store.session(write=True) as s:
             acct = s.get(SimAccount, self.account_id, with_for_update=True)
             assert acct is not None
-            dup = s.exec(
-                select(SimOrder).where(SimOrder.client_order_id == request.client_order_id)
-            ).first()
-            if dup is not None:  # the same client id again: the first order, never a second
-                return self._view(s, dup)
-            rows = s.exec(self._held).all()
+            dup = protective.by_client_id(s, cid)
+            if dup is not None:
+                return protective.view(s, dup)
             now_held = [
                 BrokerPosition(symbol=r.symbol, quantity=r.quantity, avg_price=r.avg_price)
-                for r in rows
+                for r in s.exec(self._held).all()
             ]
-            if not self._reduces(now_held, request):
+            if not request.oco and not self._reduces(now_held, request):
                 self._check_buying_power(acct, now_held, request, quote, marks)
-            row = SimOrder(
-                broker_order_id=uuid.uuid4().hex,
-                account_id=self.account_id,
-                client_order_id=request.client_order_id,
-                symbol=request.symbol,
-                side=request.side.value,
-                quantity=request.quantity,
-                order_type=request.order_type.value,
-                limit_price=request.limit_price,
-                stop_price=request.stop_price,
-                status=OrderStatus.NEW.value,
-                submitted_at=now,
-                updated_at=now,
-            )
+            tx = _Tx(s, acct, self._market.now())
+            row = protective.order_row(self.account_id, request, tx.now)
             s.add(row)
             try:
                 s.flush()
             except IntegrityError:
                 s.rollback()
-                again = await self.order_by_client_id(request.client_order_id)
+                again = await self.order_by_client_id(cid)
                 assert again is not None
                 return again
-            self._work(s, acct, row, quote, now)
+            if request.oco:  # the pair at once, worked now; the group follows its legs
+                legs = protective.new_children(
+                    row, request.side, request.quantity, request.time_in_force, tx.now
+                )
+                s.add_all(legs)
+                for leg in legs:
+                    self._work(tx, leg, quote)
+                protective.settle_group(s, cid, tx.now)
+            elif request.time_in_force is not TimeInForce.OPG:  # OPG waits for the next open
+                self._work(tx, row, quote)
             s.flush()
-            view = self._view(s, row)  # read in this transaction, not a new one after it
+            view = protective.view(s, row)  # read in this transaction, not a new one after it
             s.commit()
             return view
 
     async def cancel(self, client_order_id: str) -> BrokerOrder:
+        """Cancel a working order: an unfilled entry goes alone; one cancelled after a partial
+        fill places its bracket for what filled; a protective child takes its sibling with
+        it; an OCO group's client id cancels the pair."""
         with self._store.session(write=True) as s:
+            # the account first, as refresh takes it: one lock order, no deadlock
+            acct = s.get(SimAccount, self.account_id, with_for_update=True)
+            assert acct is not None
             row = s.exec(
                 select(SimOrder)
                 .where(SimOrder.client_order_id == client_order_id)
@@ -206,43 +232,48 @@ class SimBroker:
             ).first()
             if row is None:
                 raise OrderRejectedError(f"no order with client id {client_order_id}")
-            if row.status in OPEN:
-                row.status = OrderStatus.CANCELED.value
-                row.updated_at = self._market.now()
-                s.add(row)
-                s.commit()
-            return self._view(s, row)
+            tx = _Tx(s, acct, self._market.now())
+            for x in protective.children(s, client_order_id) if row.oco else [row]:
+                if x.status in OPEN:  # a sibling may have gone with the first leg
+                    self._close(tx, x, "")
+            s.flush()
+            view = protective.view(s, row)
+            s.commit()
+            return view
 
     async def refresh(self) -> list[BrokerOrder]:
-        """One market tick for every working order; returns the orders that changed."""
-        changed: list[BrokerOrder] = []
-        open_orders = select(SimOrder).where(
-            SimOrder.account_id == self.account_id, col(SimOrder.status).in_(OPEN)
-        )
+        """One market tick for every working order (expiry, the open, fills, stops and
+        targets, and what they set off); returns the orders that changed."""
         with self._store.session() as s:
-            symbols = sorted({r.symbol for r in s.exec(open_orders).all()})
-        if not symbols:
-            return changed
-        quotes = await self._market.quotes(symbols)  # before the write lock, not under it
+            rows = s.exec(self._working).all()
+        if not rows:
+            return []
+        # market data before the write lock, not under it
+        now, open_now = self._market.now(), self._market.is_open()
+        quotes = await self._market.quotes(sorted({r.symbol for r in rows}))
+        due = sorted({r.symbol for r in rows if tif.opg_due(r, now, open_now)})
+        opens = {sym: await tif.opening_price(self._market, sym) for sym in due}
         with self._store.session(write=True) as s:
             acct = s.get(SimAccount, self.account_id, with_for_update=True)
             assert acct is not None
-            now = self._market.now()
-            for row in s.exec(open_orders).all():  # read under the lock: nobody else works them
+            tx = _Tx(s, acct, self._market.now())
+            for row in s.exec(self._working).all():  # read under the lock: nobody else works them
                 q = quotes.get(row.symbol)
-                if q is not None and self._work(s, acct, row, q, now):
-                    changed.append(self._view(s, row))
+                if row.status not in OPEN:  # closed by a sibling earlier in this tick
+                    continue
+                if tif.day_expired(row, tx.now, open_now):
+                    self._close(tx, row, tif.EXPIRED)
+                elif row.time_in_force == TimeInForce.OPG.value:
+                    if (px := opens.get(row.symbol)) and tif.opg_due(row, tx.now, open_now):
+                        self._at_open(tx, row, px, q)
+                elif q is not None:
+                    self._work(tx, row, q)
+            s.flush()
+            views = [protective.view(s, r) for r in tx.changed.values()]
             s.commit()
-        return changed
+        return views
 
     # ------------------------------------------------------------------ internals
-    @staticmethod
-    def _validate(r: OrderRequest) -> None:
-        if r.order_type is OrderType.LIMIT and not (r.limit_price and r.limit_price > 0):
-            raise OrderRejectedError("a limit order needs a positive limit price")
-        if r.order_type is OrderType.STOP and not (r.stop_price and r.stop_price > 0):
-            raise OrderRejectedError("a stop order needs a positive stop price")
-
     @staticmethod
     def _reduces(held: list[BrokerPosition], r: OrderRequest) -> bool:
         qty = next((p.quantity for p in held if p.symbol == r.symbol), 0)
@@ -266,33 +297,66 @@ class SimBroker:
         if why:
             raise OrderRejectedError(why)
 
-    def _fill_price(self, row: SimOrder, q: Quote) -> float | None:
-        """The price this order would trade at now, or None if it cannot trade."""
-        side = Side(row.side)
-        slip = self.costs.slippage_bps / 10_000
-        if row.order_type == OrderType.STOP.value and row.stop_price is not None:
-            triggered = q.last >= row.stop_price if side is Side.BUY else q.last <= row.stop_price
-            if not triggered:
-                return None
-        base = q.price_for(side)
-        px = base * (1 + slip) if side is Side.BUY else base * (1 - slip)
-        if row.order_type == OrderType.LIMIT.value and row.limit_price is not None:
-            if side is Side.BUY:
-                return None if base > row.limit_price else min(px, row.limit_price)
-            return None if base < row.limit_price else max(px, row.limit_price)
-        return px
-
-    def _work(self, s: Session, acct: SimAccount, row: SimOrder, q: Quote, now: datetime) -> bool:
-        """Fill what the quote's liquidity allows; True if anything filled."""
-        px = self._fill_price(row, q)
-        if px is None:
-            return False
+    def _work(self, tx: _Tx, row: SimOrder, q: Quote) -> None:
+        """Fill what the quote's liquidity allows (a protective order: no more than the
+        position holds, the rest cancelled once it is flat), and what that sets off."""
+        px = protective.trade_price(row, q, self.costs.slippage_bps / 10_000)
+        if px is None or row.status not in OPEN:
+            return
         side = Side(row.side)
         shown = q.ask_size if side is Side.BUY else q.bid_size
         qty = min(row.quantity - row.filled_quantity, max(100, shown * self.costs.depth_multiple))
-        if qty <= 0:
-            return False
-        px = round(px, 2)
+        child = row.role != MAIN
+        if child:
+            cap = protective.protective_cap(side, self._position(tx.s, row.symbol))
+            if cap <= 0:
+                return self._close(tx, row, f"nothing held in {row.symbol} to protect")
+            qty = min(qty, cap)
+        self._fill(tx, row, qty, round(px, 2))
+        rest = row.quantity - row.filled_quantity
+        if child and rest and not protective.protective_cap(side, self._position(tx.s, row.symbol)):
+            why = f"the {row.symbol} position is closed: the remaining {rest} is cancelled"
+            protective.close(row, why, tx.now)
+        self._after(tx, row, qty, q)
+
+    def _at_open(self, tx: _Tx, row: SimOrder, open_px: float, q: Quote | None) -> None:
+        """An at-the-open order: all of it at the session's first price, or cancelled."""
+        slip = self.costs.slippage_bps / 10_000
+        px = tif.opening_fill(Side(row.side), open_px, row.limit_price, slip)
+        if px is None:
+            return self._close(tx, row, f"not filled at the open ({open_px:,.2f})")
+        qty = row.quantity - row.filled_quantity
+        self._fill(tx, row, qty, round(px, 2))
+        self._after(tx, row, qty, q)
+
+    def _close(self, tx: _Tx, row: SimOrder, why: str) -> None:
+        """Cancel what is left of `row`, and what that sets off."""
+        protective.close(row, why, tx.now)
+        tx.s.add(row)
+        self._after(tx, row, 0, None)
+
+    def _after(self, tx: _Tx, row: SimOrder, filled: int, q: Quote | None) -> None:
+        """What a fill or a cancel of `row` sets off: a done bracket entry places its
+        children (worked at `q` if given); a child resizes or cancels its sibling."""
+        tx.changed[row.client_order_id] = row
+        if row.role != MAIN:
+            for x in protective.after_child(tx.s, row, filled, tx.now):
+                tx.changed[x.client_order_id] = x
+            return
+        for child in protective.place_bracket(tx.s, row, tx.now):
+            tx.changed[child.client_order_id] = child
+            if q is not None:
+                self._work(tx, child, q)
+
+    def _position(self, s: Session, symbol: str) -> int:
+        """This account's position in `symbol` as this transaction sees it."""
+        s.flush()
+        pos = s.get(SimPosition, (self.account_id, symbol))
+        return pos.quantity if pos else 0
+
+    def _fill(self, tx: _Tx, row: SimOrder, qty: int, px: float) -> None:
+        """Book a fill of `qty` at `px`: the fill, the order, the cash and the position."""
+        s, now = tx.s, tx.now
         fee = round(max(self.costs.min_commission, qty * self.costs.commission_per_share), 2)
         n = 0
         if row.filled_quantity:  # a new order has no fills yet: skip the count
@@ -321,11 +385,10 @@ class SimBroker:
         ).value
         row.updated_at = now
         s.add(row)
-        fill = Execution(side, qty, px, fee, now)
-        acct.cash += fill.cash_flow
-        s.add(acct)
+        fill = Execution(Side(row.side), qty, px, fee, now)
+        tx.acct.cash += fill.cash_flow
+        s.add(tx.acct)
         self._move_position(s, row.symbol, fill)
-        return True
 
     def _move_position(self, s: Session, symbol: str, fill: Execution) -> None:
         """Apply a fill to this account's position in `symbol` (the domain's arithmetic)."""
@@ -335,45 +398,9 @@ class SimBroker:
         if upd.quantity == 0:
             if pos is not None:
                 s.delete(pos)
+                s.flush()  # gone for the next fill in this transaction too
             return
         if pos is None:
             pos = SimPosition(account_id=self.account_id, symbol=symbol, quantity=0, avg_price=0.0)
         pos.quantity, pos.avg_price = upd.quantity, upd.avg_price
         s.add(pos)
-
-    @staticmethod
-    def _view(s: Session, row: SimOrder) -> BrokerOrder:
-        fills = s.exec(
-            select(SimFill)
-            .where(SimFill.broker_order_id == row.broker_order_id)
-            .order_by(col(SimFill.ts), col(SimFill.fill_id))
-        ).all()
-        return BrokerOrder(
-            broker_order_id=row.broker_order_id,
-            client_order_id=row.client_order_id,
-            symbol=row.symbol,
-            side=Side(row.side),
-            quantity=row.quantity,
-            order_type=OrderType(row.order_type),
-            limit_price=row.limit_price,
-            stop_price=row.stop_price,
-            status=OrderStatus(row.status),
-            filled_quantity=row.filled_quantity,
-            avg_fill_price=(
-                round(row.avg_fill_price, 4)
-                if row.avg_fill_price is not None and math.isfinite(row.avg_fill_price)
-                else None
-            ),
-            fills=tuple(
-                FillReport(
-                    fill_id=f.fill_id,
-                    quantity=f.quantity,
-                    price=f.price,
-                    commission=f.commission,
-                    ts=f.ts,
-                )
-                for f in fills
-            ),
-            reason=row.reason,
-            submitted_at=row.submitted_at,
-        )
