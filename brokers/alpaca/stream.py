@@ -20,6 +20,7 @@ logs; here the websockets logger is pinned at INFO.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 from collections import deque
@@ -36,6 +37,12 @@ from websockets.exceptions import WebSocketException
 from brokers.alpaca.trading_convert import BrokerDataError
 from brokers.base import BrokerError, OrderCallback
 from models.domain import BrokerOrder
+
+# raw order -> the order(s) of our books it stands for (a leg: under our child id); may be
+# a coroutine (the broker may have to look a leg's parent up first)
+Convert = Callable[
+    [dict[str, Any]], BrokerOrder | list[BrokerOrder] | Awaitable[BrokerOrder | list[BrokerOrder]]
+]
 
 _WIRE_LOG = logging.getLogger("brokers.alpaca.stream.wire")
 _WIRE_LOG.setLevel(logging.INFO)  # websockets logs every frame (the login too) at DEBUG
@@ -81,7 +88,7 @@ class AlpacaTradeStream:
         *,
         paper: bool = True,
         url_override: str | None = None,
-        convert: Callable[[dict[str, Any]], BrokerOrder],
+        convert: Convert,
         backoff: Backoff | None = None,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         handshake_timeout: float = 10.0,
@@ -169,18 +176,16 @@ class AlpacaTradeStream:
 
     async def _consume(self, ws: ClientConnection, on_order: OrderCallback) -> None:
         async for frame in ws:
-            order = self._order(frame)
-            if order is None:
-                continue
-            try:
-                await on_order(order)
-            except Exception:
-                logger.exception(
-                    "alpaca: trade update handler failed for {}", order.client_order_id
-                )
+            for order in await self._orders(frame):
+                try:
+                    await on_order(order)
+                except Exception:
+                    logger.exception(
+                        "alpaca: trade update handler failed for {}", order.client_order_id
+                    )
 
-    def _order(self, frame: str | bytes) -> BrokerOrder | None:
-        """The order of one trade update, or None (a malformed one is recorded)."""
+    async def _orders(self, frame: str | bytes) -> list[BrokerOrder]:
+        """The orders of one trade update (none when it is malformed: recorded)."""
         try:
             msg = json.loads(frame)
         except ValueError as e:
@@ -189,27 +194,32 @@ class AlpacaTradeStream:
             return self._skip(f"not a JSON object: {_excerpt(frame)}")
         if msg.get("stream") != "trade_updates":
             logger.debug("alpaca: trade stream ignored a {!r} message", msg.get("stream"))
-            return None
+            return []
         data = msg.get("data")
         if not isinstance(data, dict) or not isinstance(data.get("order"), dict):
             return self._skip(f"trade update without an order: {_excerpt(frame)}")
         raw, event = data["order"], str(data.get("event") or "?")[:40]
         try:
-            order = self._convert(raw)
+            got = self._convert(raw)
+            if inspect.isawaitable(got):
+                got = await got
         except (BrokerDataError, ValueError, TypeError, KeyError) as e:
             return self._skip(f"{event} update for order {str(raw.get('id'))[:40]}: {e}")
-        logger.debug(
-            "alpaca: trade update {} {} filled {}",
-            event,
-            order.client_order_id,
-            order.filled_quantity,
-        )
-        return order
+        orders = got if isinstance(got, list) else [got]
+        for order in orders:
+            logger.debug(
+                "alpaca: trade update {} {} filled {}",
+                event,
+                order.client_order_id,
+                order.filled_quantity,
+            )
+        return orders
 
-    def _skip(self, reason: str) -> None:
+    def _skip(self, reason: str) -> list[BrokerOrder]:
         text = self._redact(reason)
         self.problems.append(text)
         logger.warning("alpaca: skipped a trade update: {}", text)
+        return []
 
     def _redact(self, text: str) -> str:
         for secret in self._secrets:

@@ -14,6 +14,7 @@ import json
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from alpaca.common.exceptions import APIError
 from alpaca.trading.client import TradingClient
@@ -81,3 +82,9 @@ class PacedTradingClient(Paced, TradingClient):
         status, wait = self._status_and_wait(e)
         message, code = _parse_error(str(e))
         return TradingHttpFailure(status, message, code, wait)
+
+    def get_order_by_client_id_nested(self, client_id: str) -> Any:
+        """GET /v2/orders:by_client_order_id with ``nested=true`` (the SDK's own method
+        cannot ask for a bracket's or an OCO's legs)."""
+        query = {"client_order_id": client_id, "nested": True}
+        return self.get("/orders:by_client_order_id", query)

@@ -13,8 +13,10 @@ open|closed|all, limit, symbols), GET /v2/orders:by_client_order_id, GET/DELETE
 client_order_id answers 422 ``{"code": 40010001, "message": "client_order_id must be unique"}``,
 too little buying power 403 ``{"code": 40310000, ...}``. An order fills per the policy of its
 symbol (``fill`` at a price, ``partial`` quantity now, ``reject`` or stay ``new``); ``fill()``
-fills more later. ``fail_after_create()`` answers the next submit with an error (or a hang)
-*after* the order was created, as a gateway timeout at the venue can.
+fills more later, ``set_price()`` works the stops and limits a price reaches. Brackets and
+OCO pairs (held legs, ``nested=true`` reads, one-cancels-other, 422 for wrong-sided legs)
+are in protective.py. ``fail_after_create()`` answers the next submit with an error (or a
+hang) *after* the order was created, as a gateway timeout at the venue can.
 
 The trade-update websocket is served at ``/stream`` on the same host (``ws_url``; see
 stream_server.py): every order change (new, partial_fill, fill, canceled, expired, rejected)
@@ -34,8 +36,10 @@ from typing import Any
 
 from aiohttp import web
 
+from .accounts import account_wire, num, position_wire
 from .base import ApiError, FakeAlpacaServer, Fault, Handler, error_body
 from .data_server import rfc3339
+from .protective import ProtectiveOrders
 from .stream_server import FakeTradeStream
 
 DUPLICATE = {"code": 40010001, "message": "client_order_id must be unique"}
@@ -54,12 +58,8 @@ class FillPolicy:
     reason: str = "rejected by the venue"
 
 
-def _num(x: float) -> str:
-    return f"{x:.10g}"
-
-
-class FakeAlpacaTrading(FakeAlpacaServer):
-    """Account, positions and orders of one paper account."""
+class FakeAlpacaTrading(ProtectiveOrders, FakeAlpacaServer):
+    """Account, positions and orders of one paper account (brackets, OCO: protective.py)."""
 
     open_paths = frozenset({"/stream"})
 
@@ -75,6 +75,7 @@ class FakeAlpacaTrading(FakeAlpacaServer):
         self.default_policy = FillPolicy("new")
         self._after_create: list[tuple[int, float | None]] = []
         self.stream = FakeTradeStream(lambda: (self.key_id, self.secret_key), self._now)
+        self._init_protective()
 
     def routes(self) -> list[tuple[str, str, Handler]]:
         return [
@@ -141,9 +142,7 @@ class FakeAlpacaTrading(FakeAlpacaServer):
         order = self._find_client(client_order_id)
         if order is None or order["status"] not in OPEN:
             raise KeyError(client_order_id)
-        order["status"] = "expired"
-        order["expired_at"] = order["updated_at"] = self._now()
-        self.stream.publish("expired", order)
+        self.end(order, "expired")
         return order
 
     def add_open_order(
@@ -172,24 +171,7 @@ class FakeAlpacaTrading(FakeAlpacaServer):
         if qty == 0:
             self.positions.pop(symbol, None)
             return
-        self.positions[symbol] = {
-            "asset_id": str(uuid.uuid5(uuid.NAMESPACE_URL, symbol)),
-            "symbol": symbol,
-            "exchange": "NASDAQ",
-            "asset_class": "us_equity",
-            "asset_marginable": True,
-            "avg_entry_price": _num(avg),
-            "qty": str(qty),
-            "side": "long" if qty > 0 else "short",
-            "market_value": _num(qty * avg),
-            "cost_basis": _num(qty * avg),
-            "unrealized_pl": "0",
-            "unrealized_plpc": "0",
-            "current_price": _num(avg),
-            "lastday_price": _num(avg),
-            "change_today": "0",
-            "qty_available": str(qty),
-        }
+        self.positions[symbol] = position_wire(symbol, qty, avg)
 
     def _apply_fill(self, order: dict[str, Any], qty: int, price: float) -> None:
         total, done = int(order["qty"]), int(order["filled_qty"])
@@ -198,7 +180,7 @@ class FakeAlpacaTrading(FakeAlpacaServer):
             return
         prev_avg = float(order["filled_avg_price"] or 0)
         new_done = done + qty
-        order["filled_avg_price"] = _num((prev_avg * done + price * qty) / new_done)
+        order["filled_avg_price"] = num((prev_avg * done + price * qty) / new_done)
         order["filled_qty"] = str(new_done)
         order["status"] = "filled" if new_done >= total else "partially_filled"
         order["updated_at"] = self._now()
@@ -214,10 +196,17 @@ class FakeAlpacaTrading(FakeAlpacaServer):
             avg = (abs(held) * avg + qty * price) / abs(new)
         self._set_position(order["symbol"], new, avg)
         event = "fill" if order["status"] == "filled" else "partial_fill"
-        self.stream.publish(event, order, price=price, qty=qty, position_qty=new)
+        self._push(event, order, price=price, qty=qty, position_qty=new)
+        self.after_fill(order, qty)
+
+    def _push(self, event: str, order: dict[str, Any], **fill: Any) -> None:
+        """A trade update: the order as it is now, a parent with its legs."""
+        self.stream.publish(event, self.wire(order, nested=True), **fill)
 
     def _mark(self, symbol: str) -> float:
-        """The price a buy is checked against: the symbol's policy price, else the position's."""
+        """The symbol's price: set_price()'s, the policy's, else the position's."""
+        if symbol in self.marks:
+            return self.marks[symbol]
         if symbol in self.policies:
             return self.policies[symbol].price
         pos = self.positions.get(symbol)
@@ -225,34 +214,7 @@ class FakeAlpacaTrading(FakeAlpacaServer):
 
     # ---- handlers ------------------------------------------------------------------------
     async def _account(self, request: web.Request) -> web.Response:
-        value = sum(float(p["market_value"]) for p in self.positions.values())
-        equity = self.cash + value
-        return web.json_response(
-            {
-                "id": self.account_id,
-                "account_number": "PA3FAKE00001",
-                "status": "ACTIVE",
-                "crypto_status": "ACTIVE",
-                "currency": "USD",
-                "buying_power": _num(max(0.0, self.cash)),
-                "regt_buying_power": _num(max(0.0, self.cash)),
-                "non_marginable_buying_power": _num(max(0.0, self.cash)),
-                "cash": _num(self.cash),
-                "portfolio_value": _num(equity),
-                "equity": _num(equity),
-                "last_equity": _num(equity),
-                "long_market_value": _num(value),
-                "short_market_value": "0",
-                "multiplier": "1",
-                "pattern_day_trader": False,
-                "trading_blocked": False,
-                "transfers_blocked": False,
-                "account_blocked": False,
-                "shorting_enabled": False,
-                "created_at": "2024-01-02T15:00:00Z",
-                "daytrade_count": 0,
-            }
-        )
+        return web.json_response(account_wire(self.account_id, self.cash, self.positions))
 
     async def _positions(self, request: web.Request) -> web.Response:
         return web.json_response(list(self.positions.values()) + self.extra_positions)
@@ -265,14 +227,17 @@ class FakeAlpacaTrading(FakeAlpacaServer):
         cid = str(body.get("client_order_id") or uuid.uuid4())
         if self._find_client(cid) is not None:
             return web.json_response(DUPLICATE, status=422)
+        sent, body = body, self.protective_body(body)
         order = self._new_order(body, cid)
+        legs = self.make_legs(order, body)
         policy = self.policies.get(order["symbol"], self.default_policy)
         if order["side"] == "buy":
             price = float(order["limit_price"] or self._mark(order["symbol"]))
             if int(order["qty"]) * price > self.cash:
                 return web.json_response(NO_BUYING_POWER, status=403)
         self.orders[order["id"]] = order
-        self.submitted.append(body)
+        self.store_legs(order, legs)
+        self.submitted.append(sent)
         self._work(order, policy)
         if self._after_create:
             status, hang = self._after_create.pop(0)
@@ -280,7 +245,7 @@ class FakeAlpacaTrading(FakeAlpacaServer):
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._released.wait(), hang)
             return web.json_response(error_body(status, "gateway timeout"), status=status)
-        return web.json_response(order)
+        return web.json_response(self.wire(order, nested=True))
 
     def _new_order(self, body: dict[str, Any], cid: str) -> dict[str, Any]:
         symbol = str(body.get("symbol") or "")
@@ -331,12 +296,18 @@ class FakeAlpacaTrading(FakeAlpacaServer):
 
     def _work(self, order: dict[str, Any], policy: FillPolicy) -> None:
         order["status"] = "new"
+        if order["order_class"] == "oco":  # an exit pair works until the price reaches it
+            for member in (order, *self._legs(order)):
+                self._push("new", member)
+            return
         if policy.mode == "reject":
             order["status"] = "rejected"
             order["failed_at"] = self._now()
-            self.stream.publish("rejected", order)
+            self._push("rejected", order)
+            for leg in self._legs(order):
+                self.end(leg, "canceled")
             return
-        self.stream.publish("new", order)
+        self._push("new", order)
         if policy.mode == "fill":
             self._apply_fill(order, int(order["qty"]), policy.price)
         elif policy.mode == "partial":
@@ -354,9 +325,8 @@ class FakeAlpacaTrading(FakeAlpacaServer):
         until = _when(request.query.get("until"))
         out = [
             o
-            for o in self.orders.values()
-            if (status == "all" or (o["status"] in OPEN) == (status == "open"))
-            and (not symbols or o["symbol"] in symbols)
+            for o in self.listing(status, nested=_flag(request, "nested"))
+            if (not symbols or o["symbol"] in symbols)
             and (until is None or _when(o["submitted_at"]) < until)  # type: ignore[operator]
         ]
         out.sort(key=lambda o: _when(o["submitted_at"]), reverse=True)
@@ -366,7 +336,8 @@ class FakeAlpacaTrading(FakeAlpacaServer):
         order = self._find_client(request.query.get("client_order_id", ""))
         if order is None:
             raise ApiError(404, "order not found")
-        return web.json_response(order)
+        nested = _flag(request, "nested") and self.nest_on_client_lookup
+        return web.json_response(self.wire(order, nested=nested))
 
     def _by_id(self, request: web.Request) -> dict[str, Any]:
         order_id = request.match_info["order_id"]
@@ -380,20 +351,22 @@ class FakeAlpacaTrading(FakeAlpacaServer):
         return order
 
     async def _get(self, request: web.Request) -> web.Response:
-        return web.json_response(self._by_id(request))
+        return web.json_response(self.wire(self._by_id(request), _flag(request, "nested")))
 
     async def _cancel(self, request: web.Request) -> web.Response:
         order = self._by_id(request)
         if order["status"] not in OPEN:
             raise ApiError(422, f'order is already in "{order["status"]}" state')
-        order["status"] = "canceled"
-        order["canceled_at"] = order["updated_at"] = self._now()
-        self.stream.publish("canceled", order)
+        self.end(order, "canceled")  # a parent's legs and a pair's sibling go with it
         return web.Response(status=204)
 
 
+def _flag(request: web.Request, name: str) -> bool:
+    return request.query.get(name, "").lower() in ("true", "1")
+
+
 def _opt(x: Any) -> str | None:
-    return None if x is None else _num(float(x))
+    return None if x is None else num(float(x))
 
 
 def _when(text: str | None) -> datetime | None:
