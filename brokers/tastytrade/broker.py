@@ -5,26 +5,41 @@ looks for an order with that identifier (this process's memory, then today's ord
 venue) and returns it. When a placement's outcome is unknown (timeout, dropped connection, 5xx)
 it looks again before anything else; only when the venue clearly has no such order does it
 place it one more time. If that look-up itself fails, it raises instead of resending.
+
+Brackets and protective pairs go out as Tastytrade complex orders (OTOCO, OCO: complex.py); the
+same look-up finds them by their orders' external identifiers, in today's orders and, failing
+that, in today's complex orders.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx2
 from loguru import logger
 from pydantic import ValidationError
 from tastytrade import Account as TTAccount
-from tastytrade.order import PlacedOrder
+from tastytrade.order import PlacedComplexOrder, PlacedOrder
 from tastytrade.utils import TastytradeError
 
-from brokers.base import BrokerError, OrderRejectedError, UnknownSymbolError
+from brokers.base import BrokerError, OrderRejectedError
+from brokers.tastytrade.complex import (
+    COMPLEX_PREFIX,
+    complex_view,
+    is_complex,
+    members,
+    order_views,
+    parent_id,
+    to_complex,
+)
 from brokers.tastytrade.convert import (
     BrokerDataError,
     DryRunResult,
     action,
     describe,
+    rejection,
     to_account,
     to_dry_run,
     to_order,
@@ -33,13 +48,21 @@ from brokers.tastytrade.convert import (
 )
 from brokers.tastytrade.stream import TastytradeOrderStream, stream_url
 from brokers.tastytrade.transport import UNSENT, HttpStatus, RetryPolicy, Transport
-from models.domain import Account, BrokerOrder, BrokerPosition, OrderRequest
+from models.domain import (
+    Account,
+    BrokerOrder,
+    BrokerPosition,
+    OrderRequest,
+    OrderRole,
+    child_client_id,
+)
 
 
 class TastytradeBroker:
     """Broker protocol over one Tastytrade account (the first one when none is named)."""
 
     name = "tastytrade"
+    supports_bracket = True  # sent as an OTOCO complex order (complex.py)
 
     def __init__(
         self,
@@ -67,6 +90,7 @@ class TastytradeBroker:
         self._api_base = api_base
         self._account: TTAccount | None = None
         self._ids: dict[str, int] = {}  # client order id -> venue order id
+        self._groups: dict[str, int] = {}  # client order id -> its complex order's id
         self._seen: dict[str, tuple[str, int]] = {}  # client order id -> (status, filled)
         self._locks: dict[str, asyncio.Lock] = {}
         self.issues: list[str] = []  # bad broker data seen (user-safe text)
@@ -123,14 +147,37 @@ class TastytradeBroker:
             raise self._bad(e) from None
         if o.external_identifier:
             self._ids[o.external_identifier] = o.id
+            if o.complex_order_id is not None:
+                self._groups[o.external_identifier] = int(o.complex_order_id)
         return order
+
+    def _view(self, c: PlacedComplexOrder, cid: str) -> BrokerOrder | None:
+        parent = parent_id(c)
+        if parent:
+            self._groups[parent] = c.id
+        return complex_view(c, cid, self._convert)
+
+    async def _read[R](self, what: str, fn: Callable[[], Awaitable[R]]) -> R:
+        try:
+            return await self._t.read(what, fn)
+        except BrokerDataError as e:
+            raise self._bad(e) from None
 
     async def _live(self) -> list[PlacedOrder]:
         acct, s = await self._acct(), self._t.session
-        try:
-            return await self._t.read("orders", lambda: acct.get_live_orders(s))
-        except BrokerDataError as e:
-            raise self._bad(e) from None
+        return await self._read("orders", lambda: acct.get_live_orders(s))
+
+    async def _live_complex(self) -> list[PlacedComplexOrder]:
+        acct, s = await self._acct(), self._t.session
+        return await self._read("complex orders", lambda: acct.get_live_complex_orders(s))
+
+    async def _all_live(self) -> list[PlacedOrder]:
+        """Today's orders, the orders of today's complex orders included (once each)."""
+        orders = {o.id: o for o in await self._live()}
+        for c in await self._live_complex():
+            for o in members(c):
+                orders.setdefault(o.id, o)
+        return sorted(orders.values(), key=lambda o: o.id)
 
     async def _find(self, client_order_id: str) -> PlacedOrder | None:
         acct, s = await self._acct(), self._t.session
@@ -142,13 +189,40 @@ class TastytradeBroker:
             self._bad(BrokerDataError(f"{len(found)} orders carry id {client_order_id}"))
         return min(found, key=lambda o: o.id) if found else None
 
+    async def _find_complex(self, cid: str) -> PlacedComplexOrder | None:
+        """The complex order that `cid` (an entry, a child or an OCO's parent) belongs to."""
+        acct, s = await self._acct(), self._t.session
+        known = self._groups.get(cid)
+        if known is not None:
+            return await self._read("complex order", lambda: acct.get_complex_order(s, known))
+        ids = {cid, child_client_id(cid, OrderRole.TARGET), child_client_id(cid, OrderRole.STOP)}
+        found = [
+            c
+            for c in await self._live_complex()
+            if any(o.external_identifier in ids for o in members(c))
+        ]
+        if len(found) > 1:
+            self._bad(BrokerDataError(f"{len(found)} complex orders carry id {cid}"))
+        return min(found, key=lambda c: c.id) if found else None
+
+    async def _find_view(self, cid: str) -> BrokerOrder | None:
+        """Our view of `cid` at the venue (an order, an entry with its children, a child, an
+        OCO's parent), or None when the venue has nothing under that id."""
+        o = await self._find(cid)
+        if o is not None and o.complex_order_id is None:
+            return self._convert(o)
+        if o is not None:
+            acct, s, group = await self._acct(), self._t.session, int(o.complex_order_id or 0)
+            c = await self._read("complex order", lambda: acct.get_complex_order(s, group))
+        else:
+            c = await self._find_complex(cid)
+        view = self._view(c, cid) if c is not None else None
+        return view if view is not None or o is None else self._convert(o)
+
     # ------------------------------------------------------------------ reads
     async def account(self) -> Account:
         acct, s = await self._acct(), self._t.session
-        try:
-            bal = await self._t.read("balances", lambda: acct.get_balances(s))
-        except BrokerDataError as e:
-            raise self._bad(e) from None
+        bal = await self._read("balances", lambda: acct.get_balances(s))
         return to_account(acct.account_number, bal)
 
     async def positions(self) -> list[BrokerPosition]:
@@ -165,22 +239,18 @@ class TastytradeBroker:
             raise self._bad(BrokerDataError(f"positions not trusted: {e}")) from None
 
     async def order_by_client_id(self, client_order_id: str) -> BrokerOrder | None:
-        o = await self._find(client_order_id)
-        return self._convert(o) if o is not None else None
+        """An order, an entry with its protective children, one child ("-sl"/"-tp") or an
+        OCO's parent, by our client id."""
+        return await self._find_view(client_order_id)
 
     async def open_orders(self) -> list[BrokerOrder]:
-        out = []
-        for o in await self._live():
-            order = self._convert(o)
-            if order.status.is_open:
-                out.append(order)
-        return out
+        """Working orders, protective children included (each also a leg of its entry)."""
+        return [o for o in order_views(await self._all_live(), self._convert) if o.status.is_open]
 
     async def refresh(self) -> list[BrokerOrder]:
-        """Today's orders that changed status or fills since last seen."""
+        """Today's orders (children included) that changed status or fills since last seen."""
         changed = []
-        for o in await self._live():
-            order = self._convert(o)
+        for order in order_views(await self._all_live(), self._convert):
             now = (order.status.value, order.filled_quantity)
             before = self._seen.get(order.client_order_id)
             self._seen[order.client_order_id] = now
@@ -189,15 +259,22 @@ class TastytradeBroker:
         return changed
 
     async def dry_run(self, request: OrderRequest) -> DryRunResult:
-        """The venue's buying-power effect and fees for `request`; nothing is placed."""
-        acct, s = await self._acct(), self._t.session
-        order = to_sdk_order(request, await self._action(request))
+        """The venue's buying-power effect and fees for `request` (a bracket or an OCO as one
+        complex order); nothing is placed."""
+        complex_ = is_complex(request)  # refuses tif=opg and half brackets: nothing sent
+        acct, s, act = await self._acct(), self._t.session, await self._action(request)
+
+        async def call() -> Any:
+            if complex_:
+                return await acct.place_complex_order(s, to_complex(request, act), dry_run=True)
+            return await acct.place_order(s, to_sdk_order(request, act), dry_run=True)
+
         try:
-            r = await self._t.read("dry run", lambda: acct.place_order(s, order, dry_run=True))
-        except BrokerDataError as e:
-            raise self._bad(e) from None
+            r = await self._read("dry run", call)
+        except BrokerDataError:
+            raise
         except BrokerError as e:
-            raise self._rejection(request, e) from None
+            raise rejection(request, e) from None
         return to_dry_run(r)
 
     # ------------------------------------------------------------------ writes
@@ -205,40 +282,57 @@ class TastytradeBroker:
         held = {p.symbol: p.quantity for p in await self.positions()}
         return action(request.side, held.get(request.symbol.upper(), 0), request.quantity)
 
-    def _rejection(self, request: OrderRequest, e: BrokerError) -> BrokerError:
-        text = str(e)
-        if "HTTP 422" in text and "not found" in text.lower() and "symbol" in text.lower():
-            return UnknownSymbolError(request.symbol)
-        if "HTTP 400" in text or "HTTP 422" in text:
-            return OrderRejectedError(text.replace("failed: HTTP", "rejected: HTTP"))
-        return e
-
     async def submit(self, request: OrderRequest) -> BrokerOrder:
-        """Place `request` once; a repeated client_order_id returns the first order."""
-        lock = self._locks.setdefault(request.client_order_id, asyncio.Lock())
+        """Place `request` once; a repeated client_order_id returns the first order (for a
+        bracket or an OCO: the first complex order's view), never a second."""
+        cid = request.client_order_id
+        complex_ = is_complex(request)  # refuses tif=opg and half brackets: nothing sent
+        lock = self._locks.setdefault(cid, asyncio.Lock())
         async with lock:
-            existing = await self._find(request.client_order_id)
+            existing = await self._find_view(cid)
             if existing is not None:
-                return self._convert(existing)
-            order = to_sdk_order(request, await self._action(request))
-            placed = await self._place(request, order)
-            result = self._convert(placed)
-            self._seen[result.client_order_id] = (result.status.value, result.filled_quantity)
+                return existing
+            acct, s = await self._acct(), self._t.session
+            if complex_:
+                c = to_complex(request, await self._action(request))
+
+                async def send_complex() -> PlacedComplexOrder:
+                    return (await acct.place_complex_order(s, c, dry_run=False)).complex_order
+
+                placed_c = await self._place(request, send_complex, lambda: self._find_complex(cid))
+                result = self._view(placed_c, cid)
+                if result is None:
+                    raise self._bad(BrokerDataError(f"complex order {placed_c.id} lacks {cid}"))
+            else:
+                order = to_sdk_order(request, await self._action(request))
+
+                async def send() -> PlacedOrder:
+                    return (await acct.place_order(s, order, dry_run=False)).order
+
+                result = self._convert(await self._place(request, send, lambda: self._find(cid)))
+            for o in (result, *result.legs):
+                self._seen[o.client_order_id] = (o.status.value, o.filled_quantity)
             if result.status.value == "rejected":
                 raise OrderRejectedError(f"Tastytrade rejected the order: {result.reason}")
             return result
 
-    async def _place(self, request: OrderRequest, order: Any) -> PlacedOrder:
-        acct, s, t = await self._acct(), self._t.session, self._t
+    async def _place[T](
+        self,
+        request: OrderRequest,
+        send: Callable[[], Awaitable[T]],
+        find: Callable[[], Awaitable[T | None]],
+    ) -> T:
+        """`send()` once; after an unknown outcome `find()` first, and send again only when
+        the venue clearly has nothing (once)."""
+        t, cid = self._t, request.client_order_id
         resent = False
         for attempt in range(1, t.policy.attempts + 1):
             try:
-                r = await acct.place_order(s, order, dry_run=False)
-                return r.order
+                return await send()
             except HttpStatus as e:
                 if not e.transient:
                     err = t.error("order", e)
-                    raise (err if e.login else self._rejection(request, err)) from None
+                    raise (err if e.login else rejection(request, err)) from None
                 delay = t.retry_delay(e, attempt)
                 unknown = e.status >= 500 and not e.login
                 if e.status == 401 and not e.login:
@@ -249,20 +343,18 @@ class TastytradeBroker:
                 delay, unknown = t.policy.backoff(attempt), True
             except (ValidationError, TastytradeError) as e:
                 # the venue accepted something but its reply is unreadable: look, never resend
-                found = await self._find(request.client_order_id)
+                found = await find()
                 if found is not None:
                     return found
                 detail = describe(e) if isinstance(e, ValidationError) else "unreadable"
                 raise self._bad(BrokerDataError(f"order reply malformed ({detail})")) from None
             if unknown:
-                logger.warning(
-                    "tastytrade: order {} outcome unknown; looking it up", request.client_order_id
-                )
+                logger.warning("tastytrade: order {} outcome unknown; looking it up", cid)
                 try:
-                    found = await self._find(request.client_order_id)
+                    found = await find()
                 except BrokerError as e:
                     raise BrokerError(
-                        f"order {request.client_order_id}: outcome unknown and the look-up failed "
+                        f"order {cid}: outcome unknown and the look-up failed "
                         f"({e}); not resent, check the venue"
                     ) from None
                 if found is not None:
@@ -273,21 +365,36 @@ class TastytradeBroker:
             if delay is None or attempt == t.policy.attempts:
                 break
             await t.sleep(delay)
-        raise BrokerError(f"order {request.client_order_id} could not be placed at Tastytrade")
+        raise BrokerError(f"order {cid} could not be placed at Tastytrade")
 
     async def cancel(self, client_order_id: str) -> BrokerOrder:
-        found = await self._find(client_order_id)
-        if found is None:
-            raise BrokerError(f"no Tastytrade order with id {client_order_id}")
-        order = self._convert(found)
+        """Cancel a working order. An entry still waiting with its children, or an OCO's parent,
+        cancels the whole complex order; cancelling one child makes the venue cancel its
+        sibling as well (one-cancels-other)."""
+        cid = client_order_id
+        order = await self._find_view(cid)
+        if order is None:
+            raise BrokerError(f"no Tastytrade order with id {cid}")
         if not order.status.is_open:
             return order
         acct, s = await self._acct(), self._t.session
+        bid = order.broker_order_id
+        whole = bid.startswith(COMPLEX_PREFIX) or bool(order.legs)
+        group = self._groups.get(cid) or (
+            int(bid.removeprefix(COMPLEX_PREFIX)) if bid.startswith(COMPLEX_PREFIX) else None
+        )
         try:
-            await self._t.read("cancel", lambda: acct.delete_order(s, found.id))
+            if whole and group is not None:
+                await self._t.read("cancel", lambda: acct.delete_complex_order(s, group))
+            else:
+                venue_id = int(bid)
+                await self._t.read("cancel", lambda: acct.delete_order(s, venue_id))
         except BrokerError:
-            latest = await self._find(client_order_id)  # filled or gone meanwhile?
-            if latest is None or self._convert(latest).status.is_open:
+            latest = await self._find_view(cid)  # filled or gone meanwhile?
+            if latest is None or latest.status.is_open:
                 raise
-        latest = await self._t.read("order", lambda: acct.get_order(s, found.id))
-        return self._convert(latest)
+            return latest
+        latest = await self._find_view(cid)
+        if latest is None:
+            raise BrokerError(f"Tastytrade order {cid} vanished after its cancel")
+        return latest

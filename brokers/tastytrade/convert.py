@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from pydantic import ValidationError
 from tastytrade.account import AccountBalance, CurrentPosition
@@ -19,6 +20,8 @@ from tastytrade.order import (
     LimitOrder,
     MarketOrder,
     OrderAction,
+    OrderTimeInForce,
+    PlacedComplexOrderResponse,
     PlacedOrder,
     PlacedOrderResponse,
     StopOrder,
@@ -26,7 +29,7 @@ from tastytrade.order import (
 from tastytrade.order import OrderStatus as TTStatus
 from tastytrade.order import OrderType as TTType
 
-from brokers.base import BrokerError, OrderRejectedError
+from brokers.base import BrokerError, OrderRejectedError, UnknownSymbolError
 from models.domain import (
     Account,
     BrokerOrder,
@@ -37,6 +40,7 @@ from models.domain import (
     OrderStatus,
     OrderType,
     Side,
+    TimeInForce,
 )
 
 
@@ -93,15 +97,30 @@ def action(side: Side, held: int, quantity: int) -> OrderAction:
     return OrderAction.BUY_TO_CLOSE if side is Side.BUY else OrderAction.SELL_TO_CLOSE
 
 
+OPG_REFUSED = "Tastytrade has no at-the-open order (tif=opg); use tif=day before the open"
+
+
+def to_tif(tif: TimeInForce) -> OrderTimeInForce:
+    """Tastytrade's time in force; it has no at-the-open order, so `opg` is refused."""
+    if tif is TimeInForce.OPG:
+        raise OrderRejectedError(OPG_REFUSED)
+    return OrderTimeInForce.GTC if tif is TimeInForce.GTC else OrderTimeInForce.DAY
+
+
 def to_sdk_order(req: OrderRequest, act: OrderAction) -> MarketOrder | LimitOrder | StopOrder:
-    """An equity day order carrying the proposal id as `external_identifier`."""
+    """An equity order (the request's time in force) carrying the proposal id as
+    `external_identifier`. A bracket's or an OCO's prices are not read here (complex.py)."""
     leg = Leg(
         instrument_type=InstrumentType.EQUITY,
         symbol=req.symbol.upper(),
         action=act,
         quantity=req.quantity,
     )
-    common = {"legs": [leg], "external_identifier": req.client_order_id}
+    common: dict[str, Any] = {
+        "legs": [leg],
+        "external_identifier": req.client_order_id,
+        "time_in_force": to_tif(req.time_in_force),
+    }
     if req.order_type is OrderType.MARKET:
         return MarketOrder(**common)
     if req.order_type is OrderType.LIMIT:
@@ -113,6 +132,16 @@ def to_sdk_order(req: OrderRequest, act: OrderAction) -> MarketOrder | LimitOrde
     if req.stop_price is None or req.stop_price <= 0:
         raise OrderRejectedError("a stop order needs a positive stop price")
     return StopOrder(stop_trigger=Decimal(str(req.stop_price)), **common)
+
+
+def rejection(req: OrderRequest, e: BrokerError) -> BrokerError:
+    """The venue's 400/422 to an order as what it means: an unknown symbol or a refusal."""
+    text = str(e)
+    if "HTTP 422" in text and "not found" in text.lower() and "symbol" in text.lower():
+        return UnknownSymbolError(req.symbol)
+    if "HTTP 400" in text or "HTTP 422" in text:
+        return OrderRejectedError(text.replace("failed: HTTP", "rejected: HTTP"))
+    return e
 
 
 def to_order(o: PlacedOrder) -> BrokerOrder:
@@ -191,7 +220,10 @@ def to_account(number: str, b: AccountBalance) -> Account:
     )
 
 
-def to_dry_run(r: PlacedOrderResponse) -> DryRunResult:  # type: ignore[type-arg]
+def to_dry_run(
+    r: PlacedOrderResponse | PlacedComplexOrderResponse,  # type: ignore[type-arg]
+) -> DryRunResult:
+    """The venue's dry run (of one order or of a complex order) as the card shows it."""
     bp, fees = r.buying_power_effect, r.fee_calculation
     return DryRunResult(
         change_in_buying_power=float(bp.change_in_buying_power),

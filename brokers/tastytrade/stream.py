@@ -4,7 +4,10 @@ The wire protocol is the SDK's (tastytrade v13 `AlertStreamer`): open the websoc
 {"action": "connect", "value": [account number], "auth-token": "Bearer <access token>",
 "request-id": n, "source": <SDK version>}; the venue answers {"status": "ok" | "error",
 "action", "request-id", ...} and then pushes {"type": "Order", "data": {order JSON}} (balances,
-positions and others are ignored here). A {"action": "heartbeat", ...} goes out every 10 s (the
+positions and others are ignored here). The orders of a complex order (a bracket's entry, its
+"-tp"/"-sl" children, an OCO pair) are ordinary orders with their own external identifiers: each
+arrives as an "Order" and is delivered under its own client id; "ComplexOrder" messages repeat
+them and are skipped. A {"action": "heartbeat", ...} goes out every 10 s (the
 SDK's own interval before v13; v13 sends none), each message with the current access token.
 
 Why not AlertStreamer itself: its URL is a public attribute, but its reader parses every message

@@ -107,3 +107,20 @@ def move_position(
     elif (held > 0) == (sign > 0):
         avg = (abs(held) * avg + qty * px) / abs(new)
     positions.append(P.position(order["account-number"], sym, new, avg, px))
+
+
+def triggered(order: dict[str, Any], px: float) -> bool:
+    """Whether a stop order's trigger is crossed at `px` (a sell stop at or below, a buy stop
+    at or above); it then fills at `px`, the gapped price, not at its trigger."""
+    if order["order-type"] not in ("Stop", "Stop Limit"):
+        return False
+    buy = order["legs"][0]["action"].startswith("Buy")
+    stop = float(order["stop-trigger"])
+    return px >= stop if buy else px <= stop
+
+
+def cancel(order: dict[str, Any], status: str = "Cancelled") -> None:
+    """The venue cancels (or removes) a working order; its fills stay."""
+    now = P.stamp()
+    order.update({"status": status, "cancellable": False, "editable": False, "updated-at": now})
+    order.update({"cancelled-at": now, "terminal-at": now})

@@ -1,12 +1,14 @@
 """A loopback Tastytrade REST API that the real tastytrade SDK (v13, OAuth) talks to over HTTP.
 
 Serves what the SDK calls for an equity trader: the OAuth refresh (POST /oauth/token), the
-customer's accounts, balances, positions, orders (placed, dry-run, live, one, cancel), and the
-account streamer websocket at /streamer (streamer.py) that pushes every order change. Orders
-carry `external-identifier`; the fake does *not* de-duplicate it (neither promises the real API),
-so the adapter's own idempotency is what tests see. Scripted faults: any status (429 with
-Retry-After, 5xx), a 504 on submit with the order created anyway or not, a rejected order, a
-hang, malformed rows. Every request is recorded with the bearer token and OAuth secrets redacted.
+customer's accounts, balances, positions, orders (placed, dry-run, live, one, cancel), complex
+orders (OTOCO, OCO: complex.py), and the account streamer websocket at /streamer (streamer.py)
+that pushes every order change. Orders carry `external-identifier`; the fake does *not*
+de-duplicate it (neither promises the real API), so the adapter's own idempotency is what tests
+see. Prices move by `move_price`: working limits and stops it reaches fill at the new price
+(order_api.py). Scripted faults: any status (429 with Retry-After, 5xx), a 504 on submit with
+the order created anyway or not, a rejected order, a hang, malformed rows. Every request is
+recorded with the bearer token and OAuth secrets redacted.
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ from aiohttp import web
 
 from . import orders as O
 from . import payloads as P
+from .complex import ComplexBook
+from .order_api import JSON, OrderApi
 from .streamer import PATH as STREAM_PATH
 from .streamer import FakeStreamer
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 REDACTED = "***"
-JSON = web.RequestKey("json", object)
 SECRET_BODY_KEYS = ("client_secret", "refresh_token", "access_token")
 
 
@@ -62,7 +65,7 @@ class Fault:
     hang: float | None = None
 
 
-class FakeTastytrade:
+class FakeTastytrade(OrderApi):
     """The fake API on 127.0.0.1 (random port). World state is public so tests can script it."""
 
     def __init__(
@@ -83,6 +86,7 @@ class FakeTastytrade:
         self.positions: dict[str, list[dict[str, Any]]] = {n: [] for n in account_numbers}
         self.orders: dict[int, dict[str, Any]] = {}
         self.fill_immediately = True  # marketable orders fill on arrival
+        self.list_complex_members = True  # GET /orders/live lists complex orders' orders too
         self.commission = 0.0
         self.requests: list[Recorded] = []
         self.tokens_issued: list[str] = []
@@ -95,6 +99,7 @@ class FakeTastytrade:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.streamer = FakeStreamer(self._token_ok, account_numbers)
+        self.complex = ComplexBook(self)
 
     # ---- lifecycle ----------------------------------------------------------------------
     async def start(self) -> FakeTastytrade:
@@ -109,6 +114,7 @@ class FakeTastytrade:
         r.add_get("/accounts/{n}/orders/live", self._live)
         r.add_get("/accounts/{n}/orders/{id:\\d+}", self._get_order)
         r.add_delete("/accounts/{n}/orders/{id:\\d+}", self._delete)
+        self.complex.routes(r)
         r.add_get(STREAM_PATH, self.streamer.handle)
         self._released = asyncio.Event()
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
@@ -192,11 +198,13 @@ class FakeTastytrade:
         O.add_fill(order, f"F{next(self._fill_ids)}", quantity, price)
         O.move_position(self.positions[order["account-number"]], order, quantity, price)
         self.streamer.publish(order)
+        self.complex.changed(order)
 
     def reject(self, order_id: int, reason: str = "Order rejected by exchange") -> None:
         """The venue rejects a working order after accepting it (pushed to the streamer)."""
         O.reject(self.orders[order_id], reason)
         self.streamer.publish(self.orders[order_id])
+        self.complex.changed(self.orders[order_id])
 
     # stream faults: see streamer.py
     async def drop_stream(self) -> int:
@@ -270,10 +278,6 @@ class FakeTastytrade:
     def _token_ok(self, token: str) -> bool:
         return self._valid.get(token, 0) > time.time()
 
-    @staticmethod
-    def _data(data: Any, status: int = 200) -> web.Response:
-        return web.json_response({"data": data, "context": "/fake"}, status=status)
-
     def _account(self, request: web.Request) -> str:
         n = request.match_info["n"]
         if n not in self.account_numbers:
@@ -316,89 +320,3 @@ class FakeTastytrade:
 
     async def _positions(self, request: web.Request) -> web.Response:
         return self._data({"items": self.positions[self._account(request)]})
-
-    def _check(self, body: dict[str, Any]) -> tuple[str, int, float] | web.Response:
-        legs = body.get("legs") or []
-        if len(legs) != 1 or legs[0].get("instrument-type") != "Equity":
-            return web.json_response(P.error("invalid_order", "one equity leg"), status=400)
-        symbol = legs[0]["symbol"]
-        if symbol not in self.prices:
-            return web.json_response(
-                P.error("invalid_symbol", f"Symbol {symbol} not found"), status=422
-            )
-        return symbol, int(legs[0]["quantity"]), self.prices[symbol]
-
-    async def _dry_run(self, request: web.Request) -> web.Response:
-        n = self._account(request)
-        checked = self._check(request[JSON] or {})
-        if isinstance(checked, web.Response):
-            return checked
-        _, qty, px = checked
-        order = O.new_order(n, request[JSON], None)
-        buy = order["legs"][0]["action"].startswith("Buy")
-        cost = qty * px if buy else -qty * px
-        return self._data(
-            {
-                "order": order,
-                "buying-power-effect": P.buying_power_effect(cost, self.cash * 2),
-                "fee-calculation": P.fee_calculation(self.commission, 0.08, 0.02),
-                "warnings": [],
-            },
-            201,
-        )
-
-    async def _place(self, request: web.Request) -> web.Response:
-        n = self._account(request)
-        if self._reject:
-            reason = self._reject.pop(0)
-            return web.json_response(
-                P.error(
-                    "preflight_check_failure",
-                    "One or more preflight checks failed",
-                    [{"code": "margin_check_failed", "message": reason}],
-                ),
-                status=422,
-            )
-        checked = self._check(request[JSON] or {})
-        if isinstance(checked, web.Response):
-            return checked
-        _, qty, px = checked
-        order = O.new_order(n, request[JSON], next(self._ids))
-        self.orders[order["id"]] = order
-        self.streamer.publish(order)
-        if self.fill_immediately and O.marketable(order, px):
-            self.fill(order["id"], qty, px)
-        return self._data(
-            {
-                "order": order,
-                "buying-power-effect": P.buying_power_effect(qty * px, self.cash * 2),
-                "fee-calculation": P.fee_calculation(self.commission, 0.08, 0.02),
-            },
-            201,
-        )
-
-    async def _live(self, request: web.Request) -> web.Response:
-        n = self._account(request)
-        return self._data({"items": [o for o in self.orders.values() if o["account-number"] == n]})
-
-    async def _get_order(self, request: web.Request) -> web.Response:
-        self._account(request)
-        order = self.orders.get(int(request.match_info["id"]))
-        if order is None:
-            return web.json_response(P.error("record_not_found", "order not found"), status=404)
-        return self._data(order)
-
-    async def _delete(self, request: web.Request) -> web.Response:
-        self._account(request)
-        order = self.orders.get(int(request.match_info["id"]))
-        if order is None:
-            return web.json_response(P.error("record_not_found", "order not found"), status=404)
-        if order["status"] not in P.OPEN_STATUSES:
-            return web.json_response(
-                P.error("order_not_cancellable", f"order is {order['status']}"), status=422
-            )
-        now = P.stamp()
-        order.update({"status": "Cancelled", "cancellable": False, "updated-at": now})
-        order.update({"cancelled-at": now, "terminal-at": now})
-        self.streamer.publish(order)
-        return self._data(order)

@@ -4,7 +4,8 @@ Speaks what the SDK's AlertStreamer speaks. The client sends {"action": "connect
 "auth-token": "Bearer <access token>", "request-id": n, "value": [account numbers], ...}; each
 is answered {"status": "ok" | "error", "action", "web-socket-session-id", "request-id"[, "value"
 | "message"]}. Once connected, every change to one of the accounts' orders is pushed as
-{"type": "Order", "data": {order JSON}, "timestamp": ms}. Every message carries the token, and
+{"type": "Order", "data": {order JSON}, "timestamp": ms}; a complex order's change also as
+{"type": "ComplexOrder", "data": {complex order JSON}, ...}. Every message carries the token, and
 every one is checked against the REST side's current access tokens.
 
 Faults: `drop()` cuts every connection without a close frame (a network drop), `send_raw` pushes
@@ -56,11 +57,12 @@ class FakeStreamer:
         """Answer the next `times` connects with an auth error, valid token or not."""
         self._refuse = times
 
-    def publish(self, order: dict[str, Any]) -> None:
-        """Push a snapshot of `order` to every connection subscribed to its account."""
-        text = json.dumps({"type": "Order", "data": order, "timestamp": int(time.time() * 1000)})
+    def publish(self, data: dict[str, Any], kind: str = "Order") -> None:
+        """Push a snapshot of an order (or a "ComplexOrder") to every connection subscribed to
+        its account."""
+        text = json.dumps({"type": kind, "data": data, "timestamp": int(time.time() * 1000)})
         for c in self._clients:
-            if order.get("account-number") in c.accounts:
+            if data.get("account-number") in c.accounts:
                 c.out.put_nowait(text)
 
     def send_raw(self, text: str) -> None:
