@@ -10,6 +10,7 @@ refused (or skipped by `many()`) with the reason.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import math
 import time
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ from services.scanner import SymbolData
 DAILY = "1Day"
 DAILY_LIMIT = 260
 SPLIT_GAP = 1.35  # a first new open this far from the last cached close suggests a re-adjustment
+SUGGEST_CUTOFF = 0.75  # how alike a known symbol must be to be offered ("APPL" -> "AAPL")
 
 
 def lookback_start(now: datetime, sessions: int) -> datetime:
@@ -79,11 +81,25 @@ class DataAgent:
         if not s or len(s) > 12 or not all(ch.isalnum() or ch in ".-" for ch in s):
             raise UnknownSymbol(symbol or "")
         if self._known and self.market.simulated and s not in self._known:
-            raise UnknownSymbol(s)
+            raise self.unknown(s)
         return s
 
     def known(self) -> list[str]:
         return sorted(self._known)
+
+    def suggest(self, symbol: str) -> str | None:
+        """The known symbol closest to `symbol` when one clearly is (difflib ratio at least
+        SUGGEST_CUTOFF and better than any other), else None."""
+        s = symbol.upper()
+        scored = [(difflib.SequenceMatcher(None, s, k).ratio(), k) for k in self._known if k != s]
+        best = sorted((r, k) for r, k in scored if r >= SUGGEST_CUTOFF)[::-1][:2]
+        if not best or (len(best) == 2 and best[0][0] == best[1][0]):
+            return None
+        return best[0][1]
+
+    def unknown(self, symbol: str) -> UnknownSymbol:
+        """The error for a symbol the market does not know, with the closest known one."""
+        return UnknownSymbol(symbol, self.suggest(symbol))
 
     # ------------------------------------------------------------------ quotes
 
@@ -96,7 +112,7 @@ class DataAgent:
             async with self._sem:
                 q = await self.market.quote(symbol)
         except UnknownSymbolError as e:
-            raise UnknownSymbol(symbol) from e
+            raise self.unknown(symbol) from e
         except BrokerError as e:
             raise DataUnavailable(f"No quote for {symbol}: {e}") from e
         self._check_quote(q)
@@ -143,7 +159,7 @@ class DataAgent:
                 async with self._sem:
                     bars = await self.market.daily_bars(symbol, limit)
             except UnknownSymbolError as e:
-                raise UnknownSymbol(symbol) from e
+                raise self.unknown(symbol) from e
             except BrokerError as e:
                 raise DataUnavailable(f"No bars for {symbol}: {e}") from e
             reason = self._stale(bars)
@@ -197,7 +213,7 @@ class DataAgent:
             for s in group:
                 unknown = isinstance(part, UnknownSymbolError) and len(group) == 1
                 failed[s] = (
-                    UnknownSymbol(s) if unknown else DataUnavailable(f"No bars for {s}: {part}")
+                    self.unknown(s) if unknown else DataUnavailable(f"No bars for {s}: {part}")
                 )
         full, appended = await self._readjust(history, cached, fresh, need_from)
         out: dict[str, Bars] = {}
@@ -262,8 +278,21 @@ class DataAgent:
         if len(bars) == 0:
             raise DataUnavailable(f"{symbol}: no daily history")
         return SymbolData.from_lists(
-            symbol, bars.open, bars.high, bars.low, bars.close, bars.volume, quote
+            symbol, bars.open, bars.high, bars.low, bars.close, bars.volume, quote, bars.ts
         )
+
+    async def intraday_bars(self, symbol: str, minutes: int = 5) -> Bars:
+        """Today's bars so far at `minutes` resolution (not cached: the last one is live)."""
+        try:
+            async with self._sem:
+                bars = await self.market.intraday_bars(symbol, minutes, 24 * 60 // minutes)
+        except UnknownSymbolError as e:
+            raise self.unknown(symbol) from e
+        except BrokerError as e:
+            raise DataUnavailable(f"No intraday bars for {symbol}: {e}") from e
+        if why := malformed(bars):
+            raise DataUnavailable(why)
+        return bars
 
     async def _prefetch(self, symbols: Sequence[str]) -> dict[str, str]:
         """Warm both memory caches with batched requests (a real venue's rate limit counts

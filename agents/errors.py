@@ -14,10 +14,18 @@ class BadInput(CotraderError):
 
 
 class UnknownSymbol(BadInput):
-    def __init__(self, symbol: str) -> None:
+    """A symbol this market does not know; `suggestion` is the closest known one, if any
+    is close enough ("Unknown symbol APPL. Did you mean AAPL?")."""
+
+    def __init__(self, symbol: str, suggestion: str | None = None) -> None:
         shown = symbol if len(symbol) <= 12 else symbol[:12] + "…"
-        super().__init__(f"Unknown symbol {shown!r}: not in this market's universe.")
+        if suggestion:
+            text = f"Unknown symbol {shown}. Did you mean {suggestion}?"
+        else:
+            text = f"Unknown symbol {shown!r}: not in this market's universe."
+        super().__init__(text)
         self.symbol = symbol
+        self.suggestion = suggestion
 
 
 class ProposalNotFound(CotraderError):

@@ -1,7 +1,8 @@
 """Research for a trader before a click: strategy signals, charts and backtests of a symbol.
 
-Numbers come from services (signals, backtest, charts); this agent fetches the bars and runs
-the CPU-heavy parts off the event loop.
+Numbers come from services (signals, backtest, charts); this agent fetches the bars (and
+today's so far, and reads a pending card's levels from the store) and runs the CPU-heavy
+parts off the event loop.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from agents.data import DataAgent
-from agents.errors import BadInput
+from agents.errors import BadInput, DataUnavailable
 from agents.results import AnalysisView, BacktestView
 from models.config import StrategyConfig
 from models.domain import Bars
@@ -19,7 +20,8 @@ from services.backtest.errors import BacktestError
 from services.backtest.frames import ohlcv_from_domain
 from services.backtest.result import BacktestConfig
 from services.backtest.runner import backtest
-from services.charts import ChartError, render_candles, render_equity
+from services.chart_data import ChartError
+from services.charts import render_candles, render_equity
 from services.scanner import SymbolData, indicator_snapshot
 from services.strategy_ideas import SignalState, signal_states
 from services.ta import TaParams
@@ -27,24 +29,48 @@ from services.ta import TaParams
 if TYPE_CHECKING:
     from agents.scanner import ScannerAgent
     from agents.strategy import StrategyAgent
+    from models.store import Store
 
 HISTORY = 100_000  # every daily bar the source has
 
 
 class Research:
-    def __init__(self, data: DataAgent, cfg: StrategyConfig, mode_label: str) -> None:
+    def __init__(
+        self, data: DataAgent, cfg: StrategyConfig, mode_label: str, store: Store | None = None
+    ) -> None:
         self.data = data
         self.cfg = cfg
         self.mode_label = mode_label
+        self.store = store  # where pending cards are read from (their levels on the chart)
+
+    def pending_levels(self, symbol: str) -> dict[str, float | None] | None:
+        """The entry, stop and target of the newest pending entry card for `symbol` (the
+        limit price is the entry of a limit order), or None when there is none."""
+        if self.store is None:
+            return None
+        for p in self.store.proposals.list(["pending"], limit=None):
+            if p.symbol == symbol and p.kind == "entry":
+                entry = p.limit_price if p.limit_price is not None else p.entry_price
+                return {"entry": entry, "stop": p.stop_price, "target": p.target_price}
+        return None
+
+    async def _today(self, symbol: str) -> Bars | None:
+        """Today's intraday bars so far, or None when the venue has none to give."""
+        try:
+            return await self.data.intraday_bars(symbol)
+        except DataUnavailable:
+            return None
 
     def signals(self, d: SymbolData) -> dict[str, SignalState]:
         return signal_states(d, self.cfg.strategies, self.cfg.params)
 
     async def chart(self, symbol: str, states: dict[str, SignalState] | None = None) -> bytes:
         """A candlestick PNG with SMAs, Bollinger bands, volume, and the signals marked:
-        those of the strategies firing now, else of the SMA crossover."""
+        those of the strategies firing now, else of the SMA crossover; today's candle so far
+        after the completed ones, and a pending card's entry, stop and target as lines."""
         sym = self.data.normalise(symbol)
-        bars = await self.data.daily_bars(sym)
+        bars, today = await asyncio.gather(self.data.daily_bars(sym), self._today(sym))
+        levels = await asyncio.to_thread(self.pending_levels, sym)
         if states is None:
             d = await self.data.symbol_data(sym)
             states = self.signals(d)
@@ -53,7 +79,8 @@ class Research:
         buys = sorted({i for s in marked for i in s.buys})
         sells = sorted({i for s in marked for i in s.sells})
         names = ", ".join(s.strategy for s in marked) or "no strategy"
-        title = f"{sym} daily · signals: {names} · [{self.mode_label}]"
+        card = " · pending card's levels" if levels else ""
+        title = f"{sym} daily · signals: {names}{card} · [{self.mode_label}]"
         p = TaParams()  # the bands /analyze and a card's facts show
         try:
             return await asyncio.to_thread(
@@ -64,6 +91,8 @@ class Research:
                 sma=(self.cfg.fast, self.cfg.slow),
                 bollinger=(p.bb_length, p.bb_std),
                 title=title,
+                today=today,
+                levels=levels,
             )
         except ChartError as e:
             raise BadInput(f"Cannot chart {sym}: {e}") from None
@@ -115,7 +144,7 @@ class Research:
         nothing. The indicators are the ones a card's facts show (one snapshot function)."""
         sym = self.data.normalise(symbol)
         d = await self.data.symbol_data(sym)
-        scan = scanner.score(d)
+        scan = await scanner.rate(d)
         states = self.signals(d)
         firing = tuple(n for n, s in states.items() if s.fires(self.cfg.fresh_bars))
         idea = strategy.best(d, scan) or strategy.trend(d, scan)

@@ -132,6 +132,10 @@ def backtest(
     ] = None,
     long_only: Annotated[bool, typer.Option("--long-only", help="Never go short.")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    chart: Annotated[
+        Path | None,
+        typer.Option("--chart", help="Write the equity and drawdown chart (PNG) to FILE."),
+    ] = None,
 ) -> None:
     """Backtest a strategy: signals at the close, fills at the next open, whole units."""
     from services.backtest import BacktestConfig, BacktestError
@@ -141,6 +145,10 @@ def backtest(
     try:
         if (symbol is None) == (csv is None):
             raise _BadInput("give exactly one of --symbol SYM or --csv FILE")
+        if chart is not None and not chart.parent.is_dir():
+            raise _BadInput(
+                f"cannot write the chart to {chart}: directory {chart.parent} does not exist"
+            )
         get_strategy(strategy)
         params = resolve_params(strategy, param or [])
         config = BacktestConfig(
@@ -157,11 +165,36 @@ def backtest(
     except (BacktestError, _BadInput) as e:
         raise _fail(str(e)) from None
     source = f"csv:{csv}" if csv is not None else "sim"
+    if chart is not None:
+        _write_chart(result, chart)
     if json_out:
         out: dict[str, Any] = {"source": source, **result.to_dict()}
+        if chart is not None:
+            out["chart"] = str(chart)
         print(json.dumps(out, allow_nan=False))
     else:
         _render(result, source)
+        if chart is not None:
+            print(f"Equity and drawdown chart written to {chart}")
+
+
+def _write_chart(result: BacktestResult, path: Path) -> None:
+    """The run's equity curve with its drawdown underneath, as a PNG at `path` (one clear
+    line and exit 2 when it cannot be drawn or written)."""
+    from services.chart_data import ChartError
+    from services.charts import render_equity
+
+    params = ", ".join(f"{k}={v}" for k, v in result.params.items())
+    title = f"{result.strategy}({params}) on {result.symbol}: equity and drawdown"
+    try:
+        png = render_equity(result.equity, result.time, title=title)
+    except ChartError as e:
+        raise _fail(f"cannot draw the chart: {e}") from None
+    try:
+        path.write_bytes(png)
+    except OSError as e:
+        why = f"{e.strerror or e}" + (f" ({e.filename})" if e.filename else "")
+        raise _fail(f"cannot write the chart to {path}: {why}") from None
 
 
 def read_csv(path: str | Path, symbol: str | None = None) -> OHLCV:

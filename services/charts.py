@@ -1,5 +1,6 @@
-"""Charts as PNG bytes (for Discord): candlesticks with overlays and trade signals, and a
-backtest's equity curve with its drawdown.
+"""Charts as PNG bytes (for Discord): candlesticks with overlays and trade signals (plus
+today's bar so far and a pending card's entry, stop and target), and a backtest's equity
+curve with its drawdown.
 
 Overlays (SMAs, Bollinger bands, the volume average) come from services.indicators, the
 one library a card, /analyze and the strategy signals read too. matplotlib and mplfinance
@@ -12,15 +13,24 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from models.domain import Bars
 from services import indicators as ind
+from services.chart_data import (
+    DOWN,
+    UP,
+    CandleData,
+    ChartError,
+    candle_data,
+    datetimes,
+    ohlcv_columns,
+)
 from services.indicators import Array
 
 if TYPE_CHECKING:
@@ -28,13 +38,8 @@ if TYPE_CHECKING:
 
 _LOCK = threading.Lock()
 _PNG = {"format": "png", "pil_kwargs": {"compress_level": 1}}  # fast; Discord re-encodes
-UP, DOWN = "#26a69a", "#ef5350"
 _STATE: dict[str, Any] = {}
 _RC = {"axes.facecolor": "white", "figure.facecolor": "white"}
-
-
-class ChartError(ValueError):
-    """The data cannot be charted (the message says what is wrong)."""
 
 
 def _mpl() -> Any:
@@ -48,43 +53,6 @@ def _mpl() -> Any:
         logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
         _STATE["ready"] = True
     return matplotlib
-
-
-def _times(ts: Sequence[datetime] | ArrayLike, n: int, what: str) -> NDArray[np.datetime64]:
-    """Naive-UTC datetime64 stamps, strictly increasing, one per point."""
-    items = list(ts)  # type: ignore[arg-type]
-    if len(items) != n:
-        raise ChartError(f"{what}: {len(items)} timestamps for {n} values")
-    conv = [
-        t.astimezone(UTC).replace(tzinfo=None)
-        if isinstance(t, datetime) and t.tzinfo is not None
-        else t
-        for t in items
-    ]
-    try:
-        out = np.asarray(conv, dtype="datetime64[ns]")
-    except (TypeError, ValueError) as e:
-        raise ChartError(f"{what}: timestamps are not dates ({e})") from None
-    if n > 1 and not (np.diff(out) > np.timedelta64(0, "ns")).all():
-        raise ChartError(f"{what}: timestamps must be strictly increasing")
-    return out
-
-
-def _ohlcv(bars: Bars) -> tuple[Array, ...]:
-    cols = [
-        np.asarray(getattr(bars, k), dtype=np.float64)
-        for k in ("open", "high", "low", "close", "volume")
-    ]
-    n = len(cols[3])
-    if any(len(c) != n for c in cols):
-        raise ChartError(f"{bars.symbol}: open/high/low/close/volume differ in length")
-    if n < 2:
-        raise ChartError(f"{bars.symbol}: at least 2 bars are needed for a chart, got {n}")
-    if not all(np.isfinite(c).all() for c in cols):
-        raise ChartError(f"{bars.symbol}: bars have missing or non-finite values")
-    if (cols[1] < cols[2]).any():
-        raise ChartError(f"{bars.symbol}: a bar's high is below its low")
-    return tuple(cols)
 
 
 def _indexes(idx: Sequence[int], n: int, what: str) -> list[int]:
@@ -116,17 +84,20 @@ def build_candles_figure(
     last: int | None = 120,
     title: str | None = None,
     size: tuple[float, float] = (9.0, 5.4),
+    today: Bars | None = None,
+    levels: Mapping[str, float | None] | None = None,
 ) -> Figure:
     """The candlestick figure behind `render_candles`; the caller must close it
     (`matplotlib.pyplot.close(fig)`). Axes: [price, price twin, volume, volume twin]."""
-    o, h, lo, c, v = _ohlcv(bars)
+    o, h, lo, c, v = ohlcv_columns(bars)
     n = len(c)
-    stamps = _times(bars.ts, n, bars.symbol)
+    stamps = datetimes(bars.ts, n, bars.symbol)
     buy_at, sell_at = _indexes(buys, n, "buy"), _indexes(sells, n, "sell")
     if last is not None and last < 2:
         raise ChartError(f"show at least 2 bars, not {last}")
     if any(w < 1 for w in sma) or (bollinger is not None and bollinger[0] < 2):
         raise ChartError("moving-average and Bollinger windows must be positive")
+    data = candle_data(bars, today=today, levels=levels, last=last)
     start = max(0, n - last) if last else 0
     view = slice(start, None)
 
@@ -215,7 +186,74 @@ def build_candles_figure(
     vax.set_ylim(0, float(vol.max()) * 1.1 or 1.0)
     vax.yaxis.set_major_formatter(FuncFormatter(_human))
     vax.set_ylabel("Volume")
+    _draw_today(axes[0], vax, data)
+    _draw_levels(axes[0], data)
+    if data.today is not None or data.lines:  # keep today's candle and every level in view
+        lo_y, hi_y = data.price_range
+        pad = 0.03 * (hi_y - lo_y or hi_y)
+        y0, y1 = axes[0].get_ylim()
+        axes[0].set_ylim(min(y0, lo_y - pad), max(y1, hi_y + pad))
     return fig
+
+
+def _draw_today(ax: Any, vax: Any, data: CandleData) -> None:
+    """Today's candle so far after the completed ones (hatched: it is not finished). It is
+    drawn apart from mplfinance's frame, so the overlays stay those of completed bars."""
+    t = data.today
+    if t is None:
+        return
+    from matplotlib.patches import Rectangle
+
+    x, colour = data.completed, UP if t.close >= t.open else DOWN
+    ax.vlines(x, t.low, t.high, colors=colour, linewidths=1.0)
+    body = max(abs(t.close - t.open), (t.high - t.low) * 0.01, 1e-9)
+    ax.add_patch(
+        Rectangle(
+            (x - 0.35, min(t.open, t.close)),
+            0.7,
+            body,
+            facecolor=colour,
+            edgecolor=colour,
+            alpha=0.55,
+            hatch="//",
+        )
+    )
+    ax.annotate(
+        "today",
+        (x, t.high),
+        xytext=(0, 3),
+        textcoords="offset points",
+        fontsize=7,
+        ha="center",
+        color="#555555",
+    )
+    vax.add_patch(Rectangle((x - 0.4, 0), 0.8, t.volume, facecolor=colour, alpha=0.35))
+    vax.set_ylim(0, max(vax.get_ylim()[1], t.volume * 1.1))
+    ax.set_xlim(ax.get_xlim()[0], max(ax.get_xlim()[1], x + 1))
+
+
+def _draw_levels(ax: Any, data: CandleData) -> None:
+    """The card's entry, stop and target across the price panel, each labelled in an empty
+    margin right of the last candle."""
+    if not data.lines:
+        return
+    from matplotlib.transforms import blended_transform_factory
+
+    x0, x1 = ax.get_xlim()
+    ax.set_xlim(x0, x1 + max(6.0, 0.12 * len(data.close)))  # room for the labels
+    edge = blended_transform_factory(ax.transAxes, ax.transData)
+    for line in data.lines:
+        ax.axhline(line.price, color=line.colour, linestyle="-.", linewidth=0.9, label=line.label)
+        ax.text(
+            0.997,
+            line.price,
+            line.label,
+            transform=edge,
+            fontsize=7,
+            color=line.colour,
+            va="bottom",
+            ha="right",
+        )
 
 
 def render_candles(
@@ -229,11 +267,15 @@ def render_candles(
     title: str | None = None,
     size: tuple[float, float] = (9.0, 5.4),
     dpi: int = 100,
+    today: Bars | None = None,
+    levels: Mapping[str, float | None] | None = None,
 ) -> bytes:
     """A candlestick chart PNG: the last `last` bars (None: all) with SMA lines, Bollinger
     bands (None for none), volume with its 20-bar average, and buy (green ^) and sell
     (red v) markers at the given bar indexes of `bars` (0 is the oldest; markers before the
     shown window are left out). Indicators use all the bars, so the first shown are right.
+    `today` (today's intraday bars) adds today's candle so far after the last completed
+    bar; `levels` ({"entry": .., "stop": .., "target": ..}) draws labelled lines.
     Raises ChartError on bad bars, indexes or windows."""
     options: dict[str, Any] = {
         "buys": buys,
@@ -243,6 +285,8 @@ def render_candles(
         "last": last,
         "title": title,
         "size": size,
+        "today": today,
+        "levels": levels,
     }
     mpl = _mpl()
     # mplfinance sets its style in the global rcParams: the context puts them back after
@@ -283,7 +327,7 @@ def render_equity(
         raise ChartError("equity has missing or non-finite values")
     if (e < 0).any() or e[0] <= 0:
         raise ChartError("equity must start above 0 and never go negative")
-    stamps = _times(ts, len(e), "equity")
+    stamps = datetimes(ts, len(e), "equity")
     dd = drawdown(e)
     worst = int(np.argmin(dd))
     mpl = _mpl()

@@ -4,7 +4,9 @@ Pure. `scan_universe` computes every indicator for the whole universe in one pas
 (services.ta), then filters and scores each symbol from its latest values. A symbol whose
 data is missing, malformed, stale or too short is never guessed at: it is listed with the
 reason. The score is six components, each with its measured value, points and a line a
-trader can read: trend, momentum, relative strength, volatility fit, volume and liquidity.
+trader can read: trend, momentum, relative strength (always against the benchmark, see
+services.relative_strength), volatility fit, volume and liquidity. Each result also carries
+the day's change so far and the side the score favours.
 """
 
 from __future__ import annotations
@@ -16,8 +18,14 @@ from datetime import datetime
 import numpy as np
 
 from models.config import ScannerConfig, StrategyConfig
-from models.domain import Quote, ScanResult, ScoreComponent
+from models.domain import Quote, ScanResult, ScoreComponent, Side
 from services.indicators import Array
+from services.relative_strength import (
+    Reference,
+    benchmark_reference,
+    day_change_pct,
+    relative_strength,
+)
 from services.ta import Indicators, Panel, TaParams, compute, shown
 
 # Points per component; they add up to 100.
@@ -29,7 +37,6 @@ WEIGHTS: dict[str, float] = {
     "volume": 10,
     "liquidity": 15,
 }
-MIN_PEERS = 5  # symbols needed for a universe median when the benchmark is missing
 _FIELDS = ("open", "high", "low", "close", "volume")
 
 
@@ -64,15 +71,6 @@ class SymbolData:
     ) -> SymbolData:
         arrays = (np.asarray(x, dtype=np.float64) for x in (o, h, lo, c, v))
         return cls(symbol, *arrays, quote=quote, ts=None if ts is None else tuple(ts))
-
-
-@dataclass(frozen=True, slots=True)
-class Reference:
-    """What relative strength is measured against: the benchmark's or the universe's median
-    return over the scanner's `rs_window`."""
-
-    label: str
-    return_pct: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,17 +201,10 @@ def _momentum(x: dict[str, float], cfg: ScannerConfig, d: float) -> ScoreCompone
 def _relative_strength(
     x: dict[str, float], cfg: ScannerConfig, d: float, ref: Reference | None
 ) -> ScoreComponent:
-    """Return over `rs_window` against the reference, in the trend's direction (10 pts of
-    out- or under-performance earns full marks)."""
+    """Return over `rs_window` against the benchmark, in the trend's direction."""
     w = cfg.rs_window
-    ret = x[f"roc_{w}"]
-    if not np.isfinite(ret):
-        return _na("relative_strength", f"needs {w + 1} bars")
-    if ref is None:
-        return _na("relative_strength", f"{w}-day return {ret:+.2f}% but no market reference")
-    excess = ret - ref.return_pct
-    detail = f"{w}-day return {ret:+.2f}% vs {ref.label} {ref.return_pct:+.2f}% ({excess:+.2f} pts)"
-    return _component("relative_strength", d * excess / 10 if d else 0.0, detail, excess)
+    share, detail, excess = relative_strength(x[f"roc_{w}"], w, d, ref)
+    return _component("relative_strength", share, detail, excess)
 
 
 def _volatility(x: dict[str, float], st: StrategyConfig) -> ScoreComponent:
@@ -245,12 +236,23 @@ def _liquidity(x: dict[str, float], cfg: ScannerConfig) -> ScoreComponent:
     return _component("liquidity", share, f"${dollars / 1e6:,.0f}M traded a day", dollars)
 
 
+def _direction(x: dict[str, float], st: StrategyConfig) -> float:
+    """+1 above both SMAs stacked up, -1 below both stacked down, else 0."""
+    c, fast, slow = x["close"], x[f"sma_{st.fast}"], x[f"sma_{st.slow}"]
+    return 1.0 if c > fast > slow else -1.0 if c < fast < slow else 0.0
+
+
+def favoured_side(x: dict[str, float], st: StrategyConfig) -> Side | None:
+    """The side the score favours: BUY in an uptrend, SELL in a downtrend, else None."""
+    d = _direction(x, st)
+    return Side.BUY if d > 0 else Side.SELL if d < 0 else None
+
+
 def _components(
     x: dict[str, float], cfg: ScannerConfig, st: StrategyConfig, ref: Reference | None
 ) -> tuple[ScoreComponent, ...]:
     """The six parts of one symbol's score from its latest values `x` (plus "close")."""
-    c, fast, slow = x["close"], x[f"sma_{st.fast}"], x[f"sma_{st.slow}"]
-    d = 1.0 if c > fast > slow else -1.0 if c < fast < slow else 0.0
+    d = _direction(x, st)
     return (
         _trend(x, st, d),
         _momentum(x, cfg, d),
@@ -259,18 +261,6 @@ def _components(
         _volume(x, cfg),
         _liquidity(x, cfg),
     )
-
-
-def _reference(ind: Indicators, latest: dict[str, Array], cfg: ScannerConfig) -> Reference | None:
-    rets = latest[f"roc_{cfg.rs_window}"]
-    if cfg.benchmark and cfg.benchmark in ind.symbols:
-        r = float(rets[ind.symbols.index(cfg.benchmark)])
-        if np.isfinite(r):
-            return Reference(cfg.benchmark, r)
-    ok = rets[np.isfinite(rets)]
-    if len(ok) >= MIN_PEERS:
-        return Reference(f"universe median ({len(ok)})", float(np.median(ok)))
-    return None
 
 
 def scan_universe(
@@ -282,9 +272,9 @@ def scan_universe(
 ) -> UniverseScan:
     """Check, filter and score every symbol with one indicator pass over the universe.
 
-    Relative strength is measured against `reference` if given, else the benchmark
-    (cfg.benchmark) when it is in the universe, else the median of at least MIN_PEERS
-    symbols; with none of these it scores no points and says so.
+    Relative strength is measured against `reference` if given (the agent always fetches
+    the benchmark's), else the benchmark (cfg.benchmark) when it is in the universe; never
+    against the other symbols. With neither it scores no points and says so.
     """
     problems = [data_problems(d, cfg, as_of) for d in datas]
     usable = [d for d, p in zip(datas, problems, strict=True) if not p]
@@ -299,21 +289,29 @@ def scan_universe(
         ind = compute(panel, params_for(cfg, st))
         latest = ind.latest()
         latest["close"] = panel.close[-1]
-        reference = reference or _reference(ind, latest, cfg)
+        if reference is None and (
+            b := next((d for d in usable if d.symbol == cfg.benchmark), None)
+        ):
+            reference = benchmark_reference(b.symbol, b.close, cfg.rs_window)
     col = {d.symbol: j for j, d in enumerate(usable)}
     out: list[ScanResult] = []
     for d, reasons in zip(datas, problems, strict=True):
-        last = d.quote.last
+        bad_bars = any(p.startswith(("bad data", "no daily")) for p in reasons)
+        seen = {"last": d.quote.last, "change_pct": None}
+        if not bad_bars:
+            seen["change_pct"] = day_change_pct(d.close, d.ts, d.quote)
         if not reasons:
             x = {k: float(v[col[d.symbol]]) for k, v in latest.items()}
             reasons = _filters(d, x, cfg)
         if reasons:
-            out.append(ScanResult(symbol=d.symbol, passed=False, reasons=tuple(reasons), last=last))
+            out.append(ScanResult(symbol=d.symbol, passed=False, reasons=tuple(reasons), **seen))
             continue
         comps = _components(x, cfg, st, reference)
-        total = round(sum(p.points for p in comps), 1)
+        total, side = round(sum(p.points for p in comps), 1), favoured_side(x, st)
         out.append(
-            ScanResult(symbol=d.symbol, passed=True, score=total, components=comps, last=last)
+            ScanResult(
+                symbol=d.symbol, passed=True, score=total, components=comps, side=side, **seen
+            )
         )
     return UniverseScan(tuple(out), reference, ind)
 

@@ -55,7 +55,7 @@ async def test_scan_and_analyze_run_on_the_fakes_prices(
             assert not any("data unavailable" in why for why in seen[sym].reasons), seen[sym]
         # one batched bars request and one batched snapshot request served the whole scan
         bars = fake.calls("/v2/stocks/bars")
-        assert [c.query["symbols"] for c in bars] == ["AAPL,MSFT,NVDA,ZZZZ"]
+        assert [c.query["symbols"] for c in bars] == ["AAPL,MSFT,NVDA,ZZZZ,SPY"]
         assert len(fake.calls("/v2/stocks/snapshots")) == 1
         assert (
             app.store.bars.read("alpaca:iex:split", "1Day", ["AAPL"])["AAPL"].close[-1]

@@ -165,6 +165,57 @@ def test_simulator_history_by_symbol(tmp_path: Path) -> None:
     )
     assert bad.returncode == 2 and "Unknown symbol 'NOPE1'" in bad.stderr
     assert "Traceback" not in bad.stderr
+    typo = subprocess.run(
+        [*CLI, "--strategy", "sma_cross", "--symbol", "appl"],
+        capture_output=True,
+        text=True,
+        env=env(tmp_path / "home"),
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert typo.returncode == 2
+    assert typo.stderr.strip() == "cotrader backtest: Unknown symbol APPL. Did you mean AAPL?"
+
+
+def test_chart_writes_the_equity_and_drawdown_png(goog_csv: Path, tmp_path: Path) -> None:
+    png = tmp_path / "equity.png"
+    p = subprocess.run(
+        [*CLI, "--strategy", "sma_cross", "--csv", str(goog_csv), "--chart", str(png), "--json"],
+        capture_output=True,
+        text=True,
+        env=env(tmp_path / "home"),
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert out["chart"] == str(png) and out["trades"] == 94
+    data = png.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000
+    table = tmp_path / "table.png"
+    r = invoke("--strategy", "sma_cross", "--csv", str(goog_csv), "--chart", str(table))
+    assert r.exit_code == 0, r.stderr
+    assert f"Equity and drawdown chart written to {table}" in r.stdout
+    assert table.read_bytes().startswith(b"\x89PNG")
+
+
+def test_chart_in_a_missing_directory_is_one_line_and_exit_2(
+    goog_csv: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "no" / "such" / "equity.png"
+    r = invoke("--strategy", "sma_cross", "--csv", str(goog_csv), "--chart", str(target))
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr == (
+        f"cotrader backtest: cannot write the chart to {target}: "
+        f"directory {target.parent} does not exist\n"
+    )
+    assert not target.parent.exists()
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    r = invoke("--strategy", "sma_cross", "--csv", str(goog_csv), "--chart", str(folder))
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.startswith(f"cotrader backtest: cannot write the chart to {folder}: ")
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
 
 
 def bad_frames() -> list:

@@ -17,13 +17,8 @@ from hypothesis import strategies as st
 
 from models.domain import Bars
 from services import indicators as ind
-from services.charts import (
-    ChartError,
-    build_candles_figure,
-    drawdown,
-    render_candles,
-    render_equity,
-)
+from services.chart_data import ChartError, candle_data, card_levels, today_bar
+from services.charts import build_candles_figure, drawdown, render_candles, render_equity
 
 PNG = b"\x89PNG\r\n\x1a\n"
 T0 = datetime(2025, 1, 2, 21, 0, tzinfo=UTC)
@@ -235,3 +230,87 @@ def test_heavy_libraries_are_imported_lazily() -> None:
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+# ----------------------------------------------------------------------------- today, levels
+
+
+def make_intraday(day: datetime, closes: list[float], symbol: str = "TEST") -> Bars:
+    """Five-minute bars from 14:30 UTC on `day` with the given closes."""
+    opens = [closes[0] - 0.5, *closes[:-1]]
+    return Bars(
+        symbol=symbol,
+        ts=[day.replace(hour=14, minute=30) + timedelta(minutes=5 * i) for i in range(len(closes))],
+        open=opens,
+        high=[max(o, c) + 0.25 for o, c in zip(opens, closes, strict=True)],
+        low=[min(o, c) - 0.25 for o, c in zip(opens, closes, strict=True)],
+        close=closes,
+        volume=[1000.0 * (i + 1) for i in range(len(closes))],
+    )
+
+
+LEVELS = {"entry": 101.5, "stop": 95.25, "target": 140.0}
+
+
+def test_candle_data_appends_todays_bar_and_the_cards_lines() -> None:
+    b = make_bars(250)
+    today = make_intraday(b.ts[-1] + timedelta(days=1), [100.0, 102.0, 99.0, 101.0])
+    data = candle_data(b, today=today, levels=LEVELS, last=120)
+    assert data.completed == 120 and len(data.close) == 121  # the window, then today
+    assert data.close[:-1].tolist() == b.close[-120:]
+    t = data.today
+    assert t is not None and t.ts == today.ts[0]
+    assert (t.open, t.high, t.low, t.close, t.volume) == (99.5, 102.25, 98.75, 101.0, 10_000.0)
+    assert (data.open[-1], data.high[-1], data.low[-1], data.close[-1]) == (
+        99.5,
+        102.25,
+        98.75,
+        101.0,
+    )
+    assert data.volume[-1] == 10_000.0 and data.ts[-1] > data.ts[-2]
+    assert [(x.name, x.price) for x in data.lines] == list(LEVELS.items())
+    assert [x.label for x in data.lines] == ["entry 101.50", "stop 95.25", "target 140.00"]
+    lo, hi = data.price_range
+    assert lo <= min(data.low) and lo <= 95.25 and hi == 140.0  # every level stays in view
+
+
+def test_candle_data_without_today_or_levels_is_the_completed_window() -> None:
+    b = make_bars(250)
+    data = candle_data(b, last=60)
+    assert data.today is None and data.lines == () and data.completed == len(data.close) == 60
+    # after the close the daily history already has today: no second candle for it
+    same_day = make_intraday(b.ts[-1], [100.0, 101.0])
+    assert today_bar(same_day, after=b.ts[-1]) is None
+    assert candle_data(b, today=same_day, last=60).today is None
+    assert today_bar(None) is None
+    empty = Bars(symbol="TEST", ts=[], open=[], high=[], low=[], close=[], volume=[])
+    assert today_bar(empty) is None
+    # a missing stop or target is left out; a nonsense price is refused
+    assert [x.name for x in card_levels({"entry": 10.0, "stop": None, "target": 12.0})] == [
+        "entry",
+        "target",
+    ]
+    with pytest.raises(ChartError, match=r"stop level -1\.0 is not a price"):
+        card_levels({"entry": 10.0, "stop": -1.0})
+    bad = make_intraday(b.ts[-1] + timedelta(days=1), [100.0, float("nan")])
+    with pytest.raises(ChartError, match="intraday bars have bad values"):
+        today_bar(bad)
+
+
+def test_the_figure_draws_todays_candle_and_labelled_lines(plt: object) -> None:
+    b = make_bars(250)
+    today = make_intraday(b.ts[-1] + timedelta(days=1), [100.0, 102.0, 99.0, 101.0])
+    fig = build_candles_figure(b, today=today, levels=LEVELS, last=100)
+    ax = fig.axes[0]  # type: ignore[attr-defined]
+    labelled = {str(line.get_label()): line for line in ax.get_lines()}
+    for label, price in (("entry 101.50", 101.5), ("stop 95.25", 95.25), ("target 140.00", 140)):
+        assert list(labelled[label].get_ydata()) == [price, price]
+    assert {t.get_text() for t in ax.texts} >= {"entry 101.50", "stop 95.25", "target 140.00"}
+    assert ax.get_ylim()[1] >= 140.0 and ax.get_xlim()[1] >= 100  # today's slot is at x=100
+    # the overlays stay those of the completed bars: one value per completed bar shown
+    sma20 = np.asarray(labelled["SMA20"].get_ydata(), dtype=float)
+    assert len(sma20) == 100 and np.allclose(sma20, ind.sma(np.asarray(b.close), 20)[-100:])
+    plt.close(fig)  # type: ignore[attr-defined]
+    png = render_candles(b, today=today, levels=LEVELS, size=(8.0, 5.0), dpi=80)
+    assert png_size(png) == (640, 400)
+    assert plt.get_fignums() == []  # type: ignore[attr-defined]

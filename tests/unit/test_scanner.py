@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from models.config import ScannerConfig
-from models.domain import Quote, ScanResult
+from models.domain import Bars, Quote, ScanResult, Side
 from services import indicators as ind
 from services.scanner import (
     WEIGHTS,
@@ -28,6 +28,7 @@ from tests.unit.market_fixtures import (
     SCAN,
     STRAT,
     TS,
+    downtrend,
     flat,
     quote,
     result,
@@ -270,6 +271,41 @@ def test_score_components_refuses_bad_data() -> None:
         score_components(_with(d, close=close), STRAT)
 
 
+# ----------------------------------------------------------------------------- at a glance
+
+
+def test_day_change_is_the_quote_against_the_previous_close() -> None:
+    r = scan_symbol(uptrend(q=quote("TEST", 111.69)), SCAN, STRAT)  # last close 109.5
+    assert r.change_pct == pytest.approx((111.69 / 109.5 - 1) * 100, abs=1e-4)
+    assert r.last == 111.69
+    assert scan_symbol(uptrend(), SCAN, STRAT).change_pct == 0.0
+    # failing a filter still shows the day's move; unusable bars show none
+    cheap = scan_symbol(flat(price=4.0, q=quote("TEST", 4.2)), SCAN, STRAT)
+    assert not cheap.passed and cheap.change_pct == pytest.approx(5.0)
+    d = uptrend(q=quote("TEST", 111.0))
+    close = d.close.copy()
+    close[3] = np.nan
+    assert scan_symbol(_with(d, close=close), SCAN, STRAT).change_pct is None
+    bad_quote = uptrend(q=Quote(symbol="TEST", bid=0.0, ask=0.0, last=0.0, ts=TS))
+    assert scan_symbol(bad_quote, SCAN, STRAT).change_pct is None
+
+
+def test_day_change_after_the_close_uses_the_day_before() -> None:
+    # the last daily bar is the quote's own (New York) day: the session is over, so the
+    # previous completed close is the one before it
+    d = _dated(uptrend(q=quote("TEST", 109.5)), 0)
+    r = scan_symbol(d, SCAN, STRAT)
+    assert r.change_pct == pytest.approx((109.5 / 109.0 - 1) * 100, abs=1e-4)
+    assert scan_symbol(_dated(uptrend(), 1), SCAN, STRAT).change_pct == 0.0
+
+
+def test_side_is_the_direction_the_score_favours() -> None:
+    assert scan_symbol(uptrend(), SCAN, STRAT).side is Side.BUY
+    assert scan_symbol(downtrend(), SCAN, STRAT).side is Side.SELL
+    assert scan_symbol(flat(), SCAN, STRAT).side is None
+    assert scan_symbol(uptrend(volume=1_000.0), SCAN, STRAT).side is None  # filtered out
+
+
 # ----------------------------------------------------------------------------- universe
 
 
@@ -292,14 +328,16 @@ def test_universe_reference_is_the_benchmark_when_present() -> None:
     assert uni.reference.return_pct == pytest.approx((spy[-1] / spy[-61] - 1) * 100)
 
 
-def test_universe_reference_falls_back_to_the_median() -> None:
-    datas = [walk(i, symbol=f"S{i}") for i in range(5)]
+def test_universe_never_measures_against_its_own_symbols() -> None:
+    # no benchmark given and none scanned: no reference (never the universe's median), so
+    # a symbol's score does not depend on what else was scanned with it
+    datas = [walk(i, symbol=f"S{i}") for i in range(8)]
     uni = scan_universe(datas, SCAN, STRAT)
-    rets = [(d.close[-1] / d.close[-61] - 1) * 100 for d in datas]
-    assert uni.reference is not None
-    assert uni.reference.label == "universe median (5)"
-    assert uni.reference.return_pct == pytest.approx(float(np.median(rets)))
-    assert scan_universe(datas[:4], SCAN, STRAT).reference is None  # too few to be a market
+    assert uni.reference is None
+    for d, r in zip(datas, uni.results, strict=True):
+        assert r == scan_symbol(d, SCAN, STRAT)
+        rs = next(c for c in r.components if c.name == "relative_strength")
+        assert "no market reference" in rs.detail
 
 
 def test_universe_of_only_bad_data() -> None:
@@ -400,11 +438,22 @@ class _FakeData:
     def __init__(self, datas: list[SymbolData]) -> None:
         self.datas = {d.symbol: d for d in datas}
         self.asked: list[list[str]] = []
+        self.bars_asked: list[str] = []
 
     async def many(self, symbols: list[str]) -> tuple[list[SymbolData], dict[str, str]]:
         self.asked.append(list(symbols))
         ok = [self.datas[s] for s in symbols if s in self.datas]
         return ok, {s: f"{s}: no daily history" for s in symbols if s not in self.datas}
+
+    async def daily_bars(self, symbol: str) -> Bars:
+        from agents.errors import DataUnavailable
+
+        self.bars_asked.append(symbol)
+        if symbol not in self.datas:
+            raise DataUnavailable(f"{symbol}: no daily history")
+        d = self.datas[symbol]
+        cols = {k: getattr(d, k).tolist() for k in ("open", "high", "low", "close", "volume")}
+        return Bars(symbol=symbol, ts=[TS] * len(d.close), **cols)
 
 
 async def test_scanner_agent_ranks_explains_and_remembers_the_reference() -> None:
@@ -417,13 +466,45 @@ async def test_scanner_agent_ranks_explains_and_remembers_the_reference() -> Non
     agent = ScannerAgent(fake, ScannerConfig(top_n=2, min_score=0), StrategyConfig())  # type: ignore[arg-type]
     ranked, rest, data = await agent.scan(["A", "B", "A", "C", "D", "E", "SPY", "NOPE"])
     assert fake.asked == [["A", "B", "C", "D", "E", "SPY", "NOPE"]]  # asked once each
+    assert fake.bars_asked == []  # SPY came with the scan: not fetched a second time
     assert len(ranked) == 2 and set(data) == {*"ABCDE", "SPY"}
     why = {r.symbol: r.reasons for r in rest}
     assert why["NOPE"] == ("data unavailable: NOPE: no daily history",)
     assert all(len(why[s]) == 1 and "only the top 2" in why[s][0] for s in why if s != "NOPE")
     assert agent.reference is not None and agent.reference.label == "SPY"
     # a later single-symbol score measures relative strength against that same reference
-    single = agent.score(data["A"])
-    assert single == next(r for r in (*ranked, *rest) if r.symbol == "A").model_copy(
+    in_scan = next(r for r in (*ranked, *rest) if r.symbol == "A").model_copy(
         update={"reasons": ()}
     )
+    assert agent.score(data["A"]) == in_scan
+    assert await agent.rate(data["A"]) == in_scan and fake.bars_asked == ["SPY"]
+
+
+async def test_scanner_agent_fetches_the_benchmark_with_the_scan_when_not_listed() -> None:
+    from agents.scanner import ScannerAgent
+    from models.config import StrategyConfig
+
+    datas = [walk(i, symbol=s, drift=0.002 * (i - 2)) for i, s in enumerate("ABC")]
+    spy = walk(9, symbol="SPY")
+    fake = _FakeData([*datas, spy])
+    agent = ScannerAgent(fake, ScannerConfig(top_n=5, min_score=0), StrategyConfig())  # type: ignore[arg-type]
+    ranked, rest, data = await agent.scan(["A", "B", "C"])
+    assert fake.asked == [["A", "B", "C", "SPY"]]  # the benchmark rides in the same batch
+    assert fake.bars_asked == []
+    assert set(data) == {"A", "B", "C"}  # SPY is the yardstick, not a result
+    assert sorted(r.symbol for r in (*ranked, *rest)) == ["A", "B", "C"]
+    assert agent.reference == Reference(
+        "SPY", pytest.approx((spy.close[-1] / spy.close[-61] - 1) * 100)
+    )
+    for r in ranked:
+        rs = next(c for c in r.components if c.name == "relative_strength")
+        assert " vs SPY " in rs.detail
+    alone, _, _ = await agent.scan(["B"])
+    assert alone[0].score == next(r for r in ranked if r.symbol == "B").score
+    # no benchmark data: relative strength says so, every score still its own
+    fake.datas.pop("SPY")
+    ranked2, rest2, _ = await agent.scan(["A", "B", "C"])
+    assert agent.reference is None and "SPY" not in {r.symbol for r in (*ranked2, *rest2)}
+    for r in (*ranked2, *rest2):
+        rs = next(c for c in r.components if c.name == "relative_strength")
+        assert rs.points == 0 and "no market reference" in rs.detail
