@@ -8,20 +8,22 @@ found in the facts. Whatever the model says, the result is an Intent: at most a 
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from agents.llm import intent_tools as it
 from agents.llm.chain import LLMChain
 from agents.llm.guard import ReplyGuard
+from agents.llm.offline_orders import order_intent
+from agents.llm.offline_vocab import MAX_AMOUNT, MAX_PRICE, MAX_QTY
 from agents.llm.offline_writer import load_template
-from agents.llm.types import LLMResult, LLMTask
-from models.domain import Period, Side
+from agents.llm.types import LLMResult, LLMTask, ToolSpec
+from models.domain import Period, Side, TimeInForce
 from models.intents import Intent, IntentKind
 from services.rationale_check import numbers_in, only_known_numbers
 
-PROMPT = "intent.v1"
+PROMPT = "intent.v2"
 K = IntentKind
 MAX_TEXT = 2000
 NOT_GROUNDED = (
@@ -36,6 +38,95 @@ SIMPLE = {
     "status": K.STATUS,
     "help": K.HELP,
 }
+
+
+# ----------------------------------------------------------------------------- order tools
+# The propose and close tools carry every part of an order, so nothing the trader said is
+# lost between the model and the card. Out-of-range or contradictory values fail validation:
+# the chain treats the reply as invalid (next provider, then the rules), never a crash.
+
+_QTY = "Whole shares. Give at most one of quantity, amount and pct; none lets risk size it."
+_PRICE = {"gt": 0, "le": MAX_PRICE}
+_TIF = (
+    "Time in force: 'day' (default), 'gtc' for good till cancelled, 'opg' for at the next "
+    "open ('at the open', 'market on open', 'tomorrow at open')."
+)
+
+
+def _one_size(args: BaseModel) -> None:
+    sizes = [getattr(args, f, None) for f in ("quantity", "amount", "pct")]
+    if sum(x is not None for x in sizes) > 1:
+        raise ValueError("give one size: quantity, amount or pct")
+
+
+class ProposeOrderArgs(it.ProposeArgs):
+    """propose: an entry (or a plain sell), with every order part the trader named."""
+
+    side: Literal["buy", "sell"] = Field(description="'sell' also for a short")
+    quantity: int | None = Field(default=None, gt=0, le=MAX_QTY, description=_QTY)
+    short: bool = Field(
+        default=False,
+        description="True only when the trader said 'short' (opens a short); side must be sell",
+    )
+    amount: float | None = Field(
+        default=None, gt=0, le=MAX_AMOUNT, description="Dollars to spend ('$500 of MSFT')"
+    )
+    pct: float | None = Field(
+        default=None, gt=0, le=100, description="Percent of account equity ('5% in AAPL')"
+    )
+    limit_price: float | None = Field(
+        default=None, **_PRICE, description="Limit price ('at 180', '@ 180', 'limit 180')"
+    )
+    stop_price: float | None = Field(
+        default=None, **_PRICE, description="Protective stop price ('stop 170', 'sl 170')"
+    )
+    target_price: float | None = Field(
+        default=None, **_PRICE, description="Profit target price ('target 200', 'tp 200')"
+    )
+    tif: Literal["day", "gtc", "opg"] = Field(default="day", description=_TIF)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ProposeOrderArgs:
+        _one_size(self)
+        if self.short and self.side != "sell":
+            raise ValueError("short is a sell")
+        return self
+
+
+class CloseOrderArgs(it.CloseArgs):
+    """close: an exit that reduces a held position (close, trim, reduce, 'sell half my X')."""
+
+    quantity: int | None = Field(
+        default=None, gt=0, le=MAX_QTY, description="Shares to close; omit for the whole position"
+    )
+    pct: float | None = Field(
+        default=None, gt=0, le=100, description="Percent of the position ('half' is 50)"
+    )
+    limit_price: float | None = Field(default=None, **_PRICE, description="Limit price of the exit")
+    tif: Literal["day", "gtc", "opg"] = Field(default="day", description=_TIF)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CloseOrderArgs:
+        _one_size(self)
+        return self
+
+
+_ORDER_TOOLS = {
+    "propose": ToolSpec(
+        "propose",
+        "Create a trade proposal card (a person must approve it) with every part the trader "
+        "named: size (shares, $ amount or % of equity; omit to have the risk engine size it), "
+        "limit/stop/target prices, time in force, short.",
+        ProposeOrderArgs,
+    ),
+    "close": ToolSpec(
+        "close",
+        "Create an exit proposal for an open position: whole, a number of shares, or a percent "
+        "of it; optionally at a limit price.",
+        CloseOrderArgs,
+    ),
+}
+TOOLS: tuple[ToolSpec, ...] = tuple(_ORDER_TOOLS.get(t.name, t) for t in it.INTENT_TOOLS)
 
 
 def grounded(text: str, facts: dict[str, Any], rel_tol: float = 0.005) -> bool:
@@ -59,7 +150,7 @@ class IntentLLM:
             prompt_version=PROMPT,
             system=self.system,
             data={"message": text[:MAX_TEXT], "facts": facts},
-            tools=it.INTENT_TOOLS,
+            tools=TOOLS,
             max_output_tokens=300,
         )
 
@@ -80,6 +171,12 @@ class IntentLLM:
 
     def to_intent(self, tool: str, v: BaseModel, known: Collection[str]) -> Intent:
         """Map one validated tool call onto an Intent (unknown symbols become a question)."""
+        try:
+            return self._to_intent(tool, v, known)
+        except (ValidationError, ValueError):  # args passed their model but not the Intent's
+            return Intent(kind=K.UNKNOWN, readback="not understood")
+
+    def _to_intent(self, tool: str, v: BaseModel, known: Collection[str]) -> Intent:
         syms: list[str] = []
         for raw in getattr(v, "symbols", None) or [getattr(v, "symbol", None)]:
             if raw is None:
@@ -97,26 +194,17 @@ class IntentLLM:
             return Intent(kind=SIMPLE[tool], readback=tool)
         match v:
             case it.ProposeArgs():
-                side = Side(v.side)
-                qty = f"{v.quantity} " if v.quantity else ""
-                sized = "" if v.quantity else " (size to be suggested)"
-                by = f" by {v.strategy}" if v.strategy else ""
-                return Intent(
-                    kind=K.PROPOSE,
-                    symbols=symbols,
-                    side=side,
-                    quantity=v.quantity,
-                    strategy=v.strategy,
-                    readback=f"{side.value} {qty}{symbols[0]}{sized}{by}",
+                intent = order_intent(K.PROPOSE, {"symbols": symbols, **_order_fields(v)})
+                if not v.strategy:
+                    return intent
+                return intent.model_copy(
+                    update={
+                        "strategy": v.strategy,
+                        "readback": f"{intent.readback} by {v.strategy}",
+                    }
                 )
             case it.CloseArgs():
-                what = f"{v.quantity} of" if v.quantity else "whole position in"
-                return Intent(
-                    kind=K.CLOSE,
-                    symbols=symbols,
-                    quantity=v.quantity,
-                    readback=f"close {what} {symbols[0]}",
-                )
+                return order_intent(K.CLOSE, {"symbols": symbols, **_order_fields(v)})
             case it.ScanArgs():
                 return Intent(kind=K.SCAN, symbols=symbols, readback="scan")
             case it.SymbolArgs():
@@ -141,3 +229,16 @@ class IntentLLM:
             case it.AnswerArgs():
                 return Intent(kind=K.ANSWER, reply=self.guard.clean(v.text), readback="answer")
         return Intent(kind=K.UNKNOWN, readback="not understood")  # pragma: no cover
+
+
+def _order_fields(v: BaseModel) -> dict[str, Any]:
+    """Intent fields from a propose/close call (the order parts it carries)."""
+    out: dict[str, Any] = {}
+    if side := getattr(v, "side", None):
+        out["side"] = Side(side)
+    for name in ("quantity", "amount", "pct", "limit_price", "stop_price", "target_price"):
+        if (x := getattr(v, name, None)) is not None:
+            out[name] = x
+    out["short"] = bool(getattr(v, "short", False))
+    out["tif"] = TimeInForce(getattr(v, "tif", "day"))
+    return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Final
 
@@ -19,6 +20,7 @@ from agents.llm.offline_patterns import (
 )
 from agents.llm.offline_vocab import (
     DOLLAR_WORDS,
+    MAX_AMOUNT,
     MAX_CHARS,
     MAX_QTY,
     NOT_QTY_BEFORE,
@@ -111,15 +113,32 @@ class Qty:
 
 
 _NOT_QTY_AFTER_WORD: Final = frozenset({"the", "which", "this", "that", "any", "every", "no"})
+# before a number, these make it a price rather than a size ("under 150", "near 150")
+LOOSE_PRICE_WORDS: Final = (
+    PRICE_WORDS
+    - {"at", "@", "limit", "lmt", "stop", "stp", "sl"}
+    - {
+        "target",
+        "tp",
+        "price",
+    }
+)
 
 
-def quantities(toks: list[Tok]) -> tuple[list[Qty], bool]:
-    """Numbers that read as trade sizes (not prices, times or ranks); and whether a price
-    ("at 150", "limit 150") was mentioned."""
+def quantities(
+    toks: list[Tok], skip: Collection[int] = ()
+) -> tuple[list[Qty], list[tuple[int, str]]]:
+    """Numbers that read as trade sizes (not prices, times or ranks), and the numbers after a
+    loose price word ("under 150": (index, "under")). Indices in `skip` (prices and fractions
+    already read by offline_orders) are neither."""
     out: list[Qty] = []
-    price, i = False, 0
+    loose: list[tuple[int, str]] = []
+    i = 0
     while i < len(toks):
         t = toks[i]
+        if i in skip:
+            i += 1
+            continue
         if t.kind == "num" and not t.glued:
             val, end, dollar = t.value, i + 1, t.dollar
         elif t.kind == "word" and (wn := word_number(toks, i)):
@@ -129,31 +148,39 @@ def quantities(toks: list[Tok]) -> tuple[list[Qty], bool]:
             continue
         prev = toks[i - 1].low if i else ""
         nxt = toks[end].low if end < len(toks) else ""
-        if prev in PRICE_WORDS:
-            price = True
-        elif (
-            prev not in NOT_QTY_BEFORE
-            and nxt not in TIME_UNITS
-            and not (t.kind == "word" and prev in _NOT_QTY_AFTER_WORD)
-        ):
+        up_to = prev == "to" and i > 1 and toks[i - 2].low == "up"  # "buy up to 10 AAPL"
+        if nxt in TIME_UNITS:
+            pass
+        elif prev in PRICE_WORDS and not up_to:
+            if prev in LOOSE_PRICE_WORDS:
+                loose.append((i, prev))
+        elif prev not in NOT_QTY_BEFORE and not (t.kind == "word" and prev in _NOT_QTY_AFTER_WORD):
             kind = "dollars" if dollar or nxt in DOLLAR_WORDS else "shares"
             out.append(Qty(val, "percent" if nxt in PERCENT_WORDS else kind, i, end))
         i = end
-    return out, price
+    return out, loose
 
 
 # ----------------------------------------------------------------------------- reply wording
 
 
 def size_problem(q: Qty, sym: str, verb: str) -> str | None:
-    """Why a quantity cannot be used as a share count, or None when it can."""
+    """Why a size cannot be used (shares, dollars or a percentage), or None when it can."""
     how = f"How many shares? e.g. '{verb} 10 {sym}'"
-    if q.kind in ("dollars", "percent"):
-        sizing = "Dollar" if q.kind == "dollars" else "Percent"
-        return (
-            f"{sizing} sizing isn't supported: I size in whole shares. {how}, "
-            f"or 'should I {verb} {sym}?' to have it sized for you."
-        )
+    if q.kind == "dollars":
+        if not 0 < q.value <= MAX_AMOUNT:
+            return (
+                f"The amount must be above $0 and at most ${MAX_AMOUNT:,.0f}. e.g. "
+                f"'{verb} $500 of {sym}'."
+            )
+        return None
+    if q.kind == "percent":
+        if not 0 < q.value <= 100:
+            return (
+                f"A percentage must be above 0% and at most 100% ({q.value:g}% isn't). e.g. "
+                f"'{verb} 5% {sym}'."
+            )
+        return None
     if q.value <= 0:
         return f"The quantity must be a positive whole number of shares. {how}."
     if q.value > MAX_QTY:

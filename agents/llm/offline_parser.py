@@ -12,7 +12,9 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from agents.llm import offline_lexer as lx
+from agents.llm import offline_orders as od
 from agents.llm import offline_patterns as pt
+from agents.llm import offline_questions as oq
 from agents.llm import offline_vocab as v
 from models.domain import Period, Side
 from models.intents import Intent, IntentKind
@@ -30,9 +32,9 @@ _QTY_SKIP = frozenset({"shares", "share", "of", "x", "more", "extra", "my", "the
     v.DOLLAR_WORDS | v.PERCENT_WORDS
 )
 _BARE_OK = frozenset(
-    {"and", "or", "vs", "versus", "the", "stock", "ticker", "?", "&", "of", "shares", "worth"}
+    {"and", "or", "vs", "versus", "the", "stock", "ticker", "?", "&", "of", "shares", "worth", "%"}
 )
-_VAGUE = frozenset({"half", "third", "quarter", "some", "part", "partial", "portion", "bit"})
+_VAGUE = frozenset({"some", "part", "partial", "portion", "bit", "few"})
 _NUM_WORDS = frozenset(v.UNITS) | frozenset(v.TENS) | frozenset(v.SCALES)
 _PREPOSITIONS = frozenset({"about", "on", "of", "for", "in"})
 _NOT_TICKER = v.ENGLISH | v.FILLER | v.POLITE | v.TRADE_VERBS | _NUM_WORDS | v.OTHER_OBJ_VERBS
@@ -53,7 +55,7 @@ class _Msg:
     verbs: list[tuple[int, str]] = field(default_factory=list)
     symbols: list[str] = field(default_factory=list)
     stray: str | None = None
-    price: bool = False
+    parts: od.Parts = field(default_factory=od.Parts)
 
 
 def parse(text: str, known_symbols: Collection[str]) -> Intent:
@@ -78,7 +80,7 @@ def _parse(text: str, known_symbols: Collection[str]) -> Intent:
     if not any(c.isalnum() or c == "?" for c in low):
         return _intent(K.UNKNOWN, reply=pt.UNKNOWN_REPLY, readback="no words found")
     pid = pt.PROPOSAL_ID_RE.search(low)
-    if refusal := _refusal(low, pid.group(1) if pid else None):
+    if refusal := _refusal(v.GTC_RE.sub(" gtc ", low), pid.group(1) if pid else None):
         return refusal
     if too_long:
         return _intent(K.UNKNOWN, reply=pt.TOO_LONG_REPLY, readback="message too long")
@@ -99,8 +101,11 @@ def _parse(text: str, known_symbols: Collection[str]) -> Intent:
 def _route(m: _Msg) -> Intent:
     """Pick the intent once the message has been analysed."""
     syms = tuple(m.symbols)
+    imperative = any(i == m.core_idx for i, _ in m.verbs)
     if (wl := _watchlist(m, syms)) is not None:
         return wl
+    if not imperative and (answer := oq.answer(m.clow, syms)) is not None:
+        return answer
     if pt.RESUME_RE.search(m.core):
         return _intent(K.RESUME, readback="resume trading proposals")
     if pt.PAUSE_RE.search(m.core):
@@ -108,7 +113,6 @@ def _route(m: _Msg) -> Intent:
     if m.core.startswith("why") and not syms:
         q = "Which proposal? Say 'why' plus its id from the card, e.g. 'why p-ab12cd34'."
         return _clarify(q, "explain a proposal (id missing)")
-    imperative = any(i == m.core_idx for i, _ in m.verbs)
     if m.verbs and (imperative or syms or m.qtys):
         return _trade(m, syms, imperative)
     if pt.PNL_RE.search(m.clow):
@@ -137,13 +141,15 @@ def _route(m: _Msg) -> Intent:
         return _trade(m, syms, imperative)
     if syms and all(t.low in _BARE_OK or _is_symbol_tok(t, m) for t in m.toks if t.kind != "num"):
         if m.qtys and len(syms) == 1:
-            q = f"Buy or sell {syms[0]}? Say e.g. 'buy 10 {syms[0]}' or 'sell 10 {syms[0]}'."
-            return _clarify(q, f"{syms[0]} (side missing)", symbols=syms)
+            q, size = od.side_question(m.qtys, m.parts, syms[0])
+            return _clarify(q, f"{syms[0]} (side missing)", symbols=syms, **size)
         return _intent(K.ANALYZE, symbols=syms, readback=f"analyze {', '.join(syms)}")
     if pt.HELP_LOOSE_RE.search(m.clow):
         return _intent(K.HELP, readback="show help")
     if reply := lx.small_talk_reply(m.low):
         return _intent(K.SMALL_TALK, reply=reply, readback="small talk")
+    if q := od.stray_price_question(m.parts, syms):
+        return _clarify(q, "order prices without a trade", symbols=syms)
     return _intent(K.UNKNOWN, reply=pt.UNKNOWN_REPLY, readback="not understood")
 
 
@@ -173,6 +179,10 @@ def _prepare(cleaned: str, known: frozenset[str]) -> _Msg:
     text = v.COMPANY_RE.sub(
         lambda x: f" {v.MARK}{v.COMPANIES[int(str(x.lastgroup)[1:])][1]} ", text
     )
+    hint_text = text.lower()
+    for rx, rep, hints in v.ORDER_REWRITES:
+        if any(h in hint_text for h in hints):
+            text = rx.sub(rep, text)
     for rx, rep in v.REWRITES:
         text = rx.sub(rep, text)
     clow = " ".join(text.lower().replace(v.MARK, "").split())
@@ -186,7 +196,8 @@ def _prepare(cleaned: str, known: frozenset[str]) -> _Msg:
         all_caps=len(letters) >= 4 and not any(c.islower() for c in letters),
     )
     m.core_idx = next((i for i, t in enumerate(m.toks) if t.low not in v.POLITE), 0)
-    m.qtys, m.price = lx.quantities(m.toks)
+    m.parts = od.read(m.toks)
+    m.qtys, m.parts.loose = lx.quantities(m.toks, m.parts.consumed)
     _verbs_and_symbols(m)
     return m
 
@@ -318,15 +329,15 @@ def _watchlist(m: _Msg, syms: tuple[str, ...]) -> Intent | None:
 
 
 def _trade(m: _Msg, syms: tuple[str, ...], imperative: bool) -> Intent:
-    """PROPOSE, CLOSE or a CLARIFY about one of them."""
+    """PROPOSE, CLOSE or a CLARIFY about one of them, with every order part said."""
     words = {w for _, w in m.verbs}
     buy, sell = bool(words & v.BUY_VERBS), bool(words & v.SELL_VERBS)
     close = bool(words & v.CLOSE_VERBS)
     opinion = bool(pt.OPINION_RE.search(m.clow))
     side = Side.BUY if buy and not sell else Side.SELL if sell and not buy else None
+    short = side is Side.SELL and not close and bool({t.low for t in m.toks} & v.SHORT_WORDS)
     verb = "close" if close else "buy" if side is Side.BUY else "trade" if side is None else "sell"
-    if verb == "sell" and words & {"short", "xshort", "shorting"}:
-        verb = "short"
+    verb = "short" if short else verb
     if (buy and sell and not opinion) or (close and (buy or sell) and imperative and not opinion):
         return _clarify(
             "One trade at a time, please: e.g. 'buy 10 AAPL' or 'close TSLA'.",
@@ -352,37 +363,34 @@ def _trade(m: _Msg, syms: tuple[str, ...], imperative: bool) -> Intent:
         )
         return _clarify(what + target, f"{verb} (symbol missing)", side=None if close else side)
     sym = syms[0]
-    qty = next((q for q in m.qtys if q.kind == "shares"), m.qtys[0] if m.qtys else None)
-    if qty and (problem := lx.size_problem(qty, sym, verb)):
-        return _clarify(
-            problem, f"{verb} {sym} (size not usable)", symbols=syms, side=None if close else side
-        )
-    n = int(qty.value) if qty else None
-    note = " (price ignored)" if m.price else ""
+    kw: dict[str, object] = {"symbols": syms, "side": None if close else side}
+    parts = m.parts
+    problem = (
+        od.resolve_loose(parts, m.toks, side, close)
+        or od.problem(parts, verb, sym)
+        or od.unread(m.toks, parts, m.qtys, sym)
+    )
+    size = od.size_fields(m.qtys, parts, verb, sym, close)
+    if isinstance(size, str) or problem:
+        return _clarify(problem or str(size), f"{verb} {sym} (order not usable as said)", **kw)
+    kw |= size | {"short": short, "tif": parts.tif}
+    kw |= {f"{role}_price": price for role, price in parts.prices.items()}
     if close:
-        if n is None and {t.low for t in m.toks} & _VAGUE:
+        if not size and {t.low for t in m.toks} & _VAGUE:
             q = (
-                f"How many shares of {sym} should I close? e.g. 'close 5 {sym}', or "
-                f"'close {sym}' for the whole position."
+                f"How much of {sym} should I close? e.g. 'close 5 {sym}', 'close half of {sym}', "
+                f"or 'close {sym}' for the whole position."
             )
             return _clarify(q, f"close part of {sym}", symbols=syms)
-        what = f"{n:,} {sym}" if n else f"{sym} (whole position)"
-        return _intent(K.CLOSE, symbols=syms, quantity=n, readback=f"close {what}{note}")
-    if side is None and (n or not opinion):
+        return od.order_intent(K.CLOSE, kw)
+    if side is None and (size or not opinion):
         q = (
             f"Buy or sell? e.g. 'buy 10 {sym}' or 'sell 10 {sym}', or 'propose a trade in {sym}' "
             "to let me pick."
         )
-        return _clarify(q, f"trade {sym} (side missing)", symbols=syms, quantity=n)
-    if n:
-        return _intent(
-            K.PROPOSE, symbols=syms, side=side, quantity=n, readback=f"{verb} {n:,} {sym}{note}"
-        )
-    if opinion:
-        what = f"{verb} {sym}" if side else f"trade idea for {sym}"
-        return _intent(
-            K.PROPOSE, symbols=syms, side=side, readback=f"{what} (size to be suggested)"
-        )
+        return _clarify(q, f"trade {sym} (side missing)", **kw)
+    if size or opinion or parts.priced:
+        return od.order_intent(K.PROPOSE, kw)
     whole = f", 'close {sym}' to sell the whole position" if verb == "sell" else ""
     q = (
         f"How many shares of {sym}? Say e.g. '{verb} 10 {sym}'{whole}, or 'should I {verb} "

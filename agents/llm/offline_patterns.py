@@ -10,8 +10,6 @@ from agents.llm.offline_vocab import MAX_CHARS, rx
 # ----------------------------------------------------------------------------- patterns
 
 # Real ids are base32 ([a-z2-7]); digits 0/1/8/9 are accepted too so a mistyped id still
-# reaches the orchestrator, which reports an unknown id itself.
-# Real ids are base32 ([a-z2-7]); digits 0/1/8/9 are accepted too so a mistyped id still
 # reaches the orchestrator, which then reports the unknown id itself.
 PROPOSAL_ID_RE: Final = rx(r"(?<![\w-])(p-[a-z0-9]{8})(?![\w-])")
 BAD_ID_RE: Final = rx(r"(?<![\w&-])p-[a-z0-9]{3,}")
@@ -41,7 +39,7 @@ INJECTION_RE: Final = rx(
     r"|\bpasswords?\b|\bcredentials?\b|\bsecrets?\b|(?<!\w)\.env\b|\benv(?:ironment)?\s+var"
     r"|\bsystem\s+prompt|\b(?:your|initial|original|hidden)\s+(?:prompt|instructions)\b"
     r"|\b(?:set|change|raise|increase|update|modify|adjust|bump|double|triple|max\s+out)\b"
-    r"[^.?!]{0,40}\b(?:max(?:imum)?|limits?(?!\s+orders?)|risk|settings?|config(?:uration)?"
+    r"[^.?!]{0,40}\b(?:max(?:imum)?|limits?(?!\s+(?:orders?|price|at\b|@))|risk|settings?|config(?:uration)?"
     r"|leverage|sizing|exposure|allocation|drawdown|thresholds?|margin|parameters?)\b"
     r"|\bmax(?:imum)?\s+(?:position|size|loss|risk|exposure|leverage|order|drawdown)"
     r"|\b(?:disable|turn\s+off|switch\s+off|bypass|override|skip|circumvent|deactivate|"
@@ -70,7 +68,8 @@ RESUME_RE: Final = rx(
 PAUSE_RE: Final = rx(
     r"\bpause\b|\bhalt\b|\bfreeze\b|\bstand\s?(?:by|down)\b|\bhold\s+off\b|\btake\s+a\s+break"
     r"|\bstop\s+(?:all\s+)?(?:trading|proposing|proposals|scanning|everything|for\s+(?:now|today"
-    r"|a\s+(?:bit|while))|now|sending|suggesting|the\s+bot|bot)\b|^(?:stop|enough)\b(?!\s*-?loss)"
+    r"|a\s+(?:bit|while))|now|sending|suggesting|the\s+bot|bot)\b"
+    r"|^(?:stop|enough)\b(?!\s*-?loss)(?!\s*(?:at\s+|@\s*|of\s+)?-?\$?\d)"
     r"|\bno\s+more\s+(?:trades|trading|proposals)|\bkill[-\s]?switch|\btime\s?out\b"
 )
 STATUS_RE: Final = rx(
@@ -116,7 +115,6 @@ SCAN_RE: Final = rx(
     r"can)\s+(?:i|we)\s+(?:buy|trade|short|sell|look\s+at)\b|\bwhat\s+to\s+(?:buy|trade)\b"
     r"|\bwhat(?:'s|\s+is)\s+(?:moving|hot|interesting)\b|\b(?:top|best)\s+(?:movers|picks|ideas|"
     r"setups|trades|stocks)\b|\bopportunit(?:y|ies)\b|\bideas?\b|\bsetups?\b|\bsuggestions?\b"
-    r"|\bhow(?:'s|\s+is)\s+the\s+market\b|\bthe\s+market\s+(?:doing|looking)\b|\bmarket\s+update"
 )
 ANALYZE_VERB_RE: Final = rx(r"\banaly[sz](?:e|es|is|ing)\b|\bchart\b|\bta\s+on\b|\bdeep\s+dive")
 ANALYZE_RE: Final = rx(
@@ -124,7 +122,8 @@ ANALYZE_RE: Final = rx(
     r"|\bopinion\b|\btake\s+on\b|\bview\s+on\b|\boutlook\b|\bhow(?:'s|\s+(?:does|do|is|are|did|"
     r"has|was))\b|\blook(?:ing)?\s+at\b|\bcheck\b|\bresearch\b|\btechnicals?\b|\bwhat\s+about\b"
     r"|\bhow\s+about\b|\bwhat'?s\s+(?:up|going\s+on)\s+with\b|\bnews\b|\bquote\b|\bprice\b"
-    r"|\bwhy\s+is\b|\bsupport\b|\bresistance\b|\btrend|\bsentiment\b|\brundown\b|\bbreakdown"
+    r"|\bwhy\s+is\b|\bshow\b|\bsupport\b|\bresistance\b|\btrend|\bsentiment\b|\brundown\b"
+    r"|\bbreakdown"
     r"|\bover(?:bought|sold)\b|\bbullish\b|\bbearish\b|\blevels?\b|\bwhat(?:'s|\s+is)\b"
 )
 OPINION_RE: Final = rx(
@@ -163,6 +162,29 @@ TOKEN_RE: Final = re.compile(
     re.ASCII,
 )
 TICKER_RE: Final = re.compile(r"[A-Za-z]{1,5}(?:\.[A-Za-z])?")
+# Questions the desk cannot answer from chat yet (an answer, never a card); matched on the
+# canonical text, so "buying power" arrives as one word.
+BUYING_POWER_RE: Final = rx(r"\bbuyingpower\b")
+NEWS_Q_RE: Final = rx(r"\bnews\b|\bheadlines?\b|\bpress\s+releases?\b|\bannouncements?\b")
+IV_Q_RE: Final = rx(
+    r"\biv\b|\bivr\b|\biv\s*(?:rank|percentile)\b|\bimplied\s+vol(?:atility|s)?\b"
+    r"|\bvol(?:atility)?\s+(?:rank|percentile|skew|smile|surface)\b"
+)
+WHY_MOVE_RE: Final = rx(
+    r"\bwhy(?:'s|\s+(?:is|are|was|were|did|does|do|has|have))\b[^.?!]{0,40}?\b(?:down|up|"
+    r"drop(?:s|ped|ping)?|fall(?:s|ing)?|fell|rise[ns]?|rising|rose|mov(?:e|es|ed|ing)|tank(?:s|ed"
+    r"|ing)?|crash(?:es|ed|ing)?|spik(?:e|es|ed|ing)|jump(?:s|ed|ing)?|rall(?:y|ies|ied|ying)"
+    r"|dump(?:s|ed|ing)?|pump(?:s|ed|ing)?|red|green|higher|lower|selloff|sell(?:s|ing)?\s+off"
+    r"|plung(?:e|es|ed|ing)|soar(?:s|ed|ing)?|surg(?:e|es|ed|ing)|slid(?:e|es|ing)?|sink(?:s|ing)?"
+    r"|sank|sunk|gap(?:s|ped|ping)?|pop(?:s|ped|ping)?|slump(?:s|ed|ing)?|volatile)\b"
+    r"|\bwhat\s+happened\s+(?:to|with)\b|\bwhat(?:'s|\s+is)\s+driving\s+(?!the\s+market)"
+)
+MARKET_Q_RE: Final = rx(
+    r"\bhow(?:'s|\s+is|\s+are|\s+was|\s+were|\s+did)\s+(?:the\s+)?(?:overall\s+|broad\s+|broader"
+    r"\s+|stock\s+|us\s+)?(?:markets?|tape)\b|\b(?:the\s+)?(?:stock\s+)?markets?\s+(?:today|update"
+    r"|overview|summary|recap|wrap)\b|\bwhat(?:'s|\s+is)\s+the\s+market\s+doing\b|\bwhat(?:'s|"
+    r"\s+is)\s+(?:moving|driving)\s+the\s+market\b|\bmarket\s+(?:sentiment|mood)\b"
+)
 
 # ----------------------------------------------------------------------------- replies
 
@@ -194,6 +216,27 @@ GREETING_REPLY: Final = (
     "Try 'scan', 'analyze NVDA', 'should I buy AAPL?' or 'positions' ('help' for more)."
 )
 THANKS_REPLY: Final = "You're welcome! Say 'scan' for fresh ideas or 'pnl' to see how today went."
+NOT_YET: Final = "I can't answer that yet: "
+NEWS_REPLY: Final = (
+    NOT_YET + "news arrives with the news agent. Meanwhile '/analyze {sym}' shows its "
+    "indicators and chart."
+)
+IV_REPLY: Final = (
+    NOT_YET + "implied volatility and IV rank need option chains, which chat can't read yet. "
+    "Meanwhile '/analyze {sym}' shows its indicators and chart."
+)
+WHY_MOVE_REPLY: Final = (
+    NOT_YET + "explaining a move needs the news agent. Meanwhile '/analyze {sym}' shows its "
+    "trend, indicators and chart."
+)
+MARKET_REPLY: Final = (
+    NOT_YET + "there is no market summary in chat. Meanwhile '/analyze SPY' shows the "
+    "S&P 500's trend and indicators, and 'scan' looks for trade ideas."
+)
+STRAY_PRICE_QUESTION: Final = (
+    "Which order is the {what} for? Put it with the trade, e.g. 'buy 10 {sym} {example}' "
+    "(moving the stop of an open position isn't possible from chat yet)."
+)
 WHOAMI_REPLY: Final = (
     "I'm cotrader, a trading co-pilot: I scan, analyse, size and explain trades, and a person "
     "approves every order with the buttons on its card. Say 'help' to see what I understand."

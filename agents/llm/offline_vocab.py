@@ -22,6 +22,8 @@ def _words(text: str) -> tuple[str, ...]:
 
 MAX_CHARS: Final = 500  # only this much of a message is ever read
 MAX_QTY: Final = 1_000_000  # larger share counts are treated as typos
+MAX_AMOUNT: Final = 1e9  # dollars; as the slash syntax (services/order_syntax.py)
+MAX_PRICE: Final = 1e7  # a price above this is a typo
 
 # ----------------------------------------------------------------------------- company names
 
@@ -68,11 +70,72 @@ MARK: Final = "\x01"  # prefix of a company-name marker; clean() strips control 
 
 # ----------------------------------------------------------------------------- phrase rewrites
 
+# also applied before the refusal check, where "cancel" alone is a decision word
+GTC_RE: Final = rx(
+    r"\bgood[-\s]+(?:till?|until|'?til|to)[-\s]+(?:cancel(?:l?ed)?|canceled)\b"
+    r"|\buntil\s+cancel(?:l?ed)?\b"
+)
+
 _NUMWORD = (
     r"\d|a\s+(?:few|couple|hundred|thousand|dozen)|some|one|two|three|four|five|six|seven|"
     r"eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|shares"
 )
-# Applied in order to the cleaned text; each yields a canonical verb word.
+_FRACTION = (
+    r"(?:half|(?:a|an|one|two|three)\s+(?:half|thirds?|quarters?))\b(?!\s+(?:hour|day|of\s+"
+    r"(?:the\s+)?(?:day|session|year)))"
+)
+# Order parts, applied first to the cleaned text, each only when one of its hint words occurs
+# in the lower-cased message (cheap): times, time in force, price words (offline_orders reads
+# the canonical words), exits by a fraction, and sizes of the account.
+ORDER_REWRITES: Final[tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...]] = tuple(
+    (rx(p), r, hints)
+    for p, r, hints in (
+        (r"(?<![\w.])\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:am|pm))?(?![\w.])", " clocktime ", (":",)),
+        (r"\b(?:buying|purchasing)[-\s]+power\b", " buyingpower ", ("power",)),
+        (GTC_RE.pattern, " gtc ", ("cancel",)),
+        (
+            r"\bmarket[-\s]+on[-\s]+(?:the\s+)?open\b|\bmoo\b|\b(?:at|on)\s+(?:the\s+|tomorrow'?s"
+            r"\s+|(?:the\s+)?next\s+)?(?:market\s+)?open(?:ing)?(?:\s+bell)?(?!\s+(?:orders?|trades?"
+            r"|positions?))\b|\bat\s+the\s+(?:opening\s+)?bell\b",
+            " opg ",
+            ("open", "moo", "bell"),
+        ),
+        (
+            r"\bmarket[-\s]+on[-\s]+(?:the\s+)?close\b|\bmoc\b|\bat\s+the\s+close\b",
+            " atclose ",
+            ("close", "moc"),
+        ),
+        (r"\btrailing[-\s]+stop(?:[-\s]+loss)?\b", " trailstop ", ("trailing",)),
+        (r"\bstop[-\s]?loss(?:es)?\b|\bstop[-\s]+out\b", " stop ", ("stop",)),
+        (r"\blimit[-\s]+(?:price|order)\b", " limit ", ("limit",)),
+        (
+            r"\b(?:take[-\s]?profits?|profit[-\s]+(?:target|taker|take)|price[-\s]+target)\b"
+            r"(?!\s+(?:on|in)\b)",
+            " target ",
+            ("profit", "target"),
+        ),
+        # "sell half my NVDA", "sell 10% of my NVDA": an exit, not a new short
+        (rf"\bsell\s+(?={_FRACTION})", " xclose ", ("sell",)),
+        (
+            r"\bsell\s+(?=\$?\d[\d,.]*[km]?\s*(?:%|percent|pct)?\s+(?:shares\s+)?of\s+(?:my|our)\b)",
+            " xclose ",
+            ("sell",),
+        ),
+        # "put 5% of my account in AAPL", "invest $500 in MSFT": an entry sized by the trader
+        (
+            r"(\d)\s*(%|percent|pct)\s+of\s+(?:my|the|our)\s+(?:total\s+)?(?:account|equity|"
+            r"portfolio|capital|net\s+worth|money|cash|funds|book)\b",
+            r"\1\2 ",
+            ("%", "percent", "pct"),
+        ),
+        (
+            r"\b(?:put|invest|allocate|spend|throw)\b(?=\s+\$?\d)",
+            " buy ",
+            ("put", "invest", "allocate", "spend", "throw"),
+        ),
+    )
+)
+# Applied in order to the cleaned text (after ORDER_REWRITES); each yields a canonical word.
 REWRITES: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
     (rx(p), r)
     for p, r in (
@@ -107,11 +170,13 @@ REWRITES: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
 # ----------------------------------------------------------------------------- word classes
 
 BUY_VERBS: Final = frozenset({"buy", "b", "long", "add", "buying", "purchasing"})
-SELL_VERBS: Final = frozenset({"sell", "s", "short", "xshort", "trim", "selling", "shorting"})
-CLOSE_VERBS: Final = frozenset({"close", "xclose", "closing"})
+SELL_VERBS: Final = frozenset({"sell", "s", "short", "xshort", "selling", "shorting"})
+SHORT_WORDS: Final = frozenset({"short", "xshort", "shorting"})
+# close, trim and reduce are exits: they only ever shrink a held position
+CLOSE_VERBS: Final = frozenset({"close", "xclose", "closing", "trim", "reduce", "trimming"})
 NEUTRAL_VERBS: Final = frozenset({"trade", "propose", "suggest", "recommend", "pitch"})
 TRADE_VERBS: Final = BUY_VERBS | SELL_VERBS | CLOSE_VERBS | NEUTRAL_VERBS
-GERUNDS: Final = frozenset({"buying", "purchasing", "selling", "shorting", "closing"})
+GERUNDS: Final = frozenset({"buying", "purchasing", "selling", "shorting", "closing", "trimming"})
 ALWAYS_VERBS: Final = (
     frozenset(
         {"buy", "sell", "xclose", "xshort", "trim", "propose", "suggest", "recommend", "pitch"}
@@ -179,6 +244,11 @@ FILLER: Final = frozenset(
         "for",
         "to",
         "now",
+        "half",
+        "third",
+        "thirds",
+        "quarter",
+        "quarters",
     }
 )
 POLITE: Final = frozenset(
@@ -334,5 +404,7 @@ cover dump flatten unload trim add remove drop delete list track untrack market 
 portfolio orders order position positions pnl mode live paper sim run running health ping
 propose suggest recommend pitch idea ideas setup setups scan scanner screen analyze analyse
 analysis watchlist tomorrow tonight morning evening night noon week weekend hour min
+reduce limit target lmt stp sl tp gtc opg moo moc day half third thirds quarter quarters
+buyingpower clocktime atclose trailstop tmrw iv ivr rank news
 """)
 )

@@ -18,7 +18,7 @@ from models.domain import Actor
 from tests.e2e.llm_world import ANTHROPIC_KEY, OPENAI_KEY, data_of, llm_desk, rationale_reply
 from tests.fakes.llm import Json, Text, ToolCall, ToolCalls
 
-SYSTEM = load_template("intent.v1")
+SYSTEM = load_template("intent.v2")
 # shaped like an Alpaca key id though nobody configured it (built here, not a literal)
 SHAPED = "PK" + "TESTONLY" * 3
 
