@@ -29,6 +29,7 @@ from agents.gate import Gate
 from agents.instance import LEASE
 from agents.order_feed import told_once
 from agents.proposals import ProposalAgent, normalise_id
+from agents.protection import Levels, Protection
 from agents.results import Card
 from agents.risk import RiskAgent
 from brokers.base import BrokerError
@@ -59,8 +60,10 @@ class ApprovalAgent:
         venue_name: str,
         streaming: Callable[[], bool],
         publish: Callable[[ev.DeskEvent], Awaitable[None]],
+        protection: Protection | None = None,
     ) -> None:
         self.store = store
+        self.protection = protection or Protection(store, execution.broker, execution)
         self.data = data
         self.risk = risk
         self.execution = execution
@@ -146,18 +149,40 @@ class ApprovalAgent:
             )
             ctx = await self._recheck(won, actor, now)
             failpoints.hit("approve.before_order")
+            held, lifted = await self._lift(won, actor)
             try:
                 order, prop = await self.execution.execute(
                     won, actor.id, now, prior_events=[("recheck.passed", "agent:risk", ctx)]
                 )
             except ExecutionFailed:
+                if lifted is not None:  # the exit did not go: the protection goes back
+                    await self.protection.restore(won.id, won.symbol, held, lifted, actor.id, now)
                 await self._refresh_risk()  # a rejection streak halts the desk now
                 raise
+            if lifted is not None:  # what the exit leaves keeps its stop and target
+                left = held - won.quantity if held > 0 else held + won.quantity
+                await self.protection.restore(won.id, won.symbol, left, lifted, actor.id, now)
         finally:
             self.inflight.discard(pid)
         card = Card.of(prop or won, order)
         await self._tell(card, actor)
         return card
+
+    async def _lift(self, p: Proposal, actor: Actor) -> tuple[int, Levels | None]:
+        """An exit's first step: the position's protective orders come off at the venue, so
+        the exit can be sent (and the stop cannot sell the same shares twice). A failure
+        closes the approval as failed, with nothing sent."""
+        if p.kind != "exit":
+            return 0, None
+        pos = self.store.ledger.position(p.symbol)
+        held = pos.quantity if pos else 0
+        try:
+            return held, await self.protection.lift(p.symbol, actor.id)
+        except ExecutionFailed as e:
+            self.refuse(
+                p, actor.name, str(e), {}, "agent:execution", "protection.refused", "not sent"
+            )
+            raise
 
     def reject(self, proposal_id: str, actor: Actor, reason: str = "") -> Card:
         reason = (reason or "").strip()[:500]
@@ -242,7 +267,14 @@ class ApprovalAgent:
             "drift_pct": round(drift, 4),
             "tolerance_pct": self.cfg.drift_tolerance_pct,
         }
-        if drift > self.cfg.drift_tolerance_pct:
+        # A limit order never pays more than its limit, and an at-the-open order takes the
+        # open's price: neither can drift, and risk is checked at the limit (or the quote).
+        priced_by_order = p.limit_price is not None or p.time_in_force == "opg"
+        if p.limit_price is not None:
+            px = p.limit_price
+            ctx["price"] = px
+            ctx["checked_at"] = "limit"
+        if not priced_by_order and drift > self.cfg.drift_tolerance_pct:
             return (
                 f"price moved {drift:.2f}% since the proposal ({p.entry_price:.2f} -> "
                 f"{px:.2f}), more than the {self.cfg.drift_tolerance_pct:g}% tolerance",

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 Parser = Callable[[str, frozenset[str]], Intent]
 
 HELP = (
-    "Try: 'scan', 'should I buy NVDA?', 'buy 10 AAPL', 'close my TSLA', 'positions', "
+    "Try: 'scan', 'should I buy NVDA?', 'buy 10 AAPL at 180 limit', 'buy $500 of MSFT', "
+    "'sell half my NVDA', 'short 10 TSLA', 'close my TSLA', 'analyze NVDA', 'positions', "
     "'orders', 'pnl this week', 'add AMD to my watchlist', 'why p-xxxxxxxx', 'pause', "
     "'resume', 'status'. Trades are only proposed here; a person approves each one."
 )
@@ -128,20 +129,12 @@ class Conversation:
         if i.kind in (k.PROPOSE, k.CLOSE) and not i.symbols:
             return Reply(kind="clarify", text="Which symbol? e.g. 'buy 10 AAPL'.")
         match i.kind:
-            case k.PROPOSE:
-                card = await o.propose(
-                    i.symbols[0], i.side, i.quantity, actor, source="chat", strategy=i.strategy
-                )
+            case k.PROPOSE | k.CLOSE:
+                card = await o.propose_order(i.order_spec(), actor, "chat", i.strategy)
+                what = "Exit proposal" if card.kind == "exit" else "Proposal"
                 return Reply(
                     kind="proposal",
-                    text=f"Understood: {i.readback}. Proposal {card.id} awaits approval.",
-                    payload=card,
-                )
-            case k.CLOSE:
-                card = await o.close(i.symbols[0], i.quantity, actor)
-                return Reply(
-                    kind="proposal",
-                    text=f"Understood: {i.readback}. Exit proposal {card.id} awaits approval.",
+                    text=f"Understood: {i.readback}. {what} {card.id} awaits approval.",
                     payload=card,
                 )
             case k.SCAN:
@@ -149,10 +142,10 @@ class Conversation:
                     kind="scan", text="Scan", payload=await o.scan(i.symbols or None, actor)
                 )
             case k.ANALYZE:
-                rep = await o.scan(i.symbols[:1] or None, actor) if i.symbols else None
-                if rep is None:
+                if not i.symbols:
                     return Reply(kind="clarify", text="Which symbol should I analyse?")
-                return Reply(kind="scan", text=f"Analysis of {i.symbols[0]}", payload=rep)
+                view = await o.analyze(i.symbols[0])  # indicators and chart: no proposal
+                return Reply(kind="analysis", text=f"Analysis of {view.symbol}", payload=view)
             case k.POSITIONS:
                 return Reply(kind="positions", text="Positions", payload=await o.positions())
             case k.ORDERS:
@@ -192,7 +185,24 @@ class Conversation:
                 return Reply(kind="help", text=HELP)
             case k.CLARIFY:
                 return Reply(kind="clarify", text=i.question or "Could you say that again?")
+            case k.ANSWER if i.reply is None:
+                return await self._answer(i)
             case k.SMALL_TALK | k.REFUSE | k.ANSWER:
                 return Reply(kind=i.kind.value, text=i.reply or HELP)
             case _:
                 return Reply(kind="unknown", text=i.reply or f"I did not understand. {HELP}")
+
+    async def _answer(self, i: Intent) -> Reply:
+        """A question the desk's own numbers answer (the parser leaves the text to us)."""
+        pos = await self.orch.positions()
+        if "buying power" in i.readback:
+            return Reply(
+                kind="answer",
+                text=f"[{pos.mode_label}] Buying power {_usd(pos.buying_power)} (cash "
+                f"{_usd(pos.cash)}, equity {_usd(pos.equity)}).",
+            )
+        return Reply(kind="answer", text=i.readback or HELP)
+
+
+def _usd(v: float) -> str:
+    return f"-${-v:,.2f}" if v < 0 else f"${v:,.2f}"

@@ -16,6 +16,7 @@ from loguru import logger
 
 from agents import failpoints
 from agents.errors import ExecutionFailed
+from agents.protective_rows import child_row, child_rows
 from brokers.base import Broker, BrokerError, OrderRejectedError
 from models.domain import (
     OUTCOME_UNKNOWN,
@@ -24,10 +25,13 @@ from models.domain import (
     BrokerOrder,
     FillReport,
     OrderRequest,
+    OrderRole,
     OrderStatus,
     OrderType,
     ProposalStatus,
     Side,
+    TimeInForce,
+    split_client_id,
 )
 from models.proposal_repo import Step
 from models.store import Store
@@ -60,7 +64,13 @@ class ExecutionAgent:
     def request_for(self, p: Proposal) -> OrderRequest:
         """The order an approved proposal sends: the same every time (the client id is the
         proposal id), so a resend after a crash is the same order."""
-        bracket = self.bracket and p.kind == "entry" and p.stop_price and p.target_price
+        bracket = (
+            self.bracket
+            and p.kind == "entry"
+            and bool((p.facts or {}).get("protective"))
+            and p.stop_price
+            and p.target_price
+        )
         return OrderRequest(
             client_order_id=p.id,
             symbol=p.symbol,
@@ -70,6 +80,7 @@ class ExecutionAgent:
             limit_price=p.limit_price,
             take_profit=p.target_price if bracket else None,
             stop_loss=p.stop_price if bracket else None,
+            time_in_force=TimeInForce(p.time_in_force or "day"),
         )
 
     async def execute(
@@ -122,6 +133,7 @@ class ExecutionAgent:
                 order_type=req.order_type.value,
                 limit_price=req.limit_price,
                 stop_price=req.stop_price,
+                time_in_force=req.time_in_force.value,
                 status=PENDING_SUBMIT,
                 submitted_at=now,
                 updated_at=now,
@@ -204,7 +216,8 @@ class ExecutionAgent:
     def never_sent(self, row: Order, reason: str, actor: str) -> None:
         """The venue does not have this order and it will not be sent: close the order row
         (failed) and its approval (failed), with the reason."""
-        self._fail(row.client_order_id, row.proposal_id, reason, actor, "failed")
+        main = row.role == OrderRole.MAIN.value  # a protective child never fails its card
+        self._fail(row.client_order_id, row.proposal_id if main else None, reason, actor, "failed")
 
     def apply(self, bo: BrokerOrder, actor: str) -> Order:
         """Book a broker's view of an order (from a poll, the stream, a cancel, recovery)."""
@@ -218,21 +231,34 @@ class ExecutionAgent:
         """Book a broker's view of an order in one transaction: new fills, the order's
         status, and the proposal's status (approved -> submitted -> filled ...), whatever
         path the update came by."""
-        booked = self.store.ledger.book(
-            bo.client_order_id,
-            partial(self._plan, bo),
-            actor,
-            order_fields={
-                "broker_order_id": bo.broker_order_id,
-                "status": bo.status.value,
-                "filled_quantity": bo.filled_quantity,
-                "avg_fill_price": bo.avg_fill_price,
-                "reason": bo.reason,
-                "next_check_at": None,
-            },
-        )
+        fields = {
+            "broker_order_id": bo.broker_order_id,
+            "status": bo.status.value,
+            "filled_quantity": bo.filled_quantity,
+            "avg_fill_price": bo.avg_fill_price,
+            "reason": bo.reason,
+            "next_check_at": None,
+        }
+        if split_client_id(bo.client_order_id)[1] is not OrderRole.MAIN:
+            fields["quantity"] = bo.quantity  # one-cancels-other shrinks a protective sibling
+        plan = partial(self._plan, bo)
+        booked = self.store.ledger.book(bo.client_order_id, plan, actor, order_fields=fields)
+        if booked is None and child_row(self.store, self.broker.name, bo, None, actor) is not None:
+            booked = self.store.ledger.book(bo.client_order_id, plan, actor, order_fields=fields)
         if booked is None:
             raise ExecutionFailed(f"order {bo.client_order_id} is not in our books")
+        if bo.legs:  # the protective orders the venue placed with this one
+            rows = child_rows(self.store, self.broker.name, bo.legs, booked[0].proposal_id, actor)
+            for leg in bo.legs:
+                row, fresh = rows.get(leg.client_order_id, (None, False))
+                if row is None or (fresh and row.status == leg.status.value):
+                    continue  # just recorded as the venue shows it: nothing to book
+                if (row.status, row.filled_quantity, row.quantity) != (
+                    leg.status.value,
+                    leg.filled_quantity,
+                    leg.quantity,
+                ):
+                    self._book(leg, actor)
         return booked
 
     def _plan(self, bo: BrokerOrder, row: Order, seen: set[str]) -> tuple[list[Fill], list[Step]]:
@@ -241,6 +267,8 @@ class ExecutionAgent:
         A proposal we had closed as failed without the venue ever acknowledging its order
         follows the venue when the venue has it after all."""
         target = self._proposal_target(bo)
+        if row.role != OrderRole.MAIN.value:  # a protective child: its fills, not the card's
+            return self._fills(bo, row, seen), []
         steps: list[Step] = [
             Step(
                 *legal(S.APPROVED, S.SUBMITTED),
@@ -267,7 +295,10 @@ class ExecutionAgent:
                     {"status_reason": bo.reason} if bo.reason else None,
                 )
             )
-        fills = [
+        return self._fills(bo, row, seen), steps
+
+    def _fills(self, bo: BrokerOrder, row: Order, seen: set[str]) -> list[Fill]:
+        return [
             Fill(
                 broker=self.broker.name,
                 fill_id=f.fill_id,
@@ -282,7 +313,6 @@ class ExecutionAgent:
             )
             for f in self._unbooked(bo, row, seen)
         ]
-        return fills, steps
 
     def _unbooked(self, bo: BrokerOrder, row: Order, seen: set[str]) -> list[FillReport]:
         """The fills of `bo` not booked yet, never more shares than the venue's cumulative
@@ -350,8 +380,19 @@ class ExecutionAgent:
         an unknown outcome is looked up first: cancelled at the venue if it is there, closed
         as never sent if the venue does not have it (unless this process is sending it)."""
         canceled: list[str] = []
+        for _ in range(3):  # a cancelled, partly filled entry may leave protection for its fills
+            more = await self._cancel_pass(actor, reason, set(canceled))
+            if not more:
+                break
+            canceled += more
+        return canceled
+
+    async def _cancel_pass(self, actor: str, reason: str, done: set[str]) -> list[str]:
+        canceled: list[str] = []
         for row in self.store.ledger.orders(open_only=True, limit=None):
             cid = row.client_order_id
+            if cid in done:
+                continue
             if row.status in UNSETTLED_ORDER_STATUSES:
                 if cid in self.sending:
                     continue
@@ -370,7 +411,11 @@ class ExecutionAgent:
             try:
                 bo = await self.broker.cancel(cid)
             except BrokerError as e:
-                logger.warning("cancel {} failed: {}", cid, e)
+                found = await self._lookup(cid)  # gone already (one-cancels-other)?
+                if found is not None and not found.status.is_open:
+                    self.apply(found, actor)
+                else:
+                    logger.warning("cancel {} failed: {}", cid, e)
                 continue
             self.apply(bo, actor)
             canceled.append(cid)

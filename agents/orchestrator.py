@@ -51,11 +51,13 @@ from agents.risk import RiskAgent
 from agents.scanner import ScannerAgent
 from agents.scheduler import JobScheduler
 from agents.strategy import StrategyAgent
+from agents.trade_requests import TradeRequests
 from agents.venue import VenueAgent
 from brokers.base import Broker, BrokerError, MarketData
 from models.config import DeskConfig, ExecutionConfig, RiskLimits, ScannerConfig, StrategyConfig
 from models.domain import Actor, Mode, Period, Side
 from models.frontend_tables import CardPost
+from models.order_spec import OrderSpec
 from models.store import Store
 from models.tables import DailyPerformance
 from services.risk import RiskReport
@@ -102,7 +104,7 @@ class Orchestrator:
         strategy = strategy or StrategyConfig()
         self.scanner = ScannerAgent(self.data, scanner or ScannerConfig(), strategy)
         self.strategy = StrategyAgent(strategy, self.limits.allow_short)
-        self.research = Research(self.data, self.strategy.cfg, mode.label)
+        self.research = Research(self.data, self.strategy.cfg, mode.label, store)
         self.risk = RiskAgent(store, broker, self.data, self.limits, mode)
         execution = execution or ExecutionConfig()
         self.gate = Gate(store)
@@ -125,7 +127,9 @@ class Orchestrator:
             broker.name,
             self.clock,
             self.publish,
+            protective=self.execution.bracket,
         )
+        self.requests = TradeRequests(self.proposals, self.limits.allow_short)
         self.approvals = ApprovalAgent(
             store,
             self.data,
@@ -140,6 +144,7 @@ class Orchestrator:
             lambda: self.venue.stream is not None,
             self.publish,
         )
+        self.protection = self.approvals.protection
         self.controls = ControlAgent(
             store,
             broker,
@@ -282,13 +287,38 @@ class Orchestrator:
         source: str = "command",
         strategy: str | None = None,
     ) -> Card:
-        return await self.proposals.propose(symbol, side, quantity, actor, source, strategy)
+        return await self.requests.propose(symbol, side, quantity, actor, source, strategy)
+
+    async def propose_order(
+        self,
+        spec: OrderSpec,
+        actor: Actor = SCANNER,
+        source: str = "command",
+        strategy: str | None = None,
+    ) -> Card:
+        """Every part of a trade request on one card (entry, exit or short), or a refusal
+        that names the part that cannot be done."""
+        return await self.requests.propose_order(spec, actor, source, strategy)
 
     async def resize(self, proposal_id: str, quantity: object, actor: Actor) -> Card:
-        return await self.proposals.resize(proposal_id, quantity, actor)
+        return await self.requests.resize(proposal_id, quantity, actor)
 
     async def close(self, symbol: str, quantity: object = None, actor: Actor = SCANNER) -> Card:
-        return await self.proposals.close(symbol, quantity, actor)
+        return await self.requests.close(symbol, quantity, actor)
+
+    async def cancel_order(self, order_id: str, actor: Actor) -> OrderView:
+        """A person's cancel of one working order (an entry's limit, a protective stop or
+        target): approvers only; it reduces risk, so no proposal; recorded."""
+        self.gate.check(actor, "cancel", "cancel an order", None)
+        row = await self.protection.cancel(order_id, actor.id)
+        self.store.events.add(
+            "order.cancel_requested",
+            actor.id,
+            proposal_id=row.proposal_id,
+            order_id=row.client_order_id,
+            context={"by": actor.name, "status": row.status},
+        )
+        return OrderView.of(row)
 
     def proposal(self, proposal_id: str) -> Card:
         return self.proposals.card(proposal_id)

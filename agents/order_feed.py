@@ -15,6 +15,7 @@ from loguru import logger
 from agents import events as ev
 from agents.errors import CotraderError
 from agents.execution import ExecutionAgent
+from agents.protective_rows import child_row
 from brokers.base import BrokerError
 from models.domain import BrokerOrder, Mode, OrderStatus
 from models.store import Store
@@ -46,7 +47,9 @@ class OrderFeed:
         self.unknown = 0  # updates for orders we never sent
 
     async def on_order(self, bo: BrokerOrder) -> None:
-        row = self.store.ledger.order(bo.client_order_id)
+        row = self.store.ledger.order(bo.client_order_id) or child_row(
+            self.store, self.execution.broker.name, bo, None, ACTOR
+        )  # an entry's protective order the venue placed: ours, seen first on the stream
         if row is None:
             self.unknown += 1
             self.store.events.add(

@@ -16,7 +16,7 @@ from typing import Any
 
 from agents import events as ev
 from agents.data import DataAgent
-from agents.errors import BadInput, NotPending, ProposalNotFound, RiskRefused
+from agents.errors import BadInput, ProposalNotFound, RiskRefused
 from agents.gate import Gate
 from agents.llm.enrich import RationaleUpdater
 from agents.llm.offline_writer import write_offline
@@ -28,7 +28,7 @@ from models.config import ExecutionConfig
 from models.domain import Actor, Mode, ProposalStatus, Quote, RiskDecision, Side, TradeIdea
 from models.store import Store
 from models.tables import Proposal, ProposalLeg
-from services.inputs import InputError, parse_quantity, parse_side
+from services.inputs import InputError, parse_quantity
 from services.proposal_states import legal
 
 S = ProposalStatus
@@ -67,6 +67,8 @@ class ProposalAgent:
         broker_name: str,
         clock: Callable[[], datetime],
         publish: Callable[[ev.DeskEvent], Awaitable[None]],
+        allow_short: bool = True,
+        protective: bool = False,
     ) -> None:
         self.store = store
         self.data = data
@@ -82,6 +84,8 @@ class ProposalAgent:
         self.broker_name = broker_name
         self.clock = clock
         self.publish = publish
+        self.allow_short = allow_short
+        self.protective = protective  # entries send their stop and target to the venue
 
     # ------------------------------------------------------------------ reading
     def card(self, proposal_id: str) -> Card:
@@ -126,7 +130,7 @@ class ProposalAgent:
         else:
             for idea in ideas:
                 try:
-                    cards.append(await self._propose_idea(idea, None, actor, "scan"))
+                    cards.append(await self.propose_idea(idea, None, actor, "scan"))
                 except RiskRefused as e:
                     notes.append(f"{idea.symbol} {idea.side.value} idea refused by risk: {e}")
         if not ideas:
@@ -149,91 +153,13 @@ class ProposalAgent:
             notes=tuple(notes),
         )
 
-    async def propose(
+    async def propose_idea(
         self,
-        symbol: str,
-        side: str | Side | None,
-        quantity: object,
+        idea: TradeIdea,
+        quantity: int | None,
         actor: Actor,
         source: str,
-        strategy: str | None,
-    ) -> Card:
-        """A trader's own proposal: validated, sized (unless a quantity was given), risk-checked.
-        With no side, the trend decides (and without a clear trend it asks for one). With a
-        strategy, that strategy's fresh signal must agree with the side."""
-        sym = self.data.normalise(symbol)
-        try:
-            sd = parse_side(side) if side is not None else None
-        except InputError as e:
-            raise BadInput(str(e)) from None
-        qty = self.check_quantity(quantity)
-        d = await self.data.symbol_data(sym)
-        scan = self.scanner.score(d)
-        if strategy:
-            idea = self.strategy.by_name(d, strategy, sd, scan)
-        elif sd is None:
-            idea = self.strategy.trend(d, scan)
-            if idea is None:
-                raise BadInput(f"{sym} has no clear trend right now; say buy or sell.")
-        else:
-            idea = self.strategy.for_side(d, sd, scan)
-        if idea is None:
-            raise RiskRefused(f"Cannot build a {sd.value} idea for {sym}: no usable ATR stop.")
-        return await self._propose_idea(idea, qty, actor, source)
-
-    async def resize(self, proposal_id: str, quantity: object, actor: Actor) -> Card:
-        """A re-checked replacement for a pending proposal at another size (supersedes it)."""
-        old = self.card(proposal_id)
-        self.gate.check(actor, "resize", "adjust a proposal", old.id)
-        if old.status != S.PENDING.value:
-            raise NotPending(
-                f"Proposal {old.id} is {old.status}; only a pending one can be resized."
-            )
-        qty = self.check_quantity(quantity)
-        if qty is None:
-            raise BadInput("Give a whole number of shares, e.g. 25.")
-        if old.kind == "exit":
-            return await self.close(old.symbol, qty, actor)
-        return await self.propose(old.symbol, old.side, qty, actor, f"resize:{old.id}", None)
-
-    async def close(self, symbol: str, quantity: object, actor: Actor) -> Card:
-        """An exit proposal for (part of) a position; it still needs its own click."""
-        sym = self.data.normalise(symbol)
-        pos = self.store.ledger.position(sym)
-        if pos is None or pos.quantity == 0:
-            raise BadInput(f"No open {sym} position to close.")
-        qty = self.check_quantity(quantity) or abs(pos.quantity)
-        if qty > abs(pos.quantity):
-            raise BadInput(f"Only {abs(pos.quantity)} {sym} held; cannot close {qty}.")
-        side = Side.SELL if pos.quantity > 0 else Side.BUY
-        q = await self.data.quote(sym, fresh=True)
-        entry = q.price_for(side)
-        idea = TradeIdea(
-            symbol=sym,
-            side=side,
-            entry=entry,
-            stop=entry,
-            target=entry,
-            strategy="exit",
-            confidence=1.0,
-            facts={
-                "bid": q.bid,
-                "ask": q.ask,
-                "last": q.last,
-                "avg_price": round(pos.avg_price, 4),
-                "held": pos.quantity,
-            },
-            summary=f"closing {qty} of {abs(pos.quantity)} held at avg {pos.avg_price:.2f}",
-        )
-        decision = await self.risk.evaluate(sym, side, entry, None, qty, self.clock(), "exit")
-        if not decision.approved:
-            raise RiskRefused(decision.reason(), decision)
-        preview = await self.preview(sym, side, qty)
-        card = await self.create(idea, decision, q, actor, "close", kind="exit", preview=preview)
-        return await self._with_rationale(card, idea, decision, "exit")
-
-    async def _propose_idea(
-        self, idea: TradeIdea, quantity: int | None, actor: Actor, source: str
+        order: dict[str, Any] | None = None,
     ) -> Card:
         decision = await self.risk.evaluate(
             idea.symbol,
@@ -257,10 +183,10 @@ class ProposalAgent:
             raise RiskRefused(decision.reason(), decision)
         quote = await self.data.quote(idea.symbol)
         preview = await self.preview(idea.symbol, idea.side, decision.quantity)
-        card = await self.create(idea, decision, quote, actor, source, preview=preview)
-        return await self._with_rationale(card, idea, decision, "entry")
+        card = await self.create(idea, decision, quote, actor, source, preview=preview, order=order)
+        return await self.with_rationale(card, idea, decision, "entry")
 
-    async def _with_rationale(
+    async def with_rationale(
         self, card: Card, idea: TradeIdea, decision: RiskDecision, kind: str
     ) -> Card:
         """The card, with the LLM's rationale if it came in time (else it is edited in later)."""
@@ -278,10 +204,14 @@ class ProposalAgent:
         source: str,
         kind: str = "entry",
         preview: dict[str, Any] | None = None,
+        order: dict[str, Any] | None = None,
     ) -> Card:
         """Store a PENDING proposal with the events that led to it; supersede older ones.
-        `preview` is the venue's dry run (buying-power effect and fees), kept in the facts."""
+        `preview` is the venue's dry run (buying-power effect and fees), kept in the facts;
+        `order` the request's parts (order type, limit, time in force, notes, short)."""
         now = self.clock()
+        parts = dict(order or {})
+        protective = kind == "entry" and self.protective
         rationale = write_offline(
             idea, decision.quantity, decision.risk_amount, decision.risk_pct, self.mode.label, kind
         )
@@ -291,7 +221,9 @@ class ProposalAgent:
             symbol=idea.symbol,
             side=idea.side.value,
             quantity=decision.quantity,
-            order_type="market",
+            order_type=parts.pop("order_type", "market"),
+            limit_price=parts.pop("limit_price", None),
+            time_in_force=parts.pop("time_in_force", "day"),
             entry_price=idea.entry,
             stop_price=idea.stop if kind == "entry" else None,
             target_price=idea.target if kind == "entry" else None,
@@ -304,7 +236,10 @@ class ProposalAgent:
             rationale=rationale.text,
             rationale_meta=rationale.meta(),
             risk=decision.model_dump(mode="json"),
-            facts=dict(idea.facts) | ({"broker_preview": preview} if preview else {}),
+            facts=dict(idea.facts)
+            | ({"broker_preview": preview} if preview else {})
+            | {k: v for k, v in parts.items() if v not in (None, [], False)}
+            | ({"protective": True} if protective else {}),
             mode=self.mode.value,
             broker=self.broker_name,
             created_by=actor.id,

@@ -183,6 +183,8 @@ class RecoveryAgent:
     @staticmethod
     def _never(row: Order, p: Proposal | None) -> str | None:
         """Why an order the venue does not have must not be sent again (None: it may be)."""
+        if row.role != "main":
+            return "a protective order the venue does not have is not sent again"
         if p is None:
             return "it never reached the venue; a kill-switch order is not resent (/kill again)"
         if p.status != S.APPROVED.value:

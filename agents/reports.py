@@ -9,7 +9,7 @@ from agents.data import DataAgent
 from agents.results import OrdersView, OrderView, PnlView, PositionLine, PositionsView
 from brokers.base import Broker
 from models.domain import Mode, Period
-from models.ledger_repo import BookedPosition
+from models.ledger_reads import BookedPosition
 from models.store import Store
 from models.tables import DailyPerformance
 from services.pnl import PnlSummary, period_start
@@ -45,6 +45,7 @@ class Reports:
     async def positions(self) -> PositionsView:
         acct = await self.broker.account()
         rows = self.store.ledger.positions()
+        realized = self.store.ledger.open_trade_realized()
         lines = [
             PositionLine(
                 symbol=m.symbol,
@@ -56,6 +57,7 @@ class Reports:
                 unrealized_pct=round(m.unrealized_pct, 2),
                 stop=row.stop_price,
                 target=row.target_price,
+                realized_pnl=round(realized.get(m.symbol, 0.0), 2),
             )
             for row, m in zip(rows, await self.marks(rows), strict=True)
         ]
@@ -93,6 +95,7 @@ class Reports:
         now = self.clock()
         since = period_start(now, period)
         trades = self.store.ledger.trades(closed_since=since, status="closed")
+        realized, fees = self.store.ledger.realized_since(since)
         marks = await self.marks()
         acct = await self.broker.account()
         snap = (
@@ -103,9 +106,9 @@ class Reports:
         s = PnlSummary(
             period=period,
             since=since,
-            realized=round(sum(t.realized_pnl for t in trades), 2),
+            realized=round(realized - fees, 2),
             unrealized=round(sum(m.unrealized_pnl for m in marks), 2),
-            commissions=round(sum(t.commission for t in trades), 2),
+            commissions=round(fees, 2),
             trades_closed=len(trades),
             wins=sum(1 for t in trades if t.realized_pnl > 0),
             equity=acct.equity,

@@ -61,9 +61,15 @@ class Card(View):
     revision: int = 0
     broker: str = ""
     preview: dict[str, Any] | None = None  # the venue's dry run: buying power and fees
+    time_in_force: str = "day"  # day | gtc | opg (at the next open)
+    short: bool = False  # the entry opens (or adds to) a short: its title says SHORT
+    protective: bool = False  # the stop and target go to the venue with the entry
+    notes: tuple[str, ...] = ()  # what the card did with the request ("50% of 25 = 12")
+    realizes: float | None = None  # an exit: the P&L it realises at the card's price
 
     @classmethod
     def of(cls, p: Proposal, order: Order | None = None) -> Card:
+        facts = p.facts or {}
         risk = p.risk or {}
         rr = None
         if p.stop_price is not None and p.target_price is not None:
@@ -101,8 +107,20 @@ class Card(View):
             order=OrderView.of(order) if order else None,
             revision=p.revision,
             broker=p.broker,
-            preview=(p.facts or {}).get("broker_preview"),
+            preview=facts.get("broker_preview"),
+            time_in_force=p.time_in_force,
+            short=bool(facts.get("opens_short")),
+            protective=bool(facts.get("protective")),
+            notes=tuple(str(n) for n in facts.get("notes", ())),
+            realizes=facts.get("realizes"),
         )
+
+    @property
+    def title(self) -> str:
+        """'BUY 10 AAPL', 'SHORT 25 TSLA', 'EXIT: SELL 12 NVDA' (every front end's title)."""
+        verb = "SHORT" if self.short else self.side.value.upper()
+        head = f"{verb} {self.quantity:,} {self.symbol}"
+        return f"EXIT: {head}" if self.kind == "exit" else head
 
 
 class OrderView(View):
@@ -118,6 +136,11 @@ class OrderView(View):
     reason: str
     submitted_at: datetime
     status_text: str = ""  # the status in words ("sent, outcome unknown, checking")
+    limit_price: float | None = None
+    stop_price: float | None = None
+    time_in_force: str = "day"
+    role: str = "main"  # main | stop | target (an entry's protective order at the venue)
+    proposal_id: str | None = None
 
     @classmethod
     def of(cls, o: Order) -> OrderView:
@@ -134,6 +157,11 @@ class OrderView(View):
             reason=o.reason,
             submitted_at=o.submitted_at,
             status_text=ORDER_STATUS_TEXT.get(o.status, o.status.replace("_", " ")),
+            limit_price=o.limit_price,
+            stop_price=o.stop_price,
+            time_in_force=o.time_in_force,
+            role=o.role,
+            proposal_id=o.proposal_id,
         )
 
 
@@ -185,6 +213,7 @@ class PositionLine(View):
     unrealized_pct: float
     stop: float | None = None
     target: float | None = None
+    realized_pnl: float = 0.0  # what partial closes of this position realised so far
 
 
 class PositionsView(View):

@@ -24,7 +24,7 @@ from agents.errors import BadInput, ResumeRefused
 from brokers.base import Broker
 from models.config import RiskLimits
 from models.domain import Account, Actor, Mode, RiskDecision, Side
-from models.ledger_repo import BookedPosition
+from models.ledger_reads import BookedPosition
 from models.store import Store
 from models.tables import AccountSnapshot, SystemState
 from services import risk as engine
@@ -131,10 +131,11 @@ class RiskAgent:
     def _rejections(self, order_floor: int) -> int:
         """Broker rejections (or failed submits) in a row, newest first, since the resume."""
         n = 0
-        for o in self.store.ledger.orders(limit=self.limits.max_consecutive_rejections + 5):
+        # each entry may have two protective rows after it (skipped below)
+        for o in self.store.ledger.orders(limit=3 * (self.limits.max_consecutive_rejections + 5)):
             if o.id is not None and o.id <= order_floor:
                 break
-            if o.status == "pending_submit":
+            if o.status == "pending_submit" or o.role != "main":  # protective children aside
                 continue
             if o.status not in ("rejected", "failed"):
                 break

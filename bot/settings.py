@@ -113,7 +113,7 @@ class Settings(LLMSettings, StrategySettings):
     tt_refresh: SecretStr | None = Field(None, validation_alias=vendor("TT_REFRESH"))
     tastytrade_api_base: str | None = None  # testing: a loopback Tastytrade
     tastytrade_account: str | None = None  # the account number (default: the first one)
-    bracket_orders: bool = False  # send entries with their stop and target as one bracket
+    bracket_orders: bool = True  # entries carry their stop and target to the venue (bracket/OTOCO)
 
     @field_validator("chat_channel_ids", "approver_role_ids", "approver_user_ids", mode="before")
     @classmethod

@@ -123,7 +123,7 @@ class ExecutionConfig(BaseModel):
 
     proposal_ttl_seconds: int = Field(900, ge=10)
     drift_tolerance_pct: float = Field(1.0, gt=0, le=50)
-    bracket_orders: bool = False  # entries carry their stop and target to a venue that can
+    bracket_orders: bool = True  # entries carry their stop and target to a venue that can
 
 
 class DeskConfig(BaseModel):

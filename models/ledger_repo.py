@@ -7,52 +7,30 @@ the position change and the trade change commit together or not at all.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models.audit import emit
 from models.booking import BookUpdate, Execution, PositionState, TradeState, book_trade
-from models.domain import BOOK_OPEN_STATUSES, UNSETTLED_ORDER_STATUSES, Side
+from models.domain import Side
+from models.ledger_reads import LedgerReads
 from models.proposal_repo import PROPOSALS, Step, cas
 from models.tables import Fill, Order, Position, Proposal, Trade, utcnow
 
 if TYPE_CHECKING:
-    from models.store import Store
-
-OPEN_ORDER_STATUSES = tuple(sorted(BOOK_OPEN_STATUSES))
-
-_POSITIONS = Position.__table__  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True, slots=True)
-class BookedPosition:
-    """One open position of our books, as read (signed quantity: negative is short)."""
-
-    symbol: str
-    asset_class: str
-    quantity: int
-    avg_price: float
-    opened_at: datetime
-    updated_at: datetime
-    strategy: str
-    stop_price: float | None
-    target_price: float | None
-
-
-_POSITION_COLS = [_POSITIONS.c[f] for f in BookedPosition.__slots__]
+    pass
 
 # (our order row, ids of its fills booked so far) -> (fills to book, proposal status steps)
 BookPlan = Callable[[Order, set[str]], tuple[Sequence[Fill], Sequence[Step]]]
 
 
-class LedgerRepo:
-    def __init__(self, store: Store) -> None:
-        self._store = store
+class LedgerRepo(LedgerReads):
+    """Our books' writes: orders, fills, positions and round trips (reads: LedgerReads)."""
 
     # -- orders
     def add_order(
@@ -111,16 +89,6 @@ class LedgerRepo:
                 return existing, False
             return order, True  # its id was set by the insert; nothing else is generated
 
-    def order(self, client_order_id: str) -> Order | None:
-        with self._store.session() as s:
-            return s.exec(select(Order).where(Order.client_order_id == client_order_id)).first()
-
-    def fill_ids(self, client_order_id: str) -> set[str]:
-        """The ids of the fills booked for one order."""
-        with self._store.session() as s:
-            q = select(Fill.fill_id).where(Fill.client_order_id == client_order_id)
-            return set(s.exec(q).all())
-
     def update_order(
         self,
         client_order_id: str,
@@ -162,37 +130,49 @@ class LedgerRepo:
             s.refresh(row)
             return row
 
-    def orders(self, open_only: bool = False, limit: int | None = 50) -> list[Order]:
-        """Newest first; limit=None for all of them."""
-        with self._store.session() as s:
-            q = select(Order).order_by(col(Order.id).desc()).limit(limit)
-            if open_only:
-                q = q.where(col(Order.status).in_(OPEN_ORDER_STATUSES))
-            return list(s.exec(q).all())
-
-    def unsettled(self, due_by: datetime | None = None) -> list[Order]:
-        """Orders being sent or with an unknown outcome (oldest first); with `due_by`, only
-        those whose next look-up is due by then."""
-        with self._store.session() as s:
-            q = select(Order).where(col(Order.status).in_(sorted(UNSETTLED_ORDER_STATUSES)))
-            if due_by is not None:
-                q = q.where(
-                    col(Order.next_check_at).is_(None) | (col(Order.next_check_at) <= due_by)
+    def add_protective(
+        self, rows: Sequence[Order], actor: str
+    ) -> tuple[dict[str, Order], set[str]]:
+        """Insert the protective orders (an entry's stop and target) not in our books yet, in
+        one transaction: every one of them by client id, and the ids inserted now."""
+        ids = [r.client_order_id for r in rows]
+        with self._store.session(write=True) as s:
+            have = {
+                o.client_order_id: o
+                for o in s.exec(select(Order).where(col(Order.client_order_id).in_(ids))).all()
+            }
+            added: set[str] = set()
+            for r in rows:
+                if r.client_order_id in have:
+                    continue
+                added.add(r.client_order_id)
+                s.add(r)
+                emit(
+                    s,
+                    "order.protective",
+                    actor,
+                    proposal_id=r.proposal_id,
+                    order_id=r.client_order_id,
+                    context={
+                        "role": r.role,
+                        "status": r.status,
+                        "quantity": r.quantity,
+                        "stop_price": r.stop_price,
+                        "limit_price": r.limit_price,
+                    },
                 )
-            return list(s.exec(q.order_by(col(Order.id))).all())
+                have[r.client_order_id] = r
+            try:
+                s.commit()
+            except IntegrityError:  # another instance added them first
+                s.rollback()
+                again = {o.client_order_id: o for o in map(self.order, ids) if o is not None}
+                return again, set()
+            for o in have.values():
+                s.refresh(o)
+                s.expunge(o)
+            return have, added
 
-    def unacknowledged(self, since: datetime) -> list[Order]:
-        """Orders submitted since `since` that the venue never acknowledged (no venue id) and
-        that our books hold as not working: a venue that has them after all gets them booked."""
-        with self._store.session() as s:
-            q = select(Order).where(
-                col(Order.broker_order_id).is_(None),
-                col(Order.status).in_(("failed", "unknown", "canceled")),
-                col(Order.submitted_at) >= since,
-            )
-            return list(s.exec(q.order_by(col(Order.id))).all())
-
-    # -- fills, positions and trades
     def book(
         self,
         client_order_id: str,
@@ -280,6 +260,7 @@ class LedgerRepo:
         pos = s.get(Position, fill.symbol)
         ex = Execution(Side(fill.side), fill.quantity, fill.price, fill.commission, fill.ts)
         upd = (PositionState(pos.quantity, pos.avg_price) if pos else PositionState()).apply(ex)
+        fill.realized_pnl = round(upd.realized_pnl, 4)
         s.add(fill)
         self._apply_position(s, pos, fill, upd, strategy, levels)
         self._apply_trade(s, fill, ex, upd, strategy, proposal_id)
@@ -357,57 +338,6 @@ class LedgerRepo:
         if opened is not None:
             new = Trade(symbol=fill.symbol, strategy=strategy, proposal_id=proposal_id)
             _store_trade(s, new, opened)
-
-    def count_open_orders(self) -> int:
-        with self._store.session() as s:
-            return int(
-                s.exec(
-                    select(func.count())
-                    .select_from(Order)
-                    .where(  # type: ignore[arg-type]
-                        col(Order.status).in_(OPEN_ORDER_STATUSES)
-                    )
-                ).one()
-            )
-
-    def entries_since(self, since: datetime) -> int:
-        """Orders of entry proposals submitted since `since` and not rejected or failed
-        (the risk engine's daily trade count)."""
-        with self._store.session() as s:
-            q = (
-                select(func.count())
-                .select_from(Order)
-                .join(Proposal, col(Order.proposal_id) == col(Proposal.id))
-                .where(
-                    col(Order.submitted_at) >= since,
-                    Proposal.kind == "entry",
-                    col(Order.status).not_in(("rejected", "failed")),
-                )
-            )
-            return int(s.exec(q).one())  # type: ignore[call-overload]
-
-    def positions(self) -> list[BookedPosition]:
-        """Our open positions by symbol (plain values: read on every risk check)."""
-        with self._store.session() as s:
-            rows = s.connection().execute(select(*_POSITION_COLS).order_by(_POSITIONS.c.symbol))
-            return [BookedPosition(*r) for r in rows]
-
-    def position(self, symbol: str) -> BookedPosition | None:
-        with self._store.session() as s:
-            q = select(*_POSITION_COLS).where(_POSITIONS.c.symbol == symbol)
-            row = s.connection().execute(q).first()
-            return BookedPosition(*row) if row else None
-
-    def trades(
-        self, closed_since: datetime | None = None, status: str | None = None
-    ) -> list[Trade]:
-        with self._store.session() as s:
-            q = select(Trade).order_by(col(Trade.id))
-            if status:
-                q = q.where(Trade.status == status)
-            if closed_since is not None:
-                q = q.where(col(Trade.closed_at) >= closed_since)
-            return list(s.exec(q).all())
 
 
 def _origin(p: Proposal | None) -> tuple[str, tuple[float | None, float | None]]:

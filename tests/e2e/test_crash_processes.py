@@ -47,7 +47,11 @@ async def check_recovered(chat: AsyncChat, pid: str, qty: int, symbol: str) -> N
     # taken over from the dead desk, or (when the trade stream had already told the dead
     # desk the venue took the order) caught up as a working order
     assert {"recovery.taken_over", "recovery.booked"} & set(kinds), kinds
-    assert kinds[-1] in ("proposal.filled", "recovery.booked"), kinds
+    # the entry's own chain ends filled (its protective stop and target follow, by their ids)
+    own = [e["type"] for e in why["events"] if e.get("order_id") in (None, pid)]
+    assert own[-1] in ("proposal.filled", "recovery.booked"), own
+    protective = {e["order_id"] for e in why["events"] if e.get("order_id") not in (None, pid)}
+    assert protective <= {f"{pid}-sl", f"{pid}-tp"}, protective
     pos = await chat.send("/positions")
     held = {p["symbol"]: p for p in pos["positions"]}
     assert held[symbol]["quantity"] == qty, pos
@@ -73,7 +77,9 @@ async def test_sim_killed_during_approve_recovers_once(
     await until_ready(again)
     await check_recovered(again, pid, 5, "NVDA")
     orders = await again.send("/orders")
-    assert [o["client_order_id"] for o in orders["orders"]] == [pid]
+    # one entry order, and its protective stop and target (placed once, by the venue)
+    ids = sorted(o["client_order_id"] for o in orders["orders"])
+    assert ids == sorted([pid, f"{pid}-sl", f"{pid}-tp"]), ids
     code, _ = await again.quit()
     assert code == 0
     store = Store(db_url)

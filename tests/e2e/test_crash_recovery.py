@@ -80,7 +80,8 @@ async def test_an_interrupted_approval_is_filled_once_after_the_restart(
     assert done.status == "filled", done
     assert done.order is not None and done.order.filled_quantity == 5
     assert len(sim_orders(app, pid)) == 1  # one order at the venue, whatever the point
-    assert [r.client_order_id for r in order_rows(app)] == [pid]
+    # one entry order, and the stop and target the venue placed once it filled
+    assert sorted(r.client_order_id for r in order_rows(app)) == [pid, f"{pid}-sl", f"{pid}-tp"]
     pos = app.store.ledger.position("NVDA")
     assert pos is not None and pos.quantity == 5
     assert (pos.stop_price, pos.target_price) == (card.stop, card.target)

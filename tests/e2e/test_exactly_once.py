@@ -22,10 +22,18 @@ from tests.conftest import Clock
 
 
 def counts(app: App) -> tuple[int, int, int, int]:
+    """(our entry orders, the venue's, our fills, the venue's); the entry's protective stop
+    and target (placed by the venue once it filled) are checked to be exactly one pair."""
     with app.store.session() as s:
+        ours = s.exec(select(Order)).all()
+        venue = s.exec(select(SimOrder)).all()
+        for rows in (ours, venue):
+            kids = sorted(r.client_order_id for r in rows if r.role != "main")
+            mains = [r.client_order_id for r in rows if r.role == "main"]
+            assert kids == sorted(f"{m}{x}" for m in mains for x in ("-sl", "-tp")), kids
         return (
-            len(s.exec(select(Order)).all()),
-            len(s.exec(select(SimOrder)).all()),
+            sum(r.role == "main" for r in ours),
+            sum(r.role == "main" for r in venue),
             len(s.exec(select(Fill)).all()),
             len(s.exec(select(SimFill)).all()),
         )

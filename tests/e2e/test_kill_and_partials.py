@@ -32,7 +32,10 @@ async def test_large_order_fills_partially_then_completes(
     assert final.status == "filled"
     assert final.order is not None and final.order.filled_quantity == 40_000
     assert (await o.positions()).positions[0].quantity == 40_000
-    assert o.orders(open_only=True).orders == ()
+    # what stays working is the entry's protection, at the venue, for every share filled
+    working = o.orders(open_only=True).orders
+    assert sorted(v.client_order_id for v in working) == [f"{card.id}-sl", f"{card.id}-tp"]
+    assert {v.quantity for v in working} == {40_000}
 
 
 async def test_kill_cancels_expires_halts_then_flattens_on_confirmation(
@@ -46,7 +49,16 @@ async def test_kill_cancels_expires_halts_then_flattens_on_confirmation(
     waiting = await o.propose("MSFT", "buy", 5, trader)
 
     rep = await o.kill(trader, flatten=False)
-    assert rep.canceled_orders == (working.id,)
+    # the INTC entry, AAPL's protection, and the protection the venue gave INTC's fills
+    assert working.id in rep.canceled_orders
+    assert {f"{filled.id}-sl", f"{filled.id}-tp"} <= set(rep.canceled_orders)
+    assert set(rep.canceled_orders) <= {
+        working.id,
+        f"{working.id}-sl",
+        f"{working.id}-tp",
+        f"{filled.id}-sl",
+        f"{filled.id}-tp",
+    }
     assert rep.expired_proposals == (waiting.id,)
     assert rep.halted and not rep.flattened
     assert set(rep.open_positions) == {"INTC", "AAPL"}

@@ -1,0 +1,159 @@
+"""A position's protective orders at the venue (the stop and target approved with its
+entry), and what an approved exit does to them in the same step: lift them before the exit
+is sent, and put back a pair sized to what the exit leaves, so a position never has more
+protective shares working than it holds. Also a person's cancel of one working order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from loguru import logger
+
+from agents.errors import BadInput, ExecutionFailed
+from agents.execution import ExecutionAgent
+from agents.protective_rows import child_rows
+from brokers.base import Broker, BrokerError
+from models.domain import (
+    BOOK_OPEN_STATUSES,
+    PENDING_SUBMIT,
+    BrokerOrder,
+    OrderRequest,
+    OrderRole,
+    Side,
+    TimeInForce,
+    child_client_id,
+)
+from models.store import Store
+from models.tables import Order
+
+
+@dataclass(frozen=True, slots=True)
+class Levels:
+    """The protective prices a position had when they were lifted."""
+
+    stop: float | None
+    target: float | None
+
+
+class Protection:
+    def __init__(self, store: Store, broker: Broker, execution: ExecutionAgent) -> None:
+        self.store = store
+        self.broker = broker
+        self.execution = execution
+
+    def working(self, symbol: str) -> list[Order]:
+        """The protective orders working for `symbol` in our books."""
+        return [
+            o
+            for o in self.store.ledger.orders(open_only=True, limit=None)
+            if o.symbol == symbol and o.role != OrderRole.MAIN.value
+        ]
+
+    async def lift(self, symbol: str, actor: str) -> Levels | None:
+        """Cancel the position's protective orders at the venue (None: it had none).
+        Raises ExecutionFailed, nothing else changed at the venue, when one cannot be
+        cancelled (its sibling may already be gone: that is what one-cancels-other does)."""
+        rows = self.working(symbol)
+        if not rows:
+            return None
+        stop = next((r.stop_price for r in rows if r.role == OrderRole.STOP.value), None)
+        target = next((r.limit_price for r in rows if r.role == OrderRole.TARGET.value), None)
+        for r in rows:
+            bo = await self._cancel(r.client_order_id)
+            if bo is None:
+                raise ExecutionFailed(
+                    f"Could not lift the protective {r.role} of {symbol} "
+                    f"({r.client_order_id}); nothing was sent."
+                )
+            self.execution.apply(bo, actor)
+        return Levels(stop, target)
+
+    async def _cancel(self, cid: str) -> BrokerOrder | None:
+        try:
+            return await self.broker.cancel(cid)
+        except BrokerError as e:
+            try:  # already gone (its sibling's cancel took it along)?
+                found = await self.broker.order_by_client_id(cid)
+            except BrokerError:
+                found = None
+            if found is not None and not found.status.is_open:
+                return found
+            logger.warning("protective order {}: cancel failed: {}", cid, e)
+            return None
+
+    async def restore(
+        self,
+        proposal_id: str,
+        symbol: str,
+        held: int,
+        levels: Levels,
+        actor: str,
+        now: datetime,
+    ) -> list[Order]:
+        """Put a protective pair back for `held` shares (signed: what the position holds
+        after the exit) at the lifted prices; its client ids start with the exit's id."""
+        if held == 0 or levels.stop is None or levels.target is None:
+            return []
+        side = Side.SELL if held > 0 else Side.BUY
+        parent = f"{proposal_id}-oco"
+        req = OrderRequest(
+            client_order_id=parent,
+            symbol=symbol,
+            side=side,
+            quantity=abs(held),
+            take_profit=levels.target,
+            stop_loss=levels.stop,
+            time_in_force=TimeInForce.GTC,
+            oco=True,
+        )
+        legs = [
+            self._leg(req, OrderRole.STOP, now),
+            self._leg(req, OrderRole.TARGET, now),
+        ]
+        made = child_rows(self.store, self.broker.name, legs, proposal_id, actor, PENDING_SUBMIT)
+        rows = [row for row, _ in made.values()]
+        try:
+            bo = await self.broker.submit(req)
+        except BrokerError as e:
+            logger.error("protective pair {} for {} not placed: {}", parent, symbol, e)
+            for r in rows:
+                self.execution.never_sent(r, f"protective pair not placed: {e}", actor)
+            return []
+        for leg in bo.legs:
+            self.execution.apply(leg, actor)
+        return [r for r in (self.store.ledger.order(r.client_order_id) for r in rows) if r]
+
+    @staticmethod
+    def _leg(req: OrderRequest, role: OrderRole, now: datetime) -> BrokerOrder:
+        from models.domain import OrderStatus, OrderType
+
+        stop = role is OrderRole.STOP
+        return BrokerOrder(
+            broker_order_id="",
+            client_order_id=child_client_id(req.client_order_id, role),
+            symbol=req.symbol,
+            side=req.side,
+            quantity=req.quantity,
+            order_type=OrderType.STOP if stop else OrderType.LIMIT,
+            limit_price=None if stop else req.take_profit,
+            stop_price=req.stop_loss if stop else None,
+            status=OrderStatus.NEW,
+            filled_quantity=0,
+            avg_fill_price=None,
+            submitted_at=now,
+        )
+
+    async def cancel(self, order_id: str, actor: str) -> Order:
+        """A person's cancel of one working order (it reduces risk: no proposal needed)."""
+        cid = (order_id or "").strip()
+        row = self.store.ledger.order(cid)
+        if row is None:
+            raise BadInput(f"No order {cid[:40]!r}; /orders open lists the working ones.")
+        if row.status not in BOOK_OPEN_STATUSES or row.status == PENDING_SUBMIT:
+            raise BadInput(f"Order {cid} is {row.status}; only a working order can be cancelled.")
+        bo = await self._cancel(cid)
+        if bo is None:
+            raise ExecutionFailed(f"The venue did not cancel {cid}; it may still be working.")
+        return self.execution.apply(bo, actor)
