@@ -67,7 +67,7 @@ async def desk(home: Path, **overrides: Any) -> AsyncIterator[Desk]:
 async def propose(d: Desk, symbol: str, qty: int = 1) -> tuple[str, str]:
     """A card via /propose: (proposal id, message id)."""
     h = await d.fake.slash(
-        "propose", {"symbol": symbol, "side": "buy", "quantity": qty}, user=TRADER_ID
+        "propose", {"symbol": symbol, "side": "buy", "size": str(qty)}, user=TRADER_ID
     )
     msg = await h.response(timeout=30)
     for row in msg.get("components", []):

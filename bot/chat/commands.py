@@ -3,46 +3,18 @@
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 
 from agents.conversation import Conversation
 from agents.errors import BadInput, CotraderError
 from agents.orchestrator import Orchestrator
 from agents.results import Reply
+from bot.chat import trade_commands as trade
+from bot.chat.help import command_text, find, help_text, usage
 from bot.text_views import reconcile_lines, risk_lines
 from models.domain import Actor
 
 MAX_LINE = 4000
-
-USAGE = {
-    "scan": "/scan [SYMBOL ...]",
-    "propose": "/propose SYMBOL [buy|sell] [QTY]",
-    "close": "/close SYMBOL [QTY]",
-    "approve": "/approve ID",
-    "reject": "/reject ID [reason]",
-    "positions": "/positions",
-    "orders": "/orders [open]",
-    "pnl": "/pnl [day|week|month|all]",
-    "pending": "/pending",
-    "pause": "/pause [reason]",
-    "resume": "/resume [rebase] [reason]",
-    "risk": "/risk [SYMBOL [buy|sell] QTY]",
-    "reconcile": "/reconcile",
-    "kill": "/kill [flatten]",
-    "watchlist": "/watchlist [list | add SYMBOL ... | remove SYMBOL ...]",
-    "why": "/why ID",
-    "status": "/status",
-    "help": "/help",
-    "quit": "/quit",
-}
-
-HELP_TEXT = "\n".join(
-    [
-        "Commands:",
-        *(f"  {u}" for u in USAGE.values()),
-        "Anything without a slash is plain language: 'should I buy NVDA?', 'buy 10 AAPL',",
-        "'close my TSLA', 'pnl this week'. Proposals are only executed after /approve ID.",
-    ]
-)
 
 
 def _side_qty(rest: list[str], cmd: str) -> tuple[str, str | None]:
@@ -51,8 +23,19 @@ def _side_qty(rest: list[str], cmd: str) -> tuple[str, str | None]:
     if rest and rest[0].lower() in ("buy", "sell", "b", "s", "long", "short"):
         side, rest = rest[0], rest[1:]
     if len(rest) > 1:
-        raise BadInput(f"Too many arguments. Usage: {USAGE[cmd]}")
+        raise BadInput(f"Too many arguments. Usage: {usage(cmd)}")
     return side, (rest[0] if rest else None)
+
+
+def help_reply(args: list[str]) -> Reply:
+    """`/help` (every command) or `/help COMMAND` (its syntax, options and examples)."""
+    if not args:
+        return Reply(kind="help", text=help_text())
+    entry = find(args[0])
+    if entry is None:
+        shown = args[0] if len(args[0]) <= 20 else args[0][:20] + "…"
+        raise BadInput(f"No command {shown!r}. /help lists them.")
+    return Reply(kind="help", text=command_text(entry), payload={"command": entry.name})
 
 
 class QuitRequested(Exception):
@@ -68,13 +51,16 @@ def _args(text: str) -> list[str]:
 
 def _need(args: list[str], n: int, cmd: str) -> None:
     if len(args) < n:
-        raise BadInput(f"Usage: {USAGE[cmd]}")
+        raise BadInput(f"Usage: {usage(cmd)}")
 
 
 class CommandHandler:
-    def __init__(self, orch: Orchestrator, actor: Actor) -> None:
+    """One line in, one Reply out. `files` is where /analyze and /backtest write charts."""
+
+    def __init__(self, orch: Orchestrator, actor: Actor, files: Path | None = None) -> None:
         self.orch = orch
         self.actor = actor
+        self.files = files or Path.cwd()
         self.conversation = Conversation(orch)
 
     async def handle(self, line: str) -> Reply | None:
@@ -91,7 +77,8 @@ class CommandHandler:
         try:
             if text.startswith("/"):
                 return await self._command(text)
-            return await self.conversation.handle(text, self.actor)
+            reply = await self.conversation.handle(text, self.actor)
+            return help_reply([]) if reply.kind == "help" else reply
         except CotraderError as e:
             return Reply(kind="error", text=str(e), payload=getattr(e, "decision", None))
 
@@ -105,18 +92,21 @@ class CommandHandler:
             case "quit" | "exit" | "q":
                 raise QuitRequested
             case "help" | "h" | "?":
-                return Reply(kind="help", text=HELP_TEXT)
+                return help_reply(args)
             case "scan":
                 return Reply(kind="scan", text="Scan", payload=await o.scan(args or None, me))
             case "propose":
-                _need(args, 1, cmd)
-                side, qty = _side_qty(args[1:], cmd)
-                card = await o.propose(args[0], side, qty, me, source="command")
-                return Reply(kind="proposal", text=f"Proposal {card.id}", payload=card)
+                return await trade.propose(o, me, args)
             case "close":
-                _need(args, 1, cmd)
-                card = await o.close(args[0], args[1] if len(args) > 1 else None, me)
-                return Reply(kind="proposal", text=f"Exit proposal {card.id}", payload=card)
+                return await trade.close(o, me, args)
+            case "cancel":
+                return await trade.cancel(o, me, args)
+            case "card":
+                return trade.card(o, args)
+            case "analyze" | "analyse":
+                return await trade.analyze(o, args, self.files)
+            case "backtest":
+                return await trade.backtest(o, args, self.files)
             case "approve":
                 _need(args, 1, cmd)
                 card = await o.approve(args[0], me)
@@ -145,9 +135,7 @@ class CommandHandler:
                 text = await o.resume(me, " ".join(args[1:] if rebase else args), rebase)
                 return Reply(kind="state", text=text)
             case "kill":
-                flatten = bool(args) and args[0].lower() in ("flatten", "confirm")
-                rep = await o.kill(me, flatten=flatten)
-                return Reply(kind="kill", text="Kill switch", payload=rep)
+                return await trade.kill(o, me, args)
             case "watchlist" | "watch":
                 return self._watchlist(args)
             case "why":
@@ -183,7 +171,7 @@ class CommandHandler:
             for s in syms:
                 o.unwatch(s, me)
         elif sub != "list":
-            raise BadInput(f"Usage: {USAGE['watchlist']}")
+            raise BadInput(f"Usage: {usage('watchlist')}")
         wl = o.watchlist()
         return Reply(
             kind="watchlist",

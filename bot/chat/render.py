@@ -9,14 +9,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from rich import box
 from rich.console import Console
-from rich.panel import Panel
 from rich.table import Table
 
 from agents.results import (
     Card,
     KillReport,
     OrdersView,
+    OrderView,
     PnlView,
     PositionsView,
     Reply,
@@ -24,37 +25,13 @@ from agents.results import (
     StatusView,
     WhyView,
 )
+from bot.chat.cards import card_json, pending_line, render_card, render_full_card
+from bot.chat.trade_commands import Charted
 from bot.logs import redact_data
-from bot.text_views import preview_line
+from bot.text_views import breakdown, order_price, side_word
 from models.domain import RiskDecision
 
-
-def card_json(c: Card) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "kind": c.kind,
-        "symbol": c.symbol,
-        "side": c.side,
-        "quantity": c.quantity,
-        "order_type": c.order_type,
-        "entry": c.entry,
-        "stop": c.stop,
-        "target": c.target,
-        "risk_amount": c.risk_amount,
-        "risk_pct": c.risk_pct,
-        "reward_risk": c.reward_risk,
-        "strategy": c.strategy,
-        "score": c.score,
-        "status": c.status,
-        "status_reason": c.status_reason,
-        "mode": c.mode_label,
-        "expires_at": c.expires_at.isoformat(),
-        "checks": [ck.model_dump() for ck in c.checks],
-        "rationale": c.rationale,
-        "order": c.order.model_dump(mode="json") if c.order else None,
-        "broker": c.broker,
-        "preview": c.preview,
-    }
+__all__ = ["card_json", "render", "render_card", "reply_json"]
 
 
 def reply_json(r: Reply) -> str:
@@ -70,15 +47,20 @@ def reply_json(r: Reply) -> str:
         out["mode"] = p.mode_label
         out["proposals"] = [card_json(c) for c in p.cards]
         out["ranked"] = [x.model_dump(mode="json") for x in p.ranked]
-        out["filtered"] = [
-            {"symbol": x.symbol, "reasons": list(x.reasons), "score": x.score} for x in p.filtered
-        ]
+        out["filtered"] = [x.model_dump(mode="json") for x in p.filtered]
         out["notes"] = list(p.notes)
     elif isinstance(p, WhyView):
         out["proposal"] = card_json(p.card)
         out["events"] = [e.model_dump(mode="json") for e in p.events]
+    elif isinstance(p, OrderView):
+        out["order"] = p.model_dump(mode="json")
+    elif isinstance(p, Charted):
+        out.update(p.view.model_dump(mode="json", exclude={"chart_png"}))
+        out["chart"], out["chart_problem"] = p.chart, p.problem
     elif isinstance(p, list):
         out["items"] = [card_json(x) if isinstance(x, Card) else x for x in p]
+    elif isinstance(p, dict):
+        out.update(p)
     elif isinstance(p, RiskDecision):
         out["checks"] = [c.model_dump() for c in p.checks]
     elif p is not None and hasattr(p, "model_dump"):
@@ -90,39 +72,53 @@ def _money(x: float | None) -> str:
     return "-" if x is None else f"{x:,.2f}"
 
 
-def render_card(c: Card) -> Panel:
-    t = Table.grid(padding=(0, 2))
-    t.add_column(style="bold")
-    t.add_column()
-    t.add_row("Trade", f"{c.side.upper()} {c.quantity} {c.symbol} ({c.kind}, {c.order_type})")
-    t.add_row("Entry / stop / target", f"{_money(c.entry)} / {_money(c.stop)} / {_money(c.target)}")
-    t.add_row(
-        "Risk",
-        f"${c.risk_amount:,.2f} ({c.risk_pct:.2f}% of equity); reward:risk "
-        f"{c.reward_risk if c.reward_risk is not None else '-'}",
+def _scan_table(p: ScanReport) -> Table:
+    t = Table(
+        title=f"[{p.mode_label}] scan of {p.scanned} symbols",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+        pad_edge=False,
     )
-    t.add_row("Strategy", f"{c.strategy}, score {c.score:.0f}, confidence {c.confidence:.2f}")
-    for ck in c.checks:
-        t.add_row(("✓ " if ck.passed else "✗ ") + ck.name, ck.detail)
-    if line := preview_line(c.preview, c.broker):
-        t.add_row("Venue", line)
-    t.add_row("Rationale", c.rationale)
-    t.add_row("Status", c.status + (f" — {c.status_reason}" if c.status_reason else ""))
-    if c.order:
+    t.add_column("symbol", no_wrap=True)
+    for col in ("score", "last", "chg %"):
+        t.add_column(col, justify="right", no_wrap=True)
+    t.add_column("side", no_wrap=True)
+    t.add_column("breakdown (points)")
+    for x in p.ranked:
         t.add_row(
-            "Order",
-            f"{c.order.status_text}: {c.order.filled_quantity}/{c.order.quantity} "
-            f"@ {_money(c.order.avg_fill_price)}",
+            x.symbol,
+            f"{x.score:.0f}",
+            _money(x.last),
+            "-" if x.change_pct is None else f"{x.change_pct:+.2f}",
+            side_word(x.side),
+            breakdown(x.components),
         )
-    t.add_row("Expires", f"{c.expires_at:%Y-%m-%d %H:%M:%S} UTC")
-    title = f"[{c.mode_label}] proposal {c.id}"
-    style = "red" if c.mode_label == "LIVE" else "cyan"
-    return Panel(
-        t,
-        title=title,
-        border_style=style,
-        subtitle=f"/approve {c.id}   /reject {c.id}" if c.status == "pending" else None,
-    )
+    return t
+
+
+def _orders_table(p: OrdersView) -> Table:
+    """Orders, protective stop/target rows included, in 80 columns; the client id (what
+    /cancel takes) is never cut."""
+    t = Table(title=f"[{p.mode_label}] orders", box=None, padding=(0, 1), pad_edge=False)
+    for col in ("client id", "sym", "side", "role"):
+        t.add_column(col, no_wrap=True)
+    t.add_column("filled", justify="right", no_wrap=True)
+    t.add_column("price", no_wrap=True)
+    t.add_column("tif", no_wrap=True)
+    t.add_column("status")
+    for o in p.orders:
+        avg = f" @ {o.avg_fill_price:,.2f}" if o.filled_quantity and o.avg_fill_price else ""
+        t.add_row(
+            o.client_order_id,
+            o.symbol,
+            o.side,
+            o.role,
+            f"{o.filled_quantity:,}/{o.quantity:,}",
+            order_price(o),
+            o.time_in_force,
+            o.status.replace("_", " ") + avg,
+        )
+    return t
 
 
 def render(r: Reply, con: Console) -> None:
@@ -131,19 +127,9 @@ def render(r: Reply, con: Console) -> None:
     p = r.payload
     if isinstance(p, Card):
         con.print(r.text)
-        con.print(render_card(p))
+        con.print(render_full_card(p) if r.kind == "card" else render_card(p))
     elif isinstance(p, ScanReport):
-        t = Table(title=f"[{p.mode_label}] scan of {p.scanned} symbols")
-        for col in ("symbol", "score", "last", "breakdown"):
-            t.add_column(col)
-        for x in p.ranked:
-            t.add_row(
-                x.symbol,
-                f"{x.score:.0f}",
-                _money(x.last),
-                ", ".join(f"{c.name} {c.points:g}/{c.max_points:g}" for c in x.components),
-            )
-        con.print(t)
+        con.print(_scan_table(p))
         for c in p.cards:
             con.print(render_card(c))
         for n in p.notes:
@@ -168,20 +154,7 @@ def render(r: Reply, con: Console) -> None:
             f"buying power {_money(p.buying_power)}"
         )
     elif isinstance(p, OrdersView):
-        t = Table(title=f"[{p.mode_label}] orders")
-        for col in ("client id", "symbol", "side", "qty", "filled", "avg", "status"):
-            t.add_column(col)
-        for o in p.orders:
-            t.add_row(
-                o.client_order_id,
-                o.symbol,
-                o.side,
-                str(o.quantity),
-                str(o.filled_quantity),
-                _money(o.avg_fill_price),
-                o.status,
-            )
-        con.print(t)
+        con.print(_orders_table(p) if p.orders else f"[{p.mode_label}] No orders.")
     elif isinstance(p, PnlView):
         chg = f"{p.equity_change_pct:+.2f}%" if p.equity_change_pct is not None else "-"
         con.print(
@@ -190,7 +163,7 @@ def render(r: Reply, con: Console) -> None:
             f"{p.trades_closed} trades closed; equity {_money(p.equity)} ({chg})"
         )
     elif isinstance(p, WhyView):
-        con.print(render_card(p.card))
+        con.print(render_full_card(p.card))
         for e in p.events:
             ctx = json.dumps(e.context, default=str)
             con.print(
@@ -220,9 +193,11 @@ def render(r: Reply, con: Console) -> None:
         con.print(f"LLM spend: {p.llm_spend}")
         for n in p.notes:
             con.print(f"Note: {n}")
-    elif isinstance(p, list) and p and isinstance(p[0], Card):
-        for c in p:
-            con.print(render_card(c))
+    elif r.kind == "pending":
+        lines = [pending_line(c) for c in p if isinstance(c, Card)]
+        con.print("\n".join(lines) if lines else "Nothing pending.")
+        if lines:
+            con.print("/card ID shows a whole card; /approve ID or /reject ID decides (UTC).")
     elif isinstance(p, RiskDecision):
         con.print(r.text, style="red")
         for ck in p.checks:

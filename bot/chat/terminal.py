@@ -7,6 +7,7 @@ import getpass
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
 from loguru import logger
@@ -38,15 +39,17 @@ async def run_chat(
     as_json: bool = False,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    files: Path | None = None,
 ) -> int:
     """Read lines until /quit, end of input, SIGTERM or SIGINT; every line gets an answer,
     none kills us. A signal stops taking lines, lets an approval in flight reach a booked or
-    known state, closes the streams and returns 0."""
+    known state, closes the streams and returns 0. Charts go to `files` (default: the
+    working directory)."""
     inp = stdin or sys.stdin
     out = stdout or sys.stdout
     con = Console(file=out, highlight=False, soft_wrap=True, markup=False)
     interactive = inp.isatty() and not as_json
-    handler = CommandHandler(orch, local_actor())
+    handler = CommandHandler(orch, local_actor(), files)
 
     def emit(reply: Reply) -> None:
         if as_json:

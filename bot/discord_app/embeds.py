@@ -21,7 +21,14 @@ from agents.results import (
 )
 from bot.discord_app.limits import clip, fit
 from bot.logs import redact_data
-from bot.text_views import preview_line
+from bot.text_views import (
+    breakdown,
+    entry_text,
+    order_price,
+    preview_line,
+    risk_text,
+    side_word,
+)
 
 MODE_BANNER = {
     "SIMULATED": ("🧪 SIMULATED", "Built-in simulator: no real money, simulated prices.", 0x3498DB),
@@ -52,16 +59,6 @@ def _px(x: float | None) -> str:
 def when(t: datetime, style: str = "R") -> str:
     """A Discord timestamp: shown in each reader's own time zone."""
     return f"<t:{int(t.timestamp())}:{style}>"
-
-
-SHORT = {  # score components in the scan table
-    "trend": "trnd",
-    "momentum": "mom",
-    "relative_strength": "rs",
-    "volatility": "vol",
-    "volume": "volu",
-    "liquidity": "liq",
-}
 
 
 def shown(e: discord.Embed) -> discord.Embed:
@@ -101,22 +98,27 @@ def outcome(c: Card) -> str | None:
 
 def card_embed(c: Card) -> discord.Embed:
     tag, note, colour = banner(c.mode_label)
-    verb = "EXIT" if c.kind == "exit" else "ENTRY"
+    verb = "EXIT" if c.kind == "exit" else "SHORT" if c.short else "ENTRY"
     e = discord.Embed(
-        title=f"{tag} · {c.side.upper()} {c.quantity} {c.symbol}",
+        title=f"{tag} · {c.title}",
         description=clip(c.rationale, 1500),
         colour=STATUS_COLOUR.get(c.status, colour),
         timestamp=c.created_at,
     )
     e.set_author(name=f"{tag} · {verb} PROPOSAL {c.id} · {note}")
-    limit = f" (limit {_px(c.limit_price)})" if c.limit_price else ""
-    e.add_field(name="Entry", value=f"{_px(c.entry)} {c.order_type}{limit}")
-    e.add_field(name="Stop", value=_px(c.stop))
-    e.add_field(name="Target", value=_px(c.target))
-    e.add_field(name="Risk", value=f"{_money(c.risk_amount)} ({c.risk_pct:.2f}% of equity)")
+    e.add_field(name="Entry", value=entry_text(c))
+    venue = " (at the venue)" if c.protective else ""
+    e.add_field(name="Stop", value=_px(c.stop) + (venue if c.stop else ""))
+    e.add_field(name="Target", value=_px(c.target) + (venue if c.target else ""))
+    if c.kind == "exit":
+        e.add_field(name="Realises", value=risk_text(c).removeprefix("realises "))
+    else:
+        e.add_field(name="Risk", value=f"{_money(c.risk_amount)} ({c.risk_pct:.2f}% of equity)")
     rr = f"{c.reward_risk:.2f}" if c.reward_risk is not None else "-"
     e.add_field(name="Reward:risk", value=rr)
     e.add_field(name="Notional", value=_money(c.notional))
+    if c.notes:
+        e.add_field(name="Notes", value="\n".join(f"• {n}" for n in c.notes), inline=False)
     e.add_field(
         name="Strategy",
         value=f"{c.strategy} · score {c.score:.0f}/100 · confidence {c.confidence:.0%}",
@@ -144,10 +146,13 @@ def card_embed(c: Card) -> discord.Embed:
 
 def scan_embed(r: ScanReport) -> discord.Embed:
     tag, _, colour = banner(r.mode_label)
-    lines = ["```", f"{'sym':<6}{'score':>6}{'last':>10}  breakdown"]
+    lines = ["```", f"{'sym':<6}{'score':>6}{'last':>10}{'chg%':>7} {'side':<6} breakdown"]
     for x in r.ranked[:15]:
-        parts = " ".join(f"{SHORT.get(c.name, c.name[:5])}{c.points:.0f}" for c in x.components)
-        lines.append(f"{x.symbol:<6}{x.score:>6.0f}{x.last or 0:>10.2f}  {parts}")
+        chg = "-" if x.change_pct is None else f"{x.change_pct:+.2f}"
+        lines.append(
+            f"{x.symbol:<6}{x.score:>6.0f}{x.last or 0:>10.2f}{chg:>7} {side_word(x.side):<6} "
+            f"{breakdown(x.components)}"
+        )
     lines.append("```")
     e = discord.Embed(
         title=f"{tag} · scan of {r.scanned} symbols",
@@ -203,11 +208,15 @@ def positions_embed(p: PositionsView) -> discord.Embed:
 
 def orders_embed(o: OrdersView) -> discord.Embed:
     tag, _, colour = banner(o.mode_label)
-    lines = [f"{'client id':<14}{'sym':<6}{'side':<5}{'qty':>6}{'fill':>6}{'avg':>10} status"]
+    lines = [
+        f"{'client id':<14}{'sym':<6}{'side':<5}{'role':<7}{'qty':>6}{'fill':>6} "
+        f"{'price':<11}{'tif':<4}{'avg':>9} status"
+    ]
     for x in o.orders[:30]:
         lines.append(
-            f"{x.client_order_id[:13]:<14}{x.symbol:<6}{x.side:<5}{x.quantity:>6}"
-            f"{x.filled_quantity:>6}{x.avg_fill_price or 0:>10.2f} {x.status}"
+            f"{x.client_order_id:<14}{x.symbol:<6}{x.side:<5}{x.role:<7}{x.quantity:>6}"
+            f"{x.filled_quantity:>6} {order_price(x):<11}{x.time_in_force:<4}"
+            f"{x.avg_fill_price or 0:>9.2f} {x.status}"
         )
     body = "```\n" + "\n".join(lines) + "\n```" if o.orders else "No orders."
     return shown(discord.Embed(title=f"{tag} · orders", description=body, colour=colour))

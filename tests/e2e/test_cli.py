@@ -42,6 +42,7 @@ class Chat:
             text=True,
             env=env(home, **extra),
             encoding="utf-8",
+            cwd=home.parent,  # charts (/analyze, /backtest) land here, not in the checkout
         )
         self.ready = self.read()
         assert self.ready["kind"] == "ready"

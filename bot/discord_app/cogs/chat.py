@@ -5,6 +5,7 @@ A trading request becomes a proposal card with buttons, never an order.
 
 from __future__ import annotations
 
+import io
 import re
 
 import discord
@@ -14,6 +15,7 @@ from loguru import logger
 from agents.conversation import Conversation
 from agents.errors import CotraderError
 from agents.results import (
+    AnalysisView,
     Card,
     OrdersView,
     PnlView,
@@ -26,6 +28,7 @@ from bot.discord_app.client import CotraderBot
 from bot.discord_app.cogs._base import CotraderCog
 from bot.discord_app.components import card_view
 from bot.discord_app.embeds import (
+    analysis_embed,
     card_embed,
     orders_embed,
     pnl_embed,
@@ -96,6 +99,19 @@ class Chat(CotraderCog):
             await message.reply(embed=scan_embed(payload), mention_author=False)
             for card in payload.cards:
                 await self.bot.cards.post(message.channel, card)
+            return
+        if isinstance(payload, AnalysisView):  # "analyze NVDA": the numbers and the chart
+            try:
+                png = await self.bot.orch.analysis_chart(payload.symbol)
+            except CotraderError as e:
+                logger.warning("no chart for {}: {}", payload.symbol, e)
+                png = None
+            name = f"{payload.symbol}.png"
+            await message.reply(
+                embed=analysis_embed(payload, name if png else None),
+                files=[discord.File(io.BytesIO(png), name)] if png else [],
+                mention_author=False,
+            )
             return
         if isinstance(payload, PositionsView):
             embed = positions_embed(payload)

@@ -7,6 +7,7 @@ from discord import app_commands
 
 from bot.discord_app.client import CotraderBot
 from bot.discord_app.cogs._base import CotraderCog
+from bot.discord_app.help_embeds import command_choices, command_embed
 from bot.discord_app.limits import clip, fit
 from bot.discord_app.replies import defer, fail, say
 
@@ -45,12 +46,20 @@ class Control(CotraderCog):
         await self.bot.decisions.ask_kill(interaction, flatten)
 
     @app_commands.command(name="help", description="What I can do and how to ask.")
-    async def help_(self, interaction: discord.Interaction) -> None:
+    @app_commands.describe(command="A command to explain: its options and examples")
+    @app_commands.autocomplete(command=command_choices)
+    async def help_(self, interaction: discord.Interaction, command: str | None = None) -> None:
+        if command:
+            await say(interaction, embed=command_embed(self.bot, command))
+            return
         e = discord.Embed(title="cotrader: your co-trader desk", description=CHAT_EXAMPLES)
         for cmd in sorted(self.bot.tree.walk_commands(), key=lambda c: c.qualified_name):
             if isinstance(cmd, app_commands.Command):
                 e.add_field(name=f"/{cmd.qualified_name}", value=cmd.description, inline=False)
-        e.set_footer(text=f"Approvers: {self.bot.config.approvers.describe()}")
+        e.set_footer(
+            text=f"/help command:NAME explains one. Approvers: "
+            f"{self.bot.config.approvers.describe()}"
+        )
         await say(interaction, embed=fit(e))
 
     admin = app_commands.Group(

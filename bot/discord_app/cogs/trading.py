@@ -1,4 +1,4 @@
-"""Ideas and proposals: /scan, /analyze, /propose, /close, /pending, /why."""
+"""Ideas and proposals: /scan, /analyze, /propose, /close, /cancel, /pending, /why."""
 
 from __future__ import annotations
 
@@ -9,18 +9,45 @@ from discord import app_commands
 from loguru import logger
 
 from agents.errors import CotraderError
+from agents.results import Card
+from bot.chat.trade_commands import close_spec, order_spec
 from bot.discord_app.client import CotraderBot
 from bot.discord_app.cogs._base import CotraderCog, symbol_choices
 from bot.discord_app.components import card_view
 from bot.discord_app.embeds import analysis_embed, card_embed, scan_embed, why_embed, why_text
-from bot.discord_app.limits import DESCRIPTION, clip
+from bot.discord_app.limits import CONTENT, DESCRIPTION, clip
 from bot.discord_app.replies import defer, say
+from bot.text_views import risk_text
 
 SIDES = [
-    app_commands.Choice(name="buy (long)", value="buy"),
-    app_commands.Choice(name="sell (short, or sell what you hold)", value="sell"),
-    app_commands.Choice(name="let the trend decide", value="auto"),
+    app_commands.Choice(name="buy (long, or cover a short)", value="buy"),
+    app_commands.Choice(name="sell (what you hold; flat: a short)", value="sell"),
+    app_commands.Choice(name="short (open or add to a short)", value="short"),
 ]
+TIFS = [
+    app_commands.Choice(name="day (default)", value="day"),
+    app_commands.Choice(name="gtc: good till cancelled", value="gtc"),
+    app_commands.Choice(name="opg: at the next open", value="opg"),
+]
+PRICE = app_commands.Range[float, 0.0001, 10_000_000.0]
+
+
+def order_args(
+    side: str | None,
+    size: str | None,
+    limit: float | None,
+    stop: float | None,
+    target: float | None,
+    tif: str | None,
+) -> list[str]:
+    """Discord's /propose options as the slash syntax's parts (one parser for both)."""
+    args = [x for x in (side, (size or "").strip()) if x]
+    for name, value in (("limit", limit), ("stop", stop), ("target", target)):
+        if value is not None:
+            args.append(f"{name}={value!r}")
+    if tif:
+        args.append(f"tif={tif}")
+    return args
 
 
 class Trading(CotraderCog):
@@ -58,47 +85,74 @@ class Trading(CotraderCog):
     )
     @app_commands.describe(
         symbol="The symbol to trade",
-        side="Buy, sell, or let the trend decide",
-        quantity="Shares (default: sized to your risk per trade)",
+        side="buy, sell or short (default: the trend decides)",
+        size="Shares (10), dollars ($5000) or % of equity (5%); default: sized by risk",
+        limit="Limit price (default: a market order)",
+        stop="Stop price (default: ATR-based)",
+        target="Target price (default: ATR-based)",
+        tif="Time in force: day, gtc or opg",
     )
-    @app_commands.choices(side=SIDES)
+    @app_commands.choices(side=SIDES, tif=TIFS)
     @app_commands.autocomplete(symbol=symbol_choices)
     async def propose(
         self,
         interaction: discord.Interaction,
         symbol: str,
         side: app_commands.Choice[str] | None = None,
-        quantity: app_commands.Range[int, 1, 10_000_000] | None = None,
+        size: app_commands.Range[str, 1, 20] | None = None,
+        limit: PRICE | None = None,
+        stop: PRICE | None = None,
+        target: PRICE | None = None,
+        tif: app_commands.Choice[str] | None = None,
     ) -> None:
+        args = order_args(side and side.value, size, limit, stop, target, tif and tif.value)
+        spec = order_spec(self.orch, symbol, args)  # bad input: refused before the defer
         await defer(interaction)
-        sd = None if side is None or side.value == "auto" else side.value
-        card = await self.orch.propose(
-            symbol, sd, quantity, self.bot.actor_of(interaction), source="discord"
-        )
-        msg = await interaction.edit_original_response(embed=card_embed(card), view=card_view(card))
-        self.bot.cards.record(card, msg)
+        card = await self.orch.propose_order(spec, self.bot.actor_of(interaction), "discord")
+        await self._post(interaction, card, spec.readback())
 
     @app_commands.command(
         description="Propose closing (part of) a position; it needs its own click."
     )
-    @app_commands.describe(symbol="The position to close", quantity="Shares (default: all)")
+    @app_commands.describe(
+        symbol="The position to close", size="Shares (5) or % of the position (50%); default: all"
+    )
     @app_commands.autocomplete(symbol=symbol_choices)
     async def close(
         self,
         interaction: discord.Interaction,
         symbol: str,
-        quantity: app_commands.Range[int, 1, 10_000_000] | None = None,
+        size: app_commands.Range[str, 1, 20] | None = None,
     ) -> None:
+        spec = close_spec(self.orch, symbol, size)
         await defer(interaction)
-        card = await self.orch.close(symbol, quantity, self.bot.actor_of(interaction))
-        msg = await interaction.edit_original_response(embed=card_embed(card), view=card_view(card))
+        card = await self.orch.propose_order(spec, self.bot.actor_of(interaction), "discord")
+        await self._post(interaction, card, spec.readback())
+
+    async def _post(self, interaction: discord.Interaction, card: Card, asked: str) -> None:
+        msg = await interaction.edit_original_response(
+            content=clip(f"Asked: {asked}", CONTENT), embed=card_embed(card), view=card_view(card)
+        )
         self.bot.cards.record(card, msg)
+
+    @app_commands.command(description="Cancel a working order (approvers only; no card needed).")
+    @app_commands.describe(order_id="The order's client id, as /orders shows it")
+    async def cancel(
+        self, interaction: discord.Interaction, order_id: app_commands.Range[str, 1, 64]
+    ) -> None:
+        await defer(interaction, ephemeral=True)
+        o = await self.orch.cancel_order(order_id.strip(), self.bot.actor_of(interaction))
+        await say(
+            interaction,
+            f"🚫 Order `{o.client_order_id}` ({o.side} {o.quantity} {o.symbol}, {o.role}): "
+            f"{o.status_text or o.status}.",
+        )
 
     @app_commands.command(description="Proposals waiting for a decision.")
     async def pending(self, interaction: discord.Interaction) -> None:
         cards = self.orch.pending()
         lines = [
-            f"`{c.id}` {c.side.upper()} {c.quantity} {c.symbol} @ {c.entry:.2f} · "
+            f"`{c.id}` {c.title} @ {c.entry:.2f} · {risk_text(c)} · "
             f"expires <t:{int(c.expires_at.timestamp())}:R>"
             for c in cards
         ]

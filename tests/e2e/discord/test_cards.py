@@ -25,7 +25,7 @@ EPHEMERAL = 1 << 6
 
 async def propose(w: World, symbol: str = "AAPL", qty: int = 10, side: str = "buy") -> str:
     h = await w.fake.slash(
-        "propose", {"symbol": symbol, "side": side, "quantity": qty}, user=TRADER_ID
+        "propose", {"symbol": symbol, "side": side, "size": str(qty)}, user=TRADER_ID
     )
     msg = await h.response()
     assert h.callback_type == 5  # deferred first: the card needs data and risk checks

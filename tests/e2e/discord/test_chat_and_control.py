@@ -30,7 +30,7 @@ EPHEMERAL = 1 << 6
 
 async def slash_propose(fake: FakeDiscord, symbol: str, qty: int) -> InteractionHandle:
     return await fake.slash(
-        "propose", {"symbol": symbol, "side": "buy", "quantity": qty}, user=TRADER_ID
+        "propose", {"symbol": symbol, "side": "buy", "size": str(qty)}, user=TRADER_ID
     )
 
 
@@ -88,7 +88,7 @@ async def test_kill_asks_for_confirmation_then_halts_once(
 ) -> None:
     async with running(fake, make_app, clock) as w:
         h = await fake.slash(
-            "propose", {"symbol": "AAPL", "side": "buy", "quantity": 5}, user=TRADER_ID
+            "propose", {"symbol": "AAPL", "side": "buy", "size": "5"}, user=TRADER_ID
         )
         pid = buttons(await h.response())["Approve"]["custom_id"].split(":")[-1]
         for cmd in ("pause", "resume"):
@@ -129,7 +129,7 @@ async def test_adjust_size_makes_a_rechecked_replacement_and_supersedes_the_card
 ) -> None:
     async with running(fake, make_app, clock) as w:
         h = await fake.slash(
-            "propose", {"symbol": "MSFT", "side": "buy", "quantity": 5}, user=TRADER_ID
+            "propose", {"symbol": "MSFT", "side": "buy", "size": "5"}, user=TRADER_ID
         )
         msg = await h.response()
         old = buttons(msg)["Approve"]["custom_id"].split(":")[-1]
@@ -159,7 +159,7 @@ async def test_bad_input_gets_a_clear_answer_and_changes_nothing(
 ) -> None:
     async with running(fake, make_app, clock) as w:
         h = await fake.slash(
-            "propose", {"symbol": "AAPL", "side": "buy", "quantity": 3}, user=TRADER_ID
+            "propose", {"symbol": "AAPL", "side": "buy", "size": "3"}, user=TRADER_ID
         )
         msg = await h.response()
         pid = buttons(msg)["Approve"]["custom_id"].split(":")[-1]
@@ -171,7 +171,7 @@ async def test_bad_input_gets_a_clear_answer_and_changes_nothing(
         assert all("not one I recognise" in a for a in answers)
         # a card whose proposal was deleted from the database
         other = await fake.slash(
-            "propose", {"symbol": "MSFT", "side": "buy", "quantity": 2}, user=TRADER_ID
+            "propose", {"symbol": "MSFT", "side": "buy", "size": "2"}, user=TRADER_ID
         )
         omsg = await other.response()
         gone = buttons(omsg)["Approve"]["custom_id"].split(":")[-1]
@@ -231,7 +231,7 @@ async def test_account_answers_are_private_unless_asked_and_why_attaches_long_hi
         pub = await fake.slash("pnl", {"period": "week", "public": True}, user=TRADER_ID)
         assert "P&L (week)" in (await pub.response())["embeds"][0]["title"] and not pub.ephemeral
         h = await fake.slash(
-            "propose", {"symbol": "AAPL", "side": "buy", "quantity": 3}, user=TRADER_ID
+            "propose", {"symbol": "AAPL", "side": "buy", "size": "3"}, user=TRADER_ID
         )
         pid = buttons(await h.response())["Approve"]["custom_id"].split(":")[-1]
         why = await fake.slash("why", {"id": pid}, user=TRADER_ID)
@@ -288,3 +288,19 @@ async def test_admin_sync_is_for_the_owner_and_a_rate_limit_only_slows_posting(
         assert await sched.fire("scan_midday", date(2026, 11, 20))
         cards = [m for m in bot_messages(fake, ALERT_CHANNEL) if buttons(m)]
         assert cards and len(cards) == len(w.orch.pending())
+
+
+async def test_analyze_and_questions_in_chat_make_no_card(
+    fake: FakeDiscord, make_app: Callable[..., App], clock: Clock
+) -> None:
+    async with running(fake, make_app, clock) as w:
+        n = len(bot_messages(fake, CHAT_CHANNEL))
+        await fake.say("analyze NVDA", user=TRADER_ID, channel_id=CHAT_CHANNEL)
+        await fake.wait_until(lambda: len(bot_messages(fake, CHAT_CHANNEL)) > n, what="reply")
+        reply = bot_messages(fake, CHAT_CHANNEL)[-1]
+        assert "NVDA" in reply["embeds"][0]["title"] and reply["attachments"]
+        assert not reply.get("components")  # the analysis, not a card to approve
+        await fake.say("any news on TSLA?", user=TRADER_ID, channel_id=CHAT_CHANNEL)
+        await fake.wait_until(lambda: len(bot_messages(fake, CHAT_CHANNEL)) > n + 1, what="reply")
+        assert bot_messages(fake, CHAT_CHANNEL)[-1]["content"].startswith("I can't answer")
+        assert w.orch.pending() == []

@@ -26,7 +26,7 @@ async def test_cotrader_run_logs_in_syncs_and_answers(fake: FakeDiscord, tmp_pat
         await fake.ready(timeout=60)
         assert {c["name"] for c in fake.commands(p.GUILD_ID)} >= {"scan", "propose", "kill"}
         h = await fake.slash(
-            "propose", {"symbol": "AAPL", "side": "buy", "quantity": 2}, user=TRADER_ID
+            "propose", {"symbol": "AAPL", "side": "buy", "size": "2"}, user=TRADER_ID
         )
         card = await h.response(timeout=20)
         assert "SIMULATED · BUY 2 AAPL" in card["embeds"][0]["title"]
@@ -61,7 +61,7 @@ async def test_cotrader_run_trades_a_paper_alpaca_account_on_approve(
     try:
         await fake.ready(timeout=60)
         h = await fake.slash(
-            "propose", {"symbol": "AAPL", "side": "buy", "quantity": 2}, user=TRADER_ID
+            "propose", {"symbol": "AAPL", "side": "buy", "size": "2"}, user=TRADER_ID
         )
         card = await h.response(timeout=20)
         assert "PAPER · BUY 2 AAPL" in card["embeds"][0]["title"], card

@@ -125,7 +125,7 @@ async def test_two_run_processes_share_one_postgresql(
         # A card posted by A ...
         with routed_to(fake, a):
             h = await fake.slash(
-                "propose", {"symbol": "AAPL", "side": "buy", "quantity": 2}, user=TRADER_ID
+                "propose", {"symbol": "AAPL", "side": "buy", "size": "2"}, user=TRADER_ID
             )
             card = await h.response(timeout=30)
         assert "PAPER · BUY 2 AAPL" in card["embeds"][0]["title"], card

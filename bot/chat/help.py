@@ -1,0 +1,235 @@
+"""The one list of terminal commands: usage, a one-line summary and the detail (syntax,
+options, examples). `/help`, `/help COMMAND`, the chat's "help" reply, Discord's
+`/help command:` and README's command table (checked by a test) all come from here."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+
+from services.order_syntax import USAGE as PROPOSE_USAGE
+from services.signals import STRATEGIES
+
+WIDTH = 80
+
+
+@dataclass(frozen=True)
+class CommandHelp:
+    name: str
+    usage: str
+    summary: str
+    detail: str = ""
+    examples: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+
+PLAIN_LANGUAGE = (
+    "Anything without a slash is plain language: 'should I buy NVDA?', 'buy 10 AAPL',\n"
+    "'close my TSLA', 'pnl this week'. Proposals are only executed after /approve ID."
+)
+
+COMMANDS: tuple[CommandHelp, ...] = (
+    CommandHelp(
+        "scan",
+        "/scan [SYMBOL ...]",
+        "rank the watchlist (or the symbols given) and make a card per idea that passes risk",
+        "Without symbols it scans the watchlist, or the default universe when the watchlist "
+        "is empty. The table shows each symbol's score 0-100 with its breakdown, the day's "
+        "change in % and the side the score favours (long or short).",
+        ("/scan", "/scan NVDA AMD TSLA"),
+    ),
+    CommandHelp(
+        "analyze",
+        "/analyze SYMBOL",
+        "indicators, score breakdown, which strategies fire, and the chart as a PNG file",
+        "Proposes nothing. The candlestick chart (SMAs, Bollinger bands, volume, the signals "
+        "marked) is written to SYMBOL-analysis.png in the working directory; its path is "
+        "printed.",
+        ("/analyze NVDA",),
+    ),
+    CommandHelp(
+        "backtest",
+        "/backtest SYMBOL STRATEGY [KEY=VALUE ...] [cash=N] [commission=RATE]",
+        "a strategy over the symbol's daily history: the metrics and an equity chart PNG",
+        f"Strategies: {', '.join(STRATEGIES)}. KEY=VALUE sets a strategy parameter; cash= "
+        "is the starting cash (default 10,000); commission= a fraction per side (0.002 is "
+        "0.2%). Signals at the close, fills at the next open. The equity chart is written to "
+        "SYMBOL-backtest-STRATEGY.png in the working directory.",
+        ("/backtest AAPL sma_cross fast=10 slow=30", "/backtest NVDA breakout cash=50000"),
+    ),
+    CommandHelp(
+        "propose",
+        PROPOSE_USAGE,
+        "your own trade: a card with entry, stop, target, size and risk, to approve",
+        "Parts in any order after the symbol. Side: buy, sell, or short (the word short is "
+        "needed to open a short while you hold the symbol; a sell that reduces a long is an "
+        "exit). Size: shares (10), dollars ($5000) or a percentage (5% of equity; of the "
+        "position for an exit); without one, risk sizes it. limit= makes a limit order "
+        "(else market); stop= and target= replace the ATR stop and target; tif= is day "
+        "(default), gtc (good till cancelled) or opg (at the next open). A part that "
+        "cannot be honoured is refused by name and nothing is created.",
+        (
+            "/propose AAPL buy 10",
+            "/propose NVDA $5000 limit=120.50",
+            "/propose TSLA short 5% stop=260 target=210 tif=gtc",
+        ),
+    ),
+    CommandHelp(
+        "close",
+        "/close SYMBOL [QTY | PCT%]",
+        "an exit proposal for all (or part) of a position; it needs its own approval",
+        "Without a size it closes the whole position. QTY is shares; PCT% a percentage of "
+        "the position (rounded down to whole shares; the card's notes say how). The card "
+        "shows the P&L the exit realises at its price.",
+        ("/close NVDA", "/close NVDA 50%", "/close AAPL 5"),
+    ),
+    CommandHelp(
+        "approve",
+        "/approve ID",
+        "approve a proposal: re-checked on a fresh quote, then executed once",
+        "Refused when the proposal expired, the price drifted past tolerance or a limit now "
+        "fails. A proposal executes at most once, whatever the retries.",
+        ("/approve p-abcd2345",),
+    ),
+    CommandHelp(
+        "reject", "/reject ID [reason]", "reject a proposal", "", ("/reject p-abcd2345 too late",)
+    ),
+    CommandHelp(
+        "pending",
+        "/pending",
+        "one line per card waiting for a decision, then approvals still being executed",
+        "Approvals whose order the venue has not acknowledged yet show their state, e.g. "
+        "'sent, outcome unknown, checking'. /card ID shows a whole card.",
+    ),
+    CommandHelp(
+        "card",
+        "/card ID",
+        "the whole card: every part of the order, every risk check, the full rationale",
+        "Also the venue's dry run (buying power and fees) when the broker gives one, and "
+        "the order once approved.",
+        ("/card p-abcd2345",),
+    ),
+    CommandHelp(
+        "cancel",
+        "/cancel ORDER_ID",
+        "cancel a working order (its client id, as /orders open shows it); approvers only",
+        "Reduces risk, so it needs no proposal; it is recorded. Cancelling an entry's "
+        "protective stop or target leaves the position without it at the venue.",
+        ("/cancel p-abcd2345", "/cancel p-abcd2345-sl"),
+    ),
+    CommandHelp(
+        "positions",
+        "/positions",
+        "positions marked to market, cash, equity, buying power",
+        aliases=("pos",),
+    ),
+    CommandHelp(
+        "orders",
+        "/orders [open]",
+        "recent (or only working) orders, with protective stop/target orders, prices and tif",
+        "Each row: client id (what /cancel takes), symbol, side, role (main, stop or "
+        "target), quantity, type and price, time in force, filled, average price, status.",
+        ("/orders", "/orders open"),
+    ),
+    CommandHelp(
+        "pnl",
+        "/pnl [day|week|month|all]",
+        "realised and unrealised P&L for the period",
+        "",
+        ("/pnl week",),
+    ),
+    CommandHelp(
+        "risk",
+        "/risk [SYMBOL [buy|sell] QTY]",
+        "the desk's risk state, every limit's use, 1-day VaR, correlation; a what-if",
+        "With a symbol and quantity, the book's VaR before and after that trade.",
+        ("/risk", "/risk NVDA buy 20"),
+    ),
+    CommandHelp(
+        "reconcile",
+        "/reconcile",
+        "compare the broker's positions and orders with our books (changes nothing)",
+    ),
+    CommandHelp(
+        "pause",
+        "/pause [reason]",
+        "stop new entry proposals (exits still allowed); the reason is recorded",
+    ),
+    CommandHelp(
+        "resume",
+        "/resume [rebase] [reason]",
+        "restart new entry proposals after a pause, a halt or the kill switch",
+        "Lands in ACTIVE, or REDUCING while a soft limit holds; refused while the daily loss "
+        "limit holds. rebase accepts a drawdown: the peak restarts from today's equity.",
+        ("/resume", "/resume rebase new month"),
+    ),
+    CommandHelp(
+        "kill",
+        "/kill [flatten | confirm NONCE | cancel NONCE]",
+        "cancel working orders, expire pending proposals, halt; flatten asks to confirm",
+        "/kill acts at once. /kill flatten also closes every position at market, so it "
+        "first says what will happen and gives a code: /kill confirm NONCE within the "
+        "window goes ahead, /kill cancel NONCE drops it. Only /resume restarts the desk.",
+        ("/kill", "/kill flatten", "/kill confirm k3ipr1xa"),
+    ),
+    CommandHelp(
+        "watchlist",
+        "/watchlist [list | add SYMBOL ... | remove SYMBOL ...]",
+        "what /scan looks at by default",
+        "add is all or nothing: one unknown symbol and none is added.",
+        ("/watchlist add AMD NVDA", "/watchlist remove AMD"),
+        ("watch",),
+    ),
+    CommandHelp(
+        "why",
+        "/why ID",
+        "the proposal and its whole recorded chain: signal, risk, rationale, clicks, fills",
+        "",
+        ("/why p-abcd2345",),
+    ),
+    CommandHelp("status", "/status", "mode, broker, data, LLM, desk state, counts, equity"),
+    CommandHelp(
+        "help",
+        "/help [COMMAND]",
+        "this list; with a command, its syntax, options and examples",
+        "",
+        ("/help", "/help propose"),
+        ("h", "?"),
+    ),
+    CommandHelp("quit", "/quit", "leave the chat", aliases=("exit", "q")),
+)
+
+BY_NAME: dict[str, CommandHelp] = {key: c for c in COMMANDS for key in (c.name, *c.aliases)}
+
+
+def usage(name: str) -> str:
+    return BY_NAME[name].usage
+
+
+def find(name: str) -> CommandHelp | None:
+    """A command by name or alias ('/propose', 'Propose' and 'pos' work)."""
+    return BY_NAME.get(name.strip().lstrip("/").lower())
+
+
+def help_text() -> str:
+    """Every command with its one line, then how plain language works."""
+    lines = ["Commands (/help COMMAND for the syntax, options and examples):"]
+    for c in COMMANDS:
+        lines.append(textwrap.fill(f"{c.usage} — {c.summary}", WIDTH, subsequent_indent="    "))
+    return "\n".join([*lines, PLAIN_LANGUAGE])
+
+
+def command_text(c: CommandHelp) -> str:
+    """One command in full: usage, summary, detail, aliases, examples."""
+    lines = [
+        textwrap.fill(f"Usage: {c.usage}", WIDTH, subsequent_indent="       "),
+        textwrap.fill(f"{c.summary[:1].upper()}{c.summary[1:]}.", WIDTH),
+    ]
+    if c.detail:
+        lines.append(textwrap.fill(c.detail, WIDTH))
+    if c.aliases:
+        lines.append("Also: " + ", ".join(f"/{a}" for a in c.aliases))
+    if c.examples:
+        lines.append("Examples:")
+        lines += [f"  {e}" for e in c.examples]
+    return "\n".join(lines)
