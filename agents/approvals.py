@@ -29,7 +29,7 @@ from agents.gate import Gate
 from agents.instance import LEASE
 from agents.order_feed import told_once
 from agents.proposals import ProposalAgent, normalise_id
-from agents.protection import Levels, Protection
+from agents.protection import Levels, LiftFailed, Protection
 from agents.results import Card
 from agents.risk import RiskAgent
 from brokers.base import BrokerError
@@ -178,7 +178,11 @@ class ApprovalAgent:
         held = pos.quantity if pos else 0
         try:
             return held, await self.protection.lift(p.symbol, actor.id)
-        except ExecutionFailed as e:
+        except LiftFailed as e:
+            if e.levels is not None:  # part came off: the whole position gets it back
+                await self.protection.restore(
+                    p.id, p.symbol, held, e.levels, actor.id, self.clock()
+                )
             self.refuse(
                 p, actor.name, str(e), {}, "agent:execution", "protection.refused", "not sent"
             )

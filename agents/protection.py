@@ -21,6 +21,8 @@ from models.domain import (
     BrokerOrder,
     OrderRequest,
     OrderRole,
+    OrderStatus,
+    OrderType,
     Side,
     TimeInForce,
     child_client_id,
@@ -35,6 +37,14 @@ class Levels:
 
     stop: float | None
     target: float | None
+
+
+class LiftFailed(ExecutionFailed):
+    """A protective order could not be cancelled; `levels`: those already lifted."""
+
+    def __init__(self, message: str, levels: Levels | None) -> None:
+        super().__init__(message)
+        self.levels = levels
 
 
 class Protection:
@@ -52,23 +62,25 @@ class Protection:
         ]
 
     async def lift(self, symbol: str, actor: str) -> Levels | None:
-        """Cancel the position's protective orders at the venue (None: it had none).
-        Raises ExecutionFailed, nothing else changed at the venue, when one cannot be
-        cancelled (its sibling may already be gone: that is what one-cancels-other does)."""
+        """Cancel the position's protective orders at the venue (None: it had none). When
+        one cannot be cancelled, LiftFailed says so, with the levels when some were
+        cancelled already (the caller puts them back)."""
         rows = self.working(symbol)
         if not rows:
             return None
         stop = next((r.stop_price for r in rows if r.role == OrderRole.STOP.value), None)
         target = next((r.limit_price for r in rows if r.role == OrderRole.TARGET.value), None)
-        for r in rows:
+        levels = Levels(stop, target)
+        for i, r in enumerate(rows):
             bo = await self._cancel(r.client_order_id)
             if bo is None:
-                raise ExecutionFailed(
+                raise LiftFailed(
                     f"Could not lift the protective {r.role} of {symbol} "
-                    f"({r.client_order_id}); nothing was sent."
+                    f"({r.client_order_id}); the exit was not sent.",
+                    levels if i else None,
                 )
             self.execution.apply(bo, actor)
-        return Levels(stop, target)
+        return levels
 
     async def _cancel(self, cid: str) -> BrokerOrder | None:
         try:
@@ -127,8 +139,6 @@ class Protection:
 
     @staticmethod
     def _leg(req: OrderRequest, role: OrderRole, now: datetime) -> BrokerOrder:
-        from models.domain import OrderStatus, OrderType
-
         stop = role is OrderRole.STOP
         return BrokerOrder(
             broker_order_id="",

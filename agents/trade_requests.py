@@ -21,7 +21,6 @@ S = ProposalStatus
 
 class TradeRequests:
     def __init__(self, proposals: ProposalAgent, allow_short: bool = True) -> None:
-        self.proposals = proposals
         self.p = proposals
         self.allow_short = allow_short
 
@@ -41,7 +40,7 @@ class TradeRequests:
         except InputError as e:
             raise BadInput(str(e)) from None
         spec = OrderSpec(
-            symbol=symbol, side=sd, short=short, quantity=self.proposals.check_quantity(quantity)
+            symbol=symbol, side=sd, short=short, quantity=self.p.check_quantity(quantity)
         )
         return await self.propose_order(spec, actor, source, strategy)
 
@@ -56,7 +55,7 @@ class TradeRequests:
         sym = self.p.data.normalise(spec.symbol)
         spec = spec.model_copy(update={"symbol": sym})
         if spec.quantity is not None:
-            self.proposals.check_quantity(spec.quantity)
+            self.p.check_quantity(spec.quantity)
         pos = self.p.store.ledger.position(sym)
         held = pos.quantity if pos else 0
         try:
@@ -116,18 +115,18 @@ class TradeRequests:
             "notes": notes,
             "requested": spec.model_dump(mode="json", exclude_none=True),
         }
-        return await self.proposals.propose_idea(idea, qty, actor, source, order)
+        return await self.p.propose_idea(idea, qty, actor, source, order)
 
     async def resize(self, proposal_id: str, quantity: object, actor: Actor) -> Card:
         """A re-checked replacement for a pending proposal at another size (supersedes it);
         every other part of the card (limit, stop, target, time in force) is kept."""
-        old = self.proposals.card(proposal_id)
+        old = self.p.card(proposal_id)
         self.p.gate.check(actor, "resize", "adjust a proposal", old.id)
         if old.status != S.PENDING.value:
             raise NotPending(
                 f"Proposal {old.id} is {old.status}; only a pending one can be resized."
             )
-        qty = self.proposals.check_quantity(quantity)
+        qty = self.p.check_quantity(quantity)
         if qty is None:
             raise BadInput("Give a whole number of shares, e.g. 25.")
         p = self.p.store.proposals.get(old.id)
@@ -143,7 +142,7 @@ class TradeRequests:
 
     async def close(self, symbol: str, quantity: object, actor: Actor) -> Card:
         """An exit proposal for (part of) a position; it still needs its own click."""
-        spec = OrderSpec(symbol=symbol, exit=True, quantity=self.proposals.check_quantity(quantity))
+        spec = OrderSpec(symbol=symbol, exit=True, quantity=self.p.check_quantity(quantity))
         return await self.propose_order(spec, actor, "close")
 
     async def _exit(self, spec: OrderSpec, actor: Actor, source: str) -> Card:
@@ -152,7 +151,7 @@ class TradeRequests:
         if spec.stop or spec.target:
             raise BadInput(
                 f"An exit has no stop or target of its own: say 'sell {spec.symbol}' alone, "
-                "or a limit ('sell 10 {spec.symbol} at 190 limit')."
+                f"or with a limit ('sell 10 {spec.symbol} at 190 limit')."
             )
         sym = spec.symbol
         pos = self.p.store.ledger.position(sym)
@@ -188,8 +187,15 @@ class TradeRequests:
         if not decision.approved:
             raise RiskRefused(decision.reason(), decision)
         gain = realizes(side, qty, entry, pos.avg_price)
+        protected = any(
+            o.symbol == sym and o.role != "main"
+            for o in self.p.store.ledger.orders(open_only=True, limit=None)
+        )
         if qty < held:
-            notes.append(f"leaves {held - qty:,} {sym}; its stop and target are resized to them")
+            left = f"leaves {held - qty:,} {sym}"
+            notes.append(f"{left}; its stop and target are resized to them" if protected else left)
+        elif protected:
+            notes.append("its working stop and target are cancelled with it")
         order = {
             "order_type": "limit" if spec.limit else "market",
             "limit_price": spec.limit,
@@ -199,7 +205,7 @@ class TradeRequests:
             "requested": spec.model_dump(mode="json", exclude_none=True),
         }
         preview = await self.p.preview(sym, side, qty)
-        card = await self.proposals.create(
+        card = await self.p.create(
             idea, decision, q, actor, source, kind="exit", preview=preview, order=order
         )
-        return await self.proposals.with_rationale(card, idea, decision, "exit")
+        return await self.p.with_rationale(card, idea, decision, "exit")

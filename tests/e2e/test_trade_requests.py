@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from agents.errors import BadInput, NotAuthorized
+from agents.errors import BadInput, ExecutionFailed, NotAuthorized
 from bot.app import App
 from models.domain import Actor, Side, TimeInForce
 from models.order_spec import OrderSpec
@@ -102,3 +102,36 @@ async def test_amount_and_percent_sizes(app: App, trader: Actor) -> None:
     assert any("rounded down" in n for n in card.notes)
     pct = await o.propose_order(OrderSpec(symbol="MSFT", side=Side.BUY, pct=1), trader)
     assert pct.quantity == pytest.approx(1000 / px, abs=1)  # 1% of $100k
+
+
+async def test_an_exit_whose_protection_cannot_be_lifted_is_not_sent(
+    app: App, trader: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    o = app.orchestrator
+    entry = await o.propose_order(OrderSpec(symbol="AAPL", side=Side.BUY, quantity=10), trader)
+    await o.approve(entry.id, trader)
+    working = {v.client_order_id for v in o.orders(open_only=True).orders}
+    assert working == {f"{entry.id}-sl", f"{entry.id}-tp"}
+    real = o.protection._cancel
+    calls: list[str] = []
+
+    async def second_fails(cid: str) -> object:
+        calls.append(cid)
+        return await real(cid) if len(calls) == 1 else None
+
+    monkeypatch.setattr(o.protection, "_cancel", second_fails)
+    ex = await o.close("AAPL", 4, trader)
+    with pytest.raises(ExecutionFailed, match="Could not lift the protective"):
+        await o.approve(ex.id, trader)
+    assert o.proposal(ex.id).status == "failed"
+    assert [(p.symbol, p.quantity) for p in (await o.positions()).positions] == [("AAPL", 10)]
+    # the half that came off went back, for the whole position, under the exit's id (the
+    # sibling the venue cancelled along with it is booked by the desk loop's next sync)
+    await o.sync()
+    back = [v for v in o.orders(open_only=True).orders if v.symbol == "AAPL"]
+    assert sorted(v.client_order_id for v in back) == [f"{ex.id}-oco-sl", f"{ex.id}-oco-tp"]
+    assert {v.quantity for v in back} == {10}
+    assert not any(
+        v.role == "main" and v.status == "filled" and v.proposal_id == ex.id
+        for v in o.orders().orders
+    )
