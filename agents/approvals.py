@@ -150,6 +150,8 @@ class ApprovalAgent:
             ctx = await self._recheck(won, actor, now)
             failpoints.hit("approve.before_order")
             held, lifted = await self._lift(won, actor)
+            if lifted is not None:
+                failpoints.hit("exit.after_lift")
             try:
                 order, prop = await self.execution.execute(
                     won, actor.id, now, prior_events=[("recheck.passed", "agent:risk", ctx)]
@@ -177,7 +179,7 @@ class ApprovalAgent:
         pos = self.store.ledger.position(p.symbol)
         held = pos.quantity if pos else 0
         try:
-            return held, await self.protection.lift(p.symbol, actor.id)
+            return held, await self.protection.lift(p.id, p.symbol, actor.id)
         except LiftFailed as e:
             if e.levels is not None:  # part came off: the whole position gets it back
                 await self.protection.restore(

@@ -5,7 +5,8 @@ clean-up, like a power cut) when execution reaches that point; `name=raise` rais
 `Crash` instead (an in-process test of the same state). Unset, a failpoint costs one set
 lookup and does nothing. Points: approve.before_order (approved, re-checked, no order row),
 approve.after_order (order row `pending_submit`, nothing sent), approve.after_submit (the
-venue answered, nothing booked).
+venue answered, nothing booked), exit.after_lift (an exit took the position's protective
+orders off at the venue, the exit itself not sent yet).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import signal
 
 from loguru import logger
 
-POINTS = frozenset({"approve.before_order", "approve.after_order", "approve.after_submit"})
+POINTS = frozenset(
+    {"approve.before_order", "approve.after_order", "approve.after_submit", "exit.after_lift"}
+)
 
 
 class Crash(BaseException):

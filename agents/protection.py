@@ -61,7 +61,7 @@ class Protection:
             if o.symbol == symbol and o.role != OrderRole.MAIN.value
         ]
 
-    async def lift(self, symbol: str, actor: str) -> Levels | None:
+    async def lift(self, proposal_id: str, symbol: str, actor: str) -> Levels | None:
         """Cancel the position's protective orders at the venue (None: it had none). When
         one cannot be cancelled, LiftFailed says so, with the levels when some were
         cancelled already (the caller puts them back)."""
@@ -71,6 +71,19 @@ class Protection:
         stop = next((r.stop_price for r in rows if r.role == OrderRole.STOP.value), None)
         target = next((r.limit_price for r in rows if r.role == OrderRole.TARGET.value), None)
         levels = Levels(stop, target)
+        pos = self.store.ledger.position(symbol)
+        self.store.events.add(  # until "protection.restored", recovery owes the position this
+            "protection.lifted",
+            actor,
+            proposal_id=proposal_id,
+            context={
+                "symbol": symbol,
+                "stop": stop,
+                "target": target,
+                "held": pos.quantity if pos else 0,
+                "orders": [r.client_order_id for r in rows],
+            },
+        )
         for i, r in enumerate(rows):
             bo = await self._cancel(r.client_order_id)
             if bo is None:
@@ -107,6 +120,7 @@ class Protection:
         """Put a protective pair back for `held` shares (signed: what the position holds
         after the exit) at the lifted prices; its client ids start with the exit's id."""
         if held == 0 or levels.stop is None or levels.target is None:
+            self._restored(proposal_id, actor, 0, [])
             return []
         side = Side.SELL if held > 0 else Side.BUY
         parent = f"{proposal_id}-oco"
@@ -132,10 +146,45 @@ class Protection:
             logger.error("protective pair {} for {} not placed: {}", parent, symbol, e)
             for r in rows:
                 self.execution.never_sent(r, f"protective pair not placed: {e}", actor)
+            self._restored(proposal_id, actor, 0, [], str(e))
             return []
         for leg in bo.legs:
             self.execution.apply(leg, actor)
-        return [r for r in (self.store.ledger.order(r.client_order_id) for r in rows) if r]
+        placed = [r for r in (self.store.ledger.order(r.client_order_id) for r in rows) if r]
+        self._restored(proposal_id, actor, abs(held), [r.client_order_id for r in placed])
+        return placed
+
+    def _restored(
+        self, proposal_id: str, actor: str, quantity: int, ids: list[str], error: str = ""
+    ) -> None:
+        self.store.events.add(
+            "protection.restored",
+            actor,
+            proposal_id=proposal_id,
+            context={"quantity": quantity, "orders": ids, **({"error": error} if error else {})},
+        )
+
+    async def settle(self, busy: set[str], actor: str, now: datetime) -> list[str]:
+        """Put back the protection an exit lifted and never restored (its desk died between
+        the two steps), once that exit is no longer being executed: sized to what the
+        position holds, less what a still-working exit will sell. Returns those exits' ids."""
+        done: list[str] = []
+        for e in self.store.events.unanswered("protection.lifted", "protection.restored"):
+            pid = e.proposal_id
+            p = self.store.proposals.get(pid) if pid else None
+            if p is None or pid in busy or p.status in ("pending", "approved"):
+                continue
+            sym = str(e.context["symbol"])
+            pos = self.store.ledger.position(sym)
+            held = pos.quantity if pos else 0
+            order = self.store.ledger.order(p.id)
+            if order is not None and order.status in BOOK_OPEN_STATUSES and held:
+                working = max(0, order.quantity - order.filled_quantity)
+                held = held - working if held > 0 else held + working
+            levels = Levels(e.context.get("stop"), e.context.get("target"))  # type: ignore[arg-type]
+            await self.restore(p.id, sym, held, levels, actor, now)
+            done.append(p.id)
+        return done
 
     @staticmethod
     def _leg(req: OrderRequest, role: OrderRole, now: datetime) -> BrokerOrder:

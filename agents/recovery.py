@@ -92,6 +92,10 @@ class RecoveryAgent:
                 if row.status not in UNSETTLED_ORDER_STATUSES:
                     await self._safely(out, row.client_order_id, self._caught_up(row))
             restarted |= {r.proposal_id for r in out if r.proposal_id}
+        try:  # an exit's lifted protection whose desk died before putting it back
+            await self.approvals.protection.settle(self.approvals.inflight, ACTOR, now)
+        except (BrokerError, CotraderError) as e:
+            logger.warning("recovery: protection left for the next pass: {}", e)
         told = []
         for r in out:
             p = self.store.proposals.get(r.proposal_id) if r.proposal_id else None

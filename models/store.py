@@ -120,6 +120,20 @@ class EventRepo:
             ).all()
         return [to_event(r) for r in rows]
 
+    def unanswered(self, opened: str, answered: str) -> list[Event]:
+        """Events of type `opened` whose proposal has no `answered` event yet (oldest first),
+        e.g. protection lifted for an exit and not put back."""
+        with self._store.session() as s:
+            done = select(EventRow.proposal_id).where(
+                EventRow.type == answered, col(EventRow.proposal_id).is_not(None)
+            )
+            rows = s.exec(
+                select(EventRow)
+                .where(EventRow.type == opened, col(EventRow.proposal_id).not_in(done))
+                .order_by(col(EventRow.id))
+            ).all()
+        return [to_event(r) for r in rows]
+
     def recent(self, limit: int = 50, type_prefix: str | None = None) -> list[Event]:
         with self._store.session() as s:
             q = select(EventRow).order_by(col(EventRow.id).desc()).limit(limit)

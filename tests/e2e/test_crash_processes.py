@@ -141,3 +141,35 @@ async def test_alpaca_killed_after_the_venue_answered_before_booking(
     assert len(alpaca.submitted) == 1
     code, _ = await again.quit()
     assert code == 0
+
+
+async def test_killed_between_lifting_the_protection_and_the_exit(
+    tmp_path: Path, db_url: str
+) -> None:
+    """The exit's first step took the stop and target off; the process dies before the exit
+    is sent. After the restart the exit is sent once and what it leaves is protected again."""
+    home = tmp_path / "h"
+    chat = await AsyncChat.open(
+        home, COTRADER_DATABASE_URL=db_url, COTRADER_FAILPOINTS="exit.after_lift"
+    )
+    await until_ready(chat)
+    entry = (await chat.send("/propose NVDA buy 10"))["proposal"]["id"]
+    assert (await chat.send(f"/approve {entry}"))["kind"] == "approved"
+    ex = (await chat.send("/close NVDA 4"))["proposal"]["id"]
+    await chat.write(f"/approve {ex}")
+    assert await died(chat) == -signal.SIGKILL
+
+    again = await AsyncChat.open(home, COTRADER_DATABASE_URL=db_url)
+    await until_ready(again)
+    why = await again.send(f"/why {ex}")
+    assert why["proposal"]["status"] == "filled", why
+    held = {p["symbol"]: p["quantity"] for p in (await again.send("/positions"))["positions"]}
+    assert held == {"NVDA": 6}
+    working = [o for o in (await again.send("/orders open"))["orders"] if o["symbol"] == "NVDA"]
+    ids = sorted(o["client_order_id"] for o in working)
+    assert ids == [f"{ex}-oco-sl", f"{ex}-oco-tp"], working
+    assert {o["quantity"] for o in working} == {6}
+    kinds = [e["type"] for e in why["events"]]
+    assert kinds.count("protection.lifted") == 1 and kinds.count("protection.restored") == 1
+    code, _ = await again.quit()
+    assert code == 0
