@@ -95,6 +95,11 @@ def sdk_request(r: OrderRequest) -> SdkOrderRequest:
         if r.time_in_force is TimeInForce.OPG:
             raise OrderRejectedError(BRACKET_AT_OPEN)
         common |= {"order_class": OrderClass.BRACKET, **_exits(tp, sl)}
+        if r.order_type is OrderType.MARKET:
+            # Alpaca gives a bracket's legs the entry's time in force: a day bracket's stop
+            # and target would expire at the close. A market entry fills at once (or at the
+            # next open either way), so gtc keeps the protection without changing the entry.
+            common["time_in_force"] = SdkTimeInForce.GTC
     if r.order_type is OrderType.LIMIT:
         return LimitOrderRequest(**common, limit_price=r.limit_price)
     if r.order_type is OrderType.STOP:

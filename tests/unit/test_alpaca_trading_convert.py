@@ -129,6 +129,11 @@ def test_a_bracket_request_carries_both_exit_legs() -> None:
     assert body["order_class"] == "bracket"
     assert body["take_profit"] == {"limit_price": 210.12}
     assert body["stop_loss"] == {"stop_price": 180.0}
+    # the legs take the entry's time in force at Alpaca: a market bracket goes gtc so the
+    # stop and target do not expire at the close; a limit entry keeps what was asked
+    assert body["time_in_force"] == "gtc"
+    limit = req.model_copy(update={"order_type": "limit", "limit_price": 200.0})
+    assert b._sdk_request(limit).to_request_fields()["time_in_force"] == "day"  # type: ignore[attr-defined]
     b.close()  # type: ignore[attr-defined]
 
 
