@@ -31,6 +31,7 @@ SCRIPTS = (
     "reconcile.py",
     "reconcile_venue.py",
     "recovery_time.py",
+    "monitor.py",
 )
 TIMEOUT_S = 180.0
 
