@@ -44,12 +44,14 @@ from agents.results import (
     PositionsView,
     ReconcileView,
     ScanReport,
+    SimShockView,
     StatusView,
     WhyView,
 )
 from agents.risk import RiskAgent
 from agents.scanner import ScannerAgent
 from agents.scheduler import JobScheduler
+from agents.sim_control import SimControl
 from agents.strategy import StrategyAgent
 from agents.trade_requests import TradeRequests
 from agents.venue import VenueAgent
@@ -164,6 +166,7 @@ class Orchestrator:
         )
         self.risk.on_transition = self.controls.on_risk_transition
         self.reports = Reports(store, broker, self.data, mode, self.clock)
+        self.sim = SimControl(self.gate, self.data, market, mode, broker.name)
         self.recovery = RecoveryAgent(
             store,
             self.approvals,
@@ -374,6 +377,11 @@ class Orchestrator:
 
     async def status(self) -> StatusView:
         return await self.controls.status()
+
+    async def sim_shock(self, symbol: str, pct: float | str, actor: Actor) -> SimShockView:
+        """Move the simulated market for `symbol` by `pct` percent now (approvers only,
+        the simulator only): stored, so every process on this database sees it; recorded."""
+        return await self.sim.shock(symbol, pct, actor)
 
     async def reconcile(self, actor: Actor) -> ReconcileView:
         return await self.venue.reconcile(actor)

@@ -314,3 +314,23 @@ class ReconcileView(View):
     @property
     def ok(self) -> bool:
         return self.report.ok and not self.bad_data
+
+
+class SimShockView(View):
+    """A move of the simulated market (`/sim shock`), stored for every process on the
+    database; always SIMULATED."""
+
+    symbol: str
+    pct: float
+    before: float
+    after: float
+    at: datetime
+    by: str
+    mode: str = "SIMULATED"
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"[{self.mode}] {self.symbol} shocked {self.pct:+g}%: {self.before:,.2f} → "
+            f"{self.after:,.2f}. Every desk on this database sees the move; recorded."
+        )

@@ -194,18 +194,19 @@ def build(
         broker = alpaca_broker(settings, limiter)
     elif settings.broker == "tastytrade":
         broker = tastytrade_broker(settings)
-    market: MarketData
+    market: MarketData | None = None
     if settings.data_source == "alpaca":
         market = alpaca_market(settings, market_clock, limiter)
-    else:
+    settings.home_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(settings.db_url)
+    store.upgrade()
+    if market is None:
         from brokers.sim.market import SimMarket
         from brokers.sim.universe import DEFAULT_UNIVERSE, synthetic_specs
 
         specs = DEFAULT_UNIVERSE + synthetic_specs(settings.sim_extra_symbols, settings.sim_seed)
-        market = SimMarket(seed=settings.sim_seed, clock=market_clock, specs=specs)
-    settings.home_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(settings.db_url)
-    store.upgrade()
+        # shocks (/sim shock) live in the store: every process on it sees the same market
+        market = SimMarket(seed=settings.sim_seed, clock=market_clock, specs=specs, store=store)
     if broker is None:
         from brokers.sim.broker import SimBroker, SimCosts
 

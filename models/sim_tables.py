@@ -64,3 +64,17 @@ class SimPosition(SQLModel, table=True):
     symbol: str = Field(primary_key=True)
     quantity: int
     avg_price: float
+
+
+class SimShock(SQLModel, table=True):
+    """A move of the simulated market (`/sim shock`): from `at` on, every price of `symbol`
+    is multiplied by (1 + pct/100), cumulatively. Stored so that every process on this
+    database prices the same simulated market."""
+
+    __tablename__ = "sim_shocks"
+
+    id: int | None = Field(default=None, primary_key=True)
+    symbol: str = Field(index=True)
+    pct: float
+    at: datetime = ts_field()
+    by: str

@@ -147,6 +147,11 @@ class CommandHandler:
                 side, qty = _side_qty(args[1:], cmd)
                 rep = await o.risk_report(args[0] if args else None, side, qty)
                 return Reply(kind="risk", text="\n".join(risk_lines(rep)), payload=rep)
+            case "sim":
+                if len(args) != 3 or args[0].lower() != "shock":
+                    raise BadInput(f"Usage: {usage(cmd)}")
+                shock = await o.sim_shock(args[1], args[2], me)
+                return Reply(kind="sim.shock", text=shock.summary, payload=shock)
             case "reconcile":
                 view = await o.reconcile(me)
                 return Reply(kind="reconcile", text="\n".join(reconcile_lines(view)), payload=view)

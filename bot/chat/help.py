@@ -189,6 +189,16 @@ COMMANDS: tuple[CommandHelp, ...] = (
     ),
     CommandHelp("status", "/status", "mode, broker, data, LLM, desk state, counts, equity"),
     CommandHelp(
+        "sim",
+        "/sim shock SYMBOL PCT",
+        "move the simulated market for a symbol now, e.g. -15 or +8; approvers only",
+        "The simulator only (refused on a real broker's prices). PCT is between -90 and "
+        "+500, not zero. The shock is stored: every process on this database prices the "
+        "moved market, from now on, cumulatively; it is recorded as a sim.shock event. The "
+        "reply shows the price before and after, labelled SIMULATED.",
+        ("/sim shock NVDA -15", "/sim shock AAPL +8"),
+    ),
+    CommandHelp(
         "help",
         "/help [COMMAND]",
         "this list; with a command, its syntax, options and examples",

@@ -37,6 +37,7 @@ COGS = (
     "bot.discord_app.cogs.alerts",
     "bot.discord_app.cogs.research",
     "bot.discord_app.cogs.risk",
+    "bot.discord_app.cogs.sim",
 )
 QUIET_ALERTS = frozenset({"expired", "superseded"})  # the card itself is edited to say so
 

@@ -16,6 +16,7 @@ from agents.results import (
     PnlView,
     PositionsView,
     ScanReport,
+    SimShockView,
     StatusView,
     WhyView,
 )
@@ -329,3 +330,20 @@ def alert_embed(kind: str, text: str, mode_label: str) -> discord.Embed:
             colour=0xE74C3C if red else colour,
         )
     )
+
+
+def sim_shock_embed(s: SimShockView) -> discord.Embed:
+    """`/sim shock`: the move, the price before and after, labelled SIMULATED."""
+    tag, note, colour = banner(s.mode)
+    arrow = "📉" if s.pct < 0 else "📈"
+    e = discord.Embed(
+        title=f"{arrow} {tag} · {s.symbol} shocked {s.pct:+g}%",
+        description="The simulated market moved now; every desk on this database sees it.",
+        colour=colour,
+    )
+    e.set_author(name=f"{tag} MARKET SHOCK")
+    e.add_field(name="Before", value=_px(s.before))
+    e.add_field(name="After", value=_px(s.after))
+    e.add_field(name="By", value=s.by)
+    e.set_footer(text=f"{note} Recorded as a sim.shock event.")
+    return shown(e)

@@ -3,22 +3,34 @@
 Daily values depend only on (seed, symbol, history_days); dates are attached afterwards. The
 simulated session is open whenever the program runs: each real day (America/New_York) is
 squeezed linearly onto the 390-minute 09:30–16:00 session of the sim date.
+
+Shocks (`/sim shock`) move a symbol from a moment on. With a store attached they are rows of
+`sim_shocks` (each with its `sim.shock` event, in one transaction), so every process on the
+database prices the same market: a quote re-reads them when the table changed (one cheap
+query at most every `shock_poll_s`).
 """
 
 from __future__ import annotations
 
 import math
+import time as _time
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from sqlalchemy import delete, func
+from sqlmodel import col, select
 
 from brokers.base import UnknownSymbolError
 from brokers.sim.universe import DEFAULT_UNIVERSE, SimSpec
+from models.audit import event_row
 from models.domain import Bars, Instrument, Quote
+from models.sim_tables import SimShock
+from models.store import Store
 
 NY = ZoneInfo("America/New_York")
 SESSION_MINUTES = 390
@@ -118,6 +130,8 @@ class SimMarket:
         clock: Callable[[], datetime] | None = None,
         history_days: int = 756,
         specs: Sequence[SimSpec] = DEFAULT_UNIVERSE,
+        store: Store | None = None,
+        shock_poll_s: float = 0.2,
     ) -> None:
         if history_days < 2:
             raise ValueError("history_days must be at least 2")
@@ -135,6 +149,10 @@ class SimMarket:
         self._tape_day: date | None = None
         self._daily_ts: tuple[date, list[datetime]] | None = None
         self._shocks: dict[str, list[tuple[datetime, float]]] = {}
+        self._store = store
+        self.shock_poll_s = shock_poll_s
+        self._shocks_seen: tuple[int, int] | None = None  # (max id, count) last loaded
+        self._shocks_checked = -math.inf  # monotonic time of the last look at the table
 
     # ------------------------------------------------------------------ clock and universe
 
@@ -260,16 +278,61 @@ class SimMarket:
 
     # ------------------------------------------------------------------ shocks
 
-    def shock(self, symbol: str, pct: float) -> None:
-        """From now on, multiply every price of `symbol` by (1 + pct/100) (cumulative)."""
+    def shock(
+        self,
+        symbol: str,
+        pct: float,
+        actor: str = "system:sim",
+        context: dict[str, Any] | None = None,
+    ) -> datetime:
+        """From now on, multiply every price of `symbol` by (1 + pct/100) (cumulative); the
+        moment it applies from. With a store the shock is stored, with its `sim.shock` event
+        (by `actor`, with `context`), in one transaction."""
         spec = self._spec(symbol)
         factor = 1.0 + pct / 100.0
-        if factor <= 0:
+        if not math.isfinite(factor) or factor <= 0:
             raise ValueError("a shock cannot take the price to zero or below")
-        self._shocks.setdefault(spec.symbol, []).append((self._real(), factor))
+        at = self._real()
+        if self._store is None:
+            self._shocks.setdefault(spec.symbol, []).append((at, factor))
+            return at
+        ctx = {"symbol": spec.symbol, "pct": pct, **(context or {})}
+        with self._store.session(write=True) as s:
+            s.add(SimShock(symbol=spec.symbol, pct=pct, at=at, by=actor))
+            s.add(event_row("sim.shock", actor, context=ctx))
+            s.commit()
+        self._sync_shocks(force=True)
+        return at
 
     def clear_shocks(self) -> None:
+        """Undo every shock (stored ones too)."""
         self._shocks.clear()
+        if self._store is not None:
+            with self._store.session(write=True) as s:
+                s.exec(delete(SimShock))  # type: ignore[call-overload]
+                s.add(event_row("sim.shocks_cleared", "system:sim"))
+                s.commit()
+            self._sync_shocks(force=True)
+
+    def _sync_shocks(self, force: bool = False) -> None:
+        """Re-read the stored shocks when the table changed (any process may have written
+        one); the check is one aggregate query, at most every `shock_poll_s`."""
+        if self._store is None:
+            return
+        now = _time.monotonic()
+        if not force and now - self._shocks_checked < self.shock_poll_s:
+            return
+        self._shocks_checked = now
+        with self._store.session() as s:
+            top, n = s.exec(select(func.max(SimShock.id), func.count(col(SimShock.id)))).one()
+            seen = (int(top or 0), int(n))
+            if seen == self._shocks_seen:
+                return
+            rows = s.exec(select(SimShock).order_by(col(SimShock.id))).all()
+        shocks: dict[str, list[tuple[datetime, float]]] = {}
+        for r in rows:
+            shocks.setdefault(r.symbol, []).append((r.at, 1.0 + r.pct / 100.0))
+        self._shocks, self._shocks_seen = shocks, seen
 
     def _factor(self, key: str, real: datetime) -> float:
         shocks = self._shocks.get(key)
@@ -315,11 +378,13 @@ class SimMarket:
     async def quote(self, symbol: str) -> Quote:
         """The current simulated quote; raises UnknownSymbolError."""
         spec = self._spec(symbol)
+        self._sync_shocks()
         real = self._real()
         return self._quote(spec, real, *session_position(real))
 
     async def quotes(self, symbols: Sequence[str]) -> dict[str, Quote]:
         """Quotes keyed by upper-case symbol; unknown symbols are left out."""
+        self._sync_shocks()
         real = self._real()
         day, minute = session_position(real)
         out: dict[str, Quote] = {}
@@ -343,7 +408,9 @@ class SimMarket:
         """Today's bars so far at `minutes` resolution; the last one is partial up to now."""
         if minutes < 1 or limit < 1:
             raise ValueError("minutes and limit must be positive")
-        spec, real = self._spec(symbol), self._real()
+        spec = self._spec(symbol)
+        self._sync_shocks()
+        real = self._real()
         key, (day, m) = spec.symbol, session_position(real)
         tape, k = self._tape(spec, day), int(m)
         now_price = float(np.interp(m, (k, k + 1), tape.array[k : k + 2]))
