@@ -22,7 +22,7 @@ from models.store import Store
 from tests.conftest import Clock
 
 
-def setup(tmp_path: Path, clock: Clock, **kw: float) -> tuple[Store, SimMarket, SimBroker]:
+def setup(tmp_path: Path, clock: Clock, **kw: object) -> tuple[Store, SimMarket, SimBroker]:
     store = Store(f"sqlite:///{tmp_path / 'b.db'}")
     store.upgrade()
     market = SimMarket(seed=42, clock=clock)

@@ -27,21 +27,9 @@ from models.domain import (
 from models.sim_tables import SimOrder
 from models.store import Store
 from tests.conftest import Clock
+from tests.integration.test_sim_broker import req, setup
 
 SLIP = 0.0002  # the default 2 bps
-
-
-def setup(tmp_path: Path, clock: Clock, **kw: object) -> tuple[Store, SimMarket, SimBroker]:
-    store = Store(f"sqlite:///{tmp_path / 'p.db'}")
-    store.upgrade()
-    market = SimMarket(seed=42, clock=clock)
-    return store, market, SimBroker(store, market, **kw)  # type: ignore[arg-type]
-
-
-def req(
-    cid: str, symbol: str = "AAPL", side: Side = Side.BUY, qty: int = 10, **kw: object
-) -> OrderRequest:
-    return OrderRequest(client_order_id=cid, symbol=symbol, side=side, quantity=qty, **kw)
 
 
 async def bracket(
