@@ -360,11 +360,18 @@ class ExecutionAgent:
         if not open_rows:
             return []
         await self.broker.refresh()
+        try:  # one read of what still works; only orders no longer working are looked up
+            working = {o.client_order_id: o for o in await self.broker.open_orders()}
+        except BrokerError:
+            working = {}
         out: list[Order] = []
         for row in open_rows:
-            bo = await self._lookup(row.client_order_id)
+            cid = row.client_order_id
+            bo = working[cid] if cid in working else await self._lookup(cid)
             if bo is not None and (
-                bo.status.value != row.status or bo.filled_quantity != row.filled_quantity
+                bo.status.value != row.status
+                or bo.filled_quantity != row.filled_quantity
+                or bo.quantity != row.quantity  # a protective sibling shrunk by its pair's fill
             ):
                 out.append(self.apply(bo, actor))
         return out
