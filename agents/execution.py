@@ -415,15 +415,23 @@ class ExecutionAgent:
                 if not found.status.is_open:
                     self.apply(found, actor)
                     continue
-            try:
-                bo = await self.broker.cancel(cid)
-            except BrokerError as e:
-                found = await self._lookup(cid)  # gone already (one-cancels-other)?
-                if found is not None and not found.status.is_open:
-                    self.apply(found, actor)
-                else:
-                    logger.warning("cancel {} failed: {}", cid, e)
+            bo = await self.cancel_at_venue(cid)
+            if bo is None:
                 continue
             self.apply(bo, actor)
-            canceled.append(cid)
+            if bo.status is OrderStatus.CANCELED:
+                canceled.append(cid)
         return canceled
+
+    async def cancel_at_venue(self, cid: str) -> BrokerOrder | None:
+        """Cancel one order at the venue: its view after the cancel, or, when the cancel is
+        refused because the order is already over (one-cancels-other took it along, it
+        filled), its view as it ended; None when it may still be working."""
+        try:
+            return await self.broker.cancel(cid)
+        except BrokerError as e:
+            found = await self._lookup(cid)
+            if found is not None and not found.status.is_open:
+                return found
+            logger.warning("cancel {} failed: {}", cid, e)
+            return None

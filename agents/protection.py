@@ -53,19 +53,11 @@ class Protection:
         self.broker = broker
         self.execution = execution
 
-    def working(self, symbol: str) -> list[Order]:
-        """The protective orders working for `symbol` in our books."""
-        return [
-            o
-            for o in self.store.ledger.orders(open_only=True, limit=None)
-            if o.symbol == symbol and o.role != OrderRole.MAIN.value
-        ]
-
     async def lift(self, proposal_id: str, symbol: str, actor: str) -> Levels | None:
         """Cancel the position's protective orders at the venue (None: it had none). When
         one cannot be cancelled, LiftFailed says so, with the levels when some were
         cancelled already (the caller puts them back)."""
-        rows = self.working(symbol)
+        rows = self.store.ledger.protective(symbol)
         if not rows:
             return None
         stop = next((r.stop_price for r in rows if r.role == OrderRole.STOP.value), None)
@@ -85,7 +77,7 @@ class Protection:
             },
         )
         for i, r in enumerate(rows):
-            bo = await self._cancel(r.client_order_id)
+            bo = await self.execution.cancel_at_venue(r.client_order_id)
             if bo is None:
                 raise LiftFailed(
                     f"Could not lift the protective {r.role} of {symbol} "
@@ -94,19 +86,6 @@ class Protection:
                 )
             self.execution.apply(bo, actor)
         return levels
-
-    async def _cancel(self, cid: str) -> BrokerOrder | None:
-        try:
-            return await self.broker.cancel(cid)
-        except BrokerError as e:
-            try:  # already gone (its sibling's cancel took it along)?
-                found = await self.broker.order_by_client_id(cid)
-            except BrokerError:
-                found = None
-            if found is not None and not found.status.is_open:
-                return found
-            logger.warning("protective order {}: cancel failed: {}", cid, e)
-            return None
 
     async def restore(
         self,
@@ -212,7 +191,7 @@ class Protection:
             raise BadInput(f"No order {cid[:40]!r}; /orders open lists the working ones.")
         if row.status not in BOOK_OPEN_STATUSES or row.status == PENDING_SUBMIT:
             raise BadInput(f"Order {cid} is {row.status}; only a working order can be cancelled.")
-        bo = await self._cancel(cid)
+        bo = await self.execution.cancel_at_venue(cid)
         if bo is None:
             raise ExecutionFailed(f"The venue did not cancel {cid}; it may still be working.")
         return self.execution.apply(bo, actor)

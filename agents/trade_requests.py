@@ -187,10 +187,7 @@ class TradeRequests:
         if not decision.approved:
             raise RiskRefused(decision.reason(), decision)
         gain = realizes(side, qty, entry, pos.avg_price)
-        protected = any(
-            o.symbol == sym and o.role != "main"
-            for o in self.p.store.ledger.orders(open_only=True, limit=None)
-        )
+        protected = bool(self.p.store.ledger.protective(sym))
         if qty < held:
             left = f"leaves {held - qty:,} {sym}"
             notes.append(f"{left}; its stop and target are resized to them" if protected else left)

@@ -60,6 +60,16 @@ class LedgerReads:
                 q = q.where(col(Order.status).in_(OPEN_ORDER_STATUSES))
             return list(s.exec(q).all())
 
+    def protective(self, symbol: str) -> list[Order]:
+        """The protective orders (an entry's stop and target) working for `symbol`."""
+        with self._store.session() as s:
+            q = select(Order).where(
+                Order.symbol == symbol,
+                Order.role != "main",
+                col(Order.status).in_(OPEN_ORDER_STATUSES),
+            )
+            return list(s.exec(q.order_by(col(Order.id))).all())
+
     def unsettled(self, due_by: datetime | None = None) -> list[Order]:
         """Orders being sent or with an unknown outcome (oldest first); with `due_by`, only
         those whose next look-up is due by then."""

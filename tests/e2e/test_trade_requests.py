@@ -112,14 +112,14 @@ async def test_an_exit_whose_protection_cannot_be_lifted_is_not_sent(
     await o.approve(entry.id, trader)
     working = {v.client_order_id for v in o.orders(open_only=True).orders}
     assert working == {f"{entry.id}-sl", f"{entry.id}-tp"}
-    real = o.protection._cancel
+    real = o.execution.cancel_at_venue
     calls: list[str] = []
 
     async def second_fails(cid: str) -> object:
         calls.append(cid)
         return await real(cid) if len(calls) == 1 else None
 
-    monkeypatch.setattr(o.protection, "_cancel", second_fails)
+    monkeypatch.setattr(o.execution, "cancel_at_venue", second_fails)
     ex = await o.close("AAPL", 4, trader)
     with pytest.raises(ExecutionFailed, match="Could not lift the protective"):
         await o.approve(ex.id, trader)
