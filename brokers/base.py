@@ -133,6 +133,23 @@ class OrderPreviewer(Protocol):
 
 
 @runtime_checkable
+class StopMover(Protocol):
+    """A venue that moves a working stop order's trigger price in place."""
+
+    async def replace_stop(
+        self, client_order_id: str, stop_price: float, new_client_order_id: str
+    ) -> BrokerOrder:
+        """Replace our working stop order `client_order_id` (a bracket's or OCO's stop leg, or a
+        standalone stop) by the same order at `stop_price`, carrying `new_client_order_id`;
+        its link to a sibling target (one-cancels-other) is kept. The old order ends canceled
+        (replaced); the replacement is returned (status new). Idempotent: when an order with
+        `new_client_order_id` already exists at the venue it is returned, nothing is sent.
+        Raises OrderRejectedError (clear text) when the old order is not working any more or
+        the venue refuses the price; BrokerError on transport failure."""
+        ...
+
+
+@runtime_checkable
 class BadDataLog(Protocol):
     """Optional Broker capability: the venue data the adapter refused so far (user-safe
     lines, oldest first), for reconciliation to report."""

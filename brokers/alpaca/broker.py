@@ -11,7 +11,8 @@ fact. Paper is the default; ``paper=False`` points at the live endpoint.
 Each order goes with its own time in force (day, gtc, opg). A bracket (take-profit and
 stop-loss with the entry) is Alpaca's ``bracket`` class, an OCO request its ``oco`` class;
 their legs are shown under our client ids, the parent's plus "-sl" / "-tp" (legs.py,
-order_reads.py), and `cancel` takes one leg's id. Requests: order_requests.py.
+order_reads.py), and `cancel` takes one leg's id. Requests: order_requests.py. A working stop
+(a leg too) is moved by `replace_stop` (replace.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from loguru import logger
 from brokers.alpaca.order_reads import AlpacaOrderReads, why
 from brokers.alpaca.order_requests import sdk_request
 from brokers.alpaca.ratelimit import RateLimiter
+from brokers.alpaca.replace import AlpacaStopMover
 from brokers.alpaca.stream import AlpacaTradeStream
 from brokers.alpaca.trading_client import PacedTradingClient, TradingHttpFailure
 from brokers.alpaca.trading_convert import (
@@ -56,7 +58,7 @@ class AlpacaOrderRejected(OrderRejectedError):
         self.order = order
 
 
-class AlpacaBroker(AlpacaOrderReads):
+class AlpacaBroker(AlpacaOrderReads, AlpacaStopMover):
     """Broker over Alpaca's Trading API v2. Keys go to the SDK client only; never logged."""
 
     name = "alpaca"

@@ -8,6 +8,11 @@ the trade stream or listed among open orders is shown under our child id. An OCO
 Alpaca is its limit order (it carries our client id) with the stop as its one leg: in our
 books it is a container under our id whose legs are the two orders, the limit one as -tp.
 
+A leg moved by a replace (PATCH /v2/orders/{id}: `replace.py`) is a new Alpaca order that
+names the one it replaces (``replaces``) and carries the client id we gave it; the parent lists
+it among its legs besides the replaced one, so it is shown under that id, after the original
+pair, and the pair's stop is then the working one.
+
 The container holds no fills of its own (its legs do, so nothing is booked twice); its
 filled quantity and price are its legs', so the pair reads as filled once a leg is, and its
 status is working while a leg works. What the book has not learned (after a restart, a
@@ -41,6 +46,11 @@ def leg_role(raw: dict[str, Any]) -> OrderRole | None:
     )
 
 
+def replacement(raw: dict[str, Any]) -> bool:
+    """An order that replaced another (PATCH): it carries the client id it was given."""
+    return bool(raw.get("replaces")) and bool(raw.get("client_order_id"))
+
+
 def renamed(raw: dict[str, Any], client_order_id: str) -> dict[str, Any]:
     """The Alpaca order under our client id, without nested legs."""
     return {**raw, "client_order_id": client_order_id, "legs": None}
@@ -70,21 +80,28 @@ class LegBook:
         if not parent:
             return []
         pairs: dict[OrderRole, tuple[dict[str, Any], str]] = {}
+        moved: list[tuple[dict[str, Any], str]] = []  # legs that replaced one: their own ids
         if cls == "oco":
             oid = str(raw.get("id") or "")
             self._oco[oid] = parent
             pairs[OrderRole.TARGET] = (raw, child_client_id(parent, OrderRole.TARGET))
         for leg in legs:
             role = leg_role(leg)
-            if role is None or role in pairs or not leg.get("id"):
+            if role is None or not leg.get("id"):
                 continue
-            cid = child_client_id(parent, role)
+            if replacement(leg):
+                cid = str(leg["client_order_id"])
+                moved.append((leg, cid))
+            elif role in pairs:
+                continue
+            else:
+                cid = child_client_id(parent, role)
+                pairs[role] = (leg, cid)
             self._child[str(leg["id"])] = cid
             self._strangers.pop(str(leg["id"]), None)
             if cls == "oco":
                 self._of_oco[str(leg["id"])] = parent
-            pairs[role] = (leg, cid)
-        return [pairs[r] for r in (OrderRole.STOP, OrderRole.TARGET) if r in pairs]
+        return [pairs[r] for r in (OrderRole.STOP, OrderRole.TARGET) if r in pairs] + moved
 
     def child_id(self, order_id: str) -> str | None:
         """Our child client id of a known leg."""
@@ -108,8 +125,9 @@ class LegBook:
 
     def unknown(self, raw: Any) -> bool:
         """A protective order read without its legs that the book cannot place: a leg (its
-        parent unread so far) or an OCO's limit order. Ones looked for in vain are not."""
-        if not isinstance(raw, dict) or nested(raw):
+        parent unread so far) or an OCO's limit order. Ones looked for in vain are not, nor
+        a moved leg (it carries our client id itself)."""
+        if not isinstance(raw, dict) or nested(raw) or replacement(raw):
             return False
         oid = str(raw.get("id") or "")
         return (
@@ -179,7 +197,8 @@ def container(cid: str, legs: list[BrokerOrder], target: BrokerOrder) -> BrokerO
         status = OrderStatus.CANCELED
     else:
         status = OrderStatus.REJECTED
-    stop = next((leg for leg in legs if leg is not target), None)
+    stops = [leg for leg in legs if leg is not target]  # a moved stop after the one it replaced
+    stop = next((x for x in reversed(stops) if x.status.is_open), stops[-1] if stops else None)
     return target.model_copy(
         update={
             "client_order_id": cid,

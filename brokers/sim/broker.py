@@ -7,9 +7,10 @@ larger than the liquidity shown at the quote fills partially, the rest on later 
 (`refresh`). A repeated client order id returns the first order, never a second fill.
 
 Brackets and OCO pairs live in brokers/sim/protective.py, time in force (DAY, GTC, OPG) in
-brokers/sim/tif.py. An OCO request's client id names a group row that never works: its
-`order_by_client_id` view carries the pair as `legs` (the fills are the legs'; its filled
-quantity is theirs together), and `open_orders` lists the working legs, not the group.
+brokers/sim/tif.py, moving a working stop (`replace_stop`) in brokers/sim/replace.py. An OCO
+request's client id names a group row that never works: its `order_by_client_id` view carries
+the pair as `legs` (the fills are the legs'; its filled quantity is theirs together), and
+`open_orders` lists the working legs, not the group.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from brokers.base import MarketData, OrderRejectedError, UnknownSymbolError
 from brokers.sim import protective, tif
+from brokers.sim.replace import SimStopMover
 from models.booking import (
     Execution,
     PositionState,
@@ -69,7 +71,7 @@ class _Tx:
     changed: dict[str, SimOrder] = field(default_factory=dict)
 
 
-class SimBroker:
+class SimBroker(SimStopMover):
     """A paper broker over a MarketData source (normally the SimMarket)."""
 
     name = "sim"

@@ -38,6 +38,7 @@ from models.sim_tables import SimFill, SimOrder
 
 OPEN = (OrderStatus.NEW.value, OrderStatus.PARTIALLY_FILLED.value)
 CANCELED = OrderStatus.CANCELED.value
+REPLACED = "replaced by "  # the reason of a stop moved by brokers/sim/replace.py
 
 
 # ----------------------------------------------------------------------------- pure rules
@@ -130,7 +131,7 @@ def group_state(
     if filled >= quantity:
         return OrderStatus.FILLED, filled, avg, ""
     why = [x.reason for x in legs if x.reason]
-    own = [w for w in why if not w.startswith("one-cancels-other")]
+    own = [w for w in why if not w.startswith(("one-cancels-other", REPLACED))]
     return OrderStatus.CANCELED, filled, avg, (own or why or [""])[0]
 
 
@@ -244,11 +245,12 @@ def place_bracket(s: Session, parent: SimOrder, now: datetime) -> list[SimOrder]
 
 
 def sibling(s: Session, row: SimOrder) -> SimOrder | None:
-    """The other protective child of `row`'s parent."""
+    """The other protective child of `row`'s parent (of the other role; the working one
+    when a stop was replaced: brokers/sim/replace.py)."""
     if row.parent_client_id is None:
         return None
-    others = children(s, row.parent_client_id)
-    return next((x for x in others if x.client_order_id != row.client_order_id), None)
+    others = [x for x in children(s, row.parent_client_id) if x.role != row.role]
+    return next((x for x in others if x.status in OPEN), others[0] if others else None)
 
 
 def after_child(s: Session, row: SimOrder, filled: int, now: datetime) -> list[SimOrder]:

@@ -8,7 +8,7 @@ place it one more time. If that look-up itself fails, it raises instead of resen
 
 Brackets and protective pairs go out as Tastytrade complex orders (OTOCO, OCO: complex.py); the
 same look-up finds them by their orders' external identifiers, in today's orders and, failing
-that, in today's complex orders.
+that, in today's complex orders. A working stop is moved by `replace_stop` (replace.py).
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from brokers.tastytrade.convert import (
     to_position,
     to_sdk_order,
 )
+from brokers.tastytrade.replace import TastytradeStopMover
 from brokers.tastytrade.stream import TastytradeOrderStream, stream_url
 from brokers.tastytrade.transport import UNSENT, HttpStatus, RetryPolicy, Transport
 from models.domain import (
@@ -58,7 +59,7 @@ from models.domain import (
 )
 
 
-class TastytradeBroker:
+class TastytradeBroker(TastytradeStopMover):
     """Broker protocol over one Tastytrade account (the first one when none is named)."""
 
     name = "tastytrade"

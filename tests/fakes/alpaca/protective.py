@@ -23,6 +23,14 @@ lists the working legs of a finished parent flat even with ``nested=true`` (what
 been reported to do), so a client must find a leg's parent by itself;
 ``nest_on_client_lookup = False`` makes GET /v2/orders:by_client_order_id ignore ``nested``
 (its documentation does not promise it), leaving GET /v2/orders/{id}?nested=true.
+
+Replace (PATCH /v2/orders/{id}: qty, time_in_force, limit_price, stop_price, client_order_id):
+a new order with a new id takes the old one's place, the same order but for the fields sent,
+``replaces`` naming the old one, which ends ``replaced`` (``replaced_by`` the new one). A
+replaced leg's successor is a leg of the same parent (listed after it), so one-cancels-other
+holds with it. 422 for an order that is not open (or accepted / pending), a price field its
+type has not, and a stop on the wrong side of the symbol's price (a sell stop must be
+``<= base_price - 0.01``, a buy stop ``>= base_price + 0.01``).
 """
 
 from __future__ import annotations
@@ -36,6 +44,8 @@ from .base import ApiError
 HELD = "held"
 WORKING = ("new", "accepted", "partially_filled")
 DONE = ("filled", "canceled", "expired", "rejected", "replaced")
+# what PATCH may replace: not done, nor accepted / pending_new / pending_cancel / pending_replace
+REPLACEABLE = ("new", "partially_filled", HELD)
 
 
 def _price(body: dict[str, Any], part: str, field: str, order_class: str) -> float:
@@ -100,7 +110,8 @@ class ProtectiveOrders:
         parent = next(o for o in self.orders.values() if o["client_order_id"] == parent_client_id)
         members = [parent, *self._legs(parent)]
         kind = "stop" if role == "stop" else "limit"
-        return next(o for o in members if o["type"] == kind and (o is not parent or _is_oco(o)))
+        found = [o for o in members if o["type"] == kind and (o is not parent or _is_oco(o))]
+        return next((o for o in found if o["status"] not in DONE), found[0])  # a moved one
 
     def fill_leg(self, parent_client_id: str, role: str, qty: int, price: float) -> dict:
         """Fill ``qty`` of a working leg (``stop`` / ``target``) at ``price``."""
@@ -204,6 +215,55 @@ class ProtectiveOrders:
             self.parent_of[leg["id"]] = order["id"]
         if legs:
             self.legs_of[order["id"]] = [leg["id"] for leg in legs]
+
+    # ---- replace ------------------------------------------------------------------------------
+    def replace(self, order: dict[str, Any], body: dict[str, Any], cid: str) -> dict[str, Any]:
+        """PATCH an order: its successor (stored, pushed, returned) as the module doc says."""
+        if order["status"] not in REPLACEABLE:
+            raise ApiError(422, f'order is not replaceable: it is "{order["status"]}"')
+        kind, new = order["type"], copy.deepcopy(order)
+        for field, kinds in (("limit_price", ("limit", "stop_limit")), ("stop_price", ("stop",))):
+            if body.get(field) is not None:
+                if kind not in kinds:
+                    raise ApiError(422, f"{field} is not valid for a {kind} order")
+                new[field] = f"{float(body[field]):.10g}"
+        if kind == "stop":
+            stop, base = float(new["stop_price"]), self._mark(order["symbol"])
+            if (stop > base - 0.01) if order["side"] == "sell" else (stop < base + 0.01):
+                rel = "<= base_price - 0.01" if order["side"] == "sell" else ">= base_price + 0.01"
+                raise ApiError(422, f"stop_price must be {rel}")
+        left = int(order["qty"]) - int(order["filled_qty"])
+        now = self._now()
+        new.update(
+            {
+                "id": str(uuid.uuid4()),
+                "client_order_id": cid,
+                "qty": str(int(float(body.get("qty") or left))),
+                "time_in_force": body.get("time_in_force") or order["time_in_force"],
+                "status": HELD if order["status"] == HELD else "new",
+                "filled_qty": "0",
+                "filled_avg_price": None,
+                "replaces": order["id"],
+                "replaced_by": None,
+                "replaced_at": None,
+                "legs": None,
+                **dict.fromkeys(("created_at", "updated_at", "submitted_at"), now),
+            }
+        )
+        order.update({"status": "replaced", "replaced_by": new["id"]})
+        order["replaced_at"] = order["updated_at"] = now
+        self.orders[new["id"]] = new
+        parent = self.parent_of.get(order["id"])
+        if parent is not None:  # the successor of a leg is a leg of the same parent
+            self.parent_of[new["id"]] = parent
+            self.legs_of[parent].append(new["id"])
+        if self.legs_of.get(order["id"]):  # a parent's legs follow its successor
+            self.legs_of[new["id"]] = self.legs_of.pop(order["id"])
+            for leg_id in self.legs_of[new["id"]]:
+                self.parent_of[leg_id] = new["id"]
+        self._push("replaced", order)
+        self._push("new", new)
+        return new
 
     # ---- lifecycle ----------------------------------------------------------------------------
     def _pair(self, order: dict[str, Any]) -> list[dict[str, Any]]:

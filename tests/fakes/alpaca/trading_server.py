@@ -8,15 +8,16 @@ Usage::
     client = TradingClient(fake.key_id, fake.secret_key, url_override=fake.base_url)
 
 Endpoints: GET /v2/account, GET /v2/positions, POST /v2/orders, GET /v2/orders (status
-open|closed|all, limit, symbols), GET /v2/orders:by_client_order_id, GET/DELETE
-/v2/orders/{id}. Wire shapes follow Alpaca: numbers as strings, RFC 3339 stamps, a duplicate
-client_order_id answers 422 ``{"code": 40010001, "message": "client_order_id must be unique"}``,
-too little buying power 403 ``{"code": 40310000, ...}``. An order fills per the policy of its
-symbol (``fill`` at a price, ``partial`` quantity now, ``reject`` or stay ``new``); ``fill()``
-fills more later, ``set_price()`` works the stops and limits a price reaches. Brackets and
-OCO pairs (held legs, ``nested=true`` reads, one-cancels-other, 422 for wrong-sided legs)
-are in protective.py. ``fail_after_create()`` answers the next submit with an error (or a
-hang) *after* the order was created, as a gateway timeout at the venue can.
+open|closed|all, limit, symbols), GET /v2/orders:by_client_order_id, GET/PATCH/DELETE
+/v2/orders/{id} (PATCH replaces: protective.py; ``replaced`` holds the bodies). Wire shapes
+follow Alpaca: numbers as strings, RFC 3339 stamps, a duplicate client_order_id answers 422
+``{"code": 40010001, "message": "client_order_id must be unique"}``, too little buying power
+403 ``{"code": 40310000, ...}``. An order fills per the policy of its symbol (``fill`` at a
+price, ``partial`` quantity now, ``reject`` or stay ``new``); ``fill()`` fills more later,
+``set_price()`` works the stops and limits a price reaches. Brackets and OCO pairs (held
+legs, ``nested=true`` reads, one-cancels-other, 422 for wrong-sided legs) are in
+protective.py. ``fail_after_create()`` answers the next submit with an error (or a hang)
+*after* the order was created, as a gateway timeout at the venue can.
 
 The trade-update websocket is served at ``/stream`` on the same host (``ws_url``; see
 stream_server.py): every order change (new, partial_fill, fill, canceled, expired, rejected)
@@ -71,6 +72,7 @@ class FakeAlpacaTrading(ProtectiveOrders, FakeAlpacaServer):
         self.extra_positions: list[dict[str, Any]] = []  # raw injected (bad) entries
         self.orders: dict[str, dict[str, Any]] = {}  # id -> wire order
         self.submitted: list[dict[str, Any]] = []  # every accepted POST body
+        self.replaced: list[dict[str, Any]] = []  # every accepted PATCH body
         self.policies: dict[str, FillPolicy] = {}
         self.default_policy = FillPolicy("new")
         self._after_create: list[tuple[int, float | None]] = []
@@ -85,6 +87,7 @@ class FakeAlpacaTrading(ProtectiveOrders, FakeAlpacaServer):
             ("GET", "/v2/orders", self._list),
             ("GET", "/v2/orders:by_client_order_id", self._by_client_id),
             ("GET", "/v2/orders/{order_id}", self._get),
+            ("PATCH", "/v2/orders/{order_id}", self._replace),
             ("DELETE", "/v2/orders/{order_id}", self._cancel),
             ("GET", "/stream", self.stream.handle),
         ]
@@ -352,6 +355,21 @@ class FakeAlpacaTrading(ProtectiveOrders, FakeAlpacaServer):
 
     async def _get(self, request: web.Request) -> web.Response:
         return web.json_response(self.wire(self._by_id(request), _flag(request, "nested")))
+
+    async def _replace(self, request: web.Request) -> web.Response:
+        order = self._by_id(request)
+        try:
+            body = await request.json()
+        except ValueError:
+            raise ApiError(400, "request body format is invalid") from None
+        if not isinstance(body, dict) or not body:
+            raise ApiError(422, "nothing to replace")
+        cid = str(body.get("client_order_id") or uuid.uuid4())
+        if self._find_client(cid) is not None:
+            return web.json_response(DUPLICATE, status=422)
+        new = self.replace(order, body, cid)
+        self.replaced.append(body)
+        return web.json_response(self.wire(new, nested=False))
 
     async def _cancel(self, request: web.Request) -> web.Response:
         order = self._by_id(request)

@@ -12,7 +12,9 @@ How they are worked (as the venue does):
   its sibling with it;
 - a trigger cancelled or rejected before filling takes its contingent children with it;
 - cancelling any order of a complex order (DELETE /orders/{id}) cancels the whole complex order,
-  as does DELETE /complex-orders/{id}: every order of it still open.
+  as does DELETE /complex-orders/{id}: every order of it still open;
+- an OCO whose stop the price is already through is refused (422), dry run or not;
+- an order of it replaced (PUT /orders/{id}: order_api.py) is succeeded by the new one.
 Every change is pushed as an "Order" message per order, then a "ComplexOrder" message.
 """
 
@@ -81,6 +83,18 @@ class ComplexBook:
         self._settle(c)
         self.fake.streamer.publish(c, "ComplexOrder")
 
+    def replaced(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        """A replaced order's successor takes its place in its complex order (order_api.py)."""
+        c = self.orders.get(old.get("complex-order-id") or 0)
+        if c is None:
+            return
+        new.update({k: old[k] for k in ("complex-order-id", "complex-order-tag")})
+        c["orders"] = [new if o is old else o for o in c["orders"]]
+        c["related-orders"].append(
+            {"id": str(old["id"]), "replacing-order-id": str(new["id"]), "status": old["status"]}
+        )
+        self.fake.streamer.publish(c, "ComplexOrder")
+
     def cancel_all(self, complex_id: int) -> bool:
         """Cancel every open order of a complex order; False when none was open."""
         c = self.orders[complex_id]
@@ -121,6 +135,10 @@ class ComplexBook:
             checked = self.fake._check(part)
             if isinstance(checked, web.Response):
                 return checked
+        for part in [] if trigger else kids:  # an OCO's stop works at once
+            refused = self.fake.stop_problem(part)
+            if refused is not None:
+                return refused
         if len({(k["legs"][0]["symbol"], str(k["legs"][0]["quantity"])) for k in kids}) != 1:
             return _bad("the OCO orders are for the same symbol and quantity")
         cid = next(self._ids) if ids else None

@@ -1,5 +1,15 @@
-"""The fake's single-order endpoints (place, dry run, live, one, cancel) and its price moves,
-as a part of FakeTastytrade (server.py), which owns the state they read and change."""
+"""The fake's single-order endpoints (place, dry run, live, one, replace, cancel) and its price
+moves, as a part of FakeTastytrade (server.py), which owns the state they read and change.
+
+Replace (PUT /orders/{id}, the body an order without legs, as the SDK's `replace_order` sends
+it): a new order with a new id takes the place of a working one, for the same legs (what is
+left of them) with the body's type, prices, time in force and external identifier; it names
+the old one (`replaces-order-id`), which ends Cancelled (the SDK's OrderStatus has no
+"Replaced"), edited, naming its successor (`replacing-order-id`). In a complex order the
+successor takes the old order's place and the old one is listed among `related-orders`. 422
+for an order that is no longer working, and for a stop trigger the price is already through
+(a sell stop at or above the price, a buy stop at or below), as for an OCO's stop.
+"""
 
 from __future__ import annotations
 
@@ -145,6 +155,54 @@ class OrderApi:
         if order is None:
             return web.json_response(P.error("record_not_found", "order not found"), status=404)
         return self._data(order)
+
+    def stop_problem(self, part: dict[str, Any]) -> web.Response | None:
+        """The venue's 422 for a stop whose trigger the price is already through, or None."""
+        leg = part["legs"][0]
+        px = self.prices.get(leg["symbol"])
+        if part.get("order-type") != "Stop" or px is None or part.get("stop-trigger") is None:
+            return None
+        sell, stop = str(leg["action"]).startswith("Sell"), float(part["stop-trigger"])
+        if (stop < px) if sell else (stop > px):
+            return None
+        way, side = ("below", "sell") if sell else ("above", "buy")
+        message = f"Stop trigger {stop:g} must be {way} the current price {px:g} for a {side} stop"
+        return web.json_response(
+            P.error(
+                "preflight_check_failure",
+                "One or more preflight checks failed",
+                [{"code": "invalid_stop_trigger", "message": message}],
+            ),
+            status=422,
+        )
+
+    async def _replace(self, request: web.Request) -> web.Response:
+        n = self._account(request)
+        old = self.orders.get(int(request.match_info["id"]))
+        if old is None:
+            return web.json_response(P.error("record_not_found", "order not found"), status=404)
+        if old["status"] not in P.OPEN_STATUSES or old["status"] == "Cancel Requested":
+            return web.json_response(
+                P.error("order_not_editable", f"order is {old['status']}"), status=422
+            )
+        leg = old["legs"][0]
+        part = {**self.body(request), "legs": [{**leg, "quantity": leg["remaining-quantity"]}]}
+        refused = self.stop_problem(part)
+        if refused is not None:
+            return refused
+        new = O.new_order(n, part, next(self._ids))
+        new["replaces-order-id"] = old["id"]
+        if old["status"] == "Contingent":  # still waiting for its trigger
+            new["status"] = "Contingent"
+        O.cancel(old)
+        old.update({"replacing-order-id": new["id"], "edited": True})
+        self.orders[new["id"]] = new
+        self.complex.replaced(old, new)
+        self.streamer.publish(old)
+        self.streamer.publish(new)
+        if self.fill_immediately:
+            self.work(new)
+        return self._data(new)
 
     async def _delete(self, request: web.Request) -> web.Response:
         self._account(request)

@@ -1,14 +1,14 @@
 """A loopback Tastytrade REST API that the real tastytrade SDK (v13, OAuth) talks to over HTTP.
 
 Serves what the SDK calls for an equity trader: the OAuth refresh (POST /oauth/token), the
-customer's accounts, balances, positions, orders (placed, dry-run, live, one, cancel), complex
-orders (OTOCO, OCO: complex.py), and the account streamer websocket at /streamer (streamer.py)
-that pushes every order change. Orders carry `external-identifier`; the fake does *not*
-de-duplicate it (neither promises the real API), so the adapter's own idempotency is what tests
-see. Prices move by `move_price`: working limits and stops it reaches fill at the new price
-(order_api.py). Scripted faults: any status (429 with Retry-After, 5xx), a 504 on submit with
-the order created anyway or not, a rejected order, a hang, malformed rows. Every request is
-recorded with the bearer token and OAuth secrets redacted.
+customer's accounts, balances, positions, orders (placed, dry-run, live, one, replace, cancel),
+complex orders (OTOCO, OCO: complex.py), and the account streamer websocket at /streamer
+(streamer.py) that pushes every order change. Orders carry `external-identifier`; the fake does
+*not* de-duplicate it (neither promises the real API), so the adapter's own idempotency is what
+tests see. Prices move by `move_price`: working limits and stops it reaches fill at the new
+price (order_api.py). Scripted faults: any status (429 with Retry-After, 5xx), a 504 on submit
+with the order created anyway or not, a rejected order, a hang, malformed rows. Every request
+is recorded with the bearer token and OAuth secrets redacted.
 """
 
 from __future__ import annotations
@@ -113,6 +113,7 @@ class FakeTastytrade(OrderApi):
         r.add_post("/accounts/{n}/orders", self._place)
         r.add_get("/accounts/{n}/orders/live", self._live)
         r.add_get("/accounts/{n}/orders/{id:\\d+}", self._get_order)
+        r.add_put("/accounts/{n}/orders/{id:\\d+}", self._replace)
         r.add_delete("/accounts/{n}/orders/{id:\\d+}", self._delete)
         self.complex.routes(r)
         r.add_get(STREAM_PATH, self.streamer.handle)
