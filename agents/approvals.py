@@ -32,6 +32,7 @@ from agents.proposals import ProposalAgent, normalise_id
 from agents.protection import Levels, LiftFailed, Protection
 from agents.results import Card
 from agents.risk import RiskAgent
+from agents.stop_moves import recheck_stop
 from brokers.base import BrokerError
 from models.config import ExecutionConfig
 from models.domain import UNSETTLED_ORDER_STATUSES, Actor, ProposalStatus, RiskDecision, Side
@@ -164,6 +165,8 @@ class ApprovalAgent:
             if lifted is not None:  # what the exit leaves keeps its stop and target
                 left = held - won.quantity if held > 0 else held + won.quantity
                 await self.protection.restore(won.id, won.symbol, left, lifted, actor.id, now)
+            if won.kind == "stop" and order.status in ("new", "partially_filled", "filled"):
+                self.store.ledger.set_stop(won.symbol, won.stop_price)
         finally:
             self.inflight.discard(pid)
         card = Card.of(prop or won, order)
@@ -263,6 +266,8 @@ class ApprovalAgent:
             q = await self.data.quote(p.symbol, fresh=True)
         except CotraderError as e:
             return f"no fresh quote ({e})", {}
+        if p.kind == "stop":  # a stop move: the position and the level, not a drift
+            return recheck_stop(self.store, p, q)
         px = q.price_for(side)
         drift = drift_pct(p.entry_price, px)
         ctx: dict[str, Any] = {

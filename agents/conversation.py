@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from agents import monitor_chat
 from agents.errors import CotraderError
 from agents.llm.enrich import reply_deadline
 from agents.llm.intent_llm import IntentLLM
@@ -27,7 +28,8 @@ HELP = (
     "Try: 'scan', 'should I buy NVDA?', 'buy 10 AAPL at 180 limit', 'buy $500 of MSFT', "
     "'sell half my NVDA', 'short 10 TSLA', 'close my TSLA', 'analyze NVDA', 'positions', "
     "'orders', 'pnl this week', 'add AMD to my watchlist', 'why p-xxxxxxxx', 'pause', "
-    "'resume', 'status'. Trades are only proposed here; a person approves each one."
+    "'resume', 'status', 'alert me if NVDA drops below 110', 'show my alerts', 'trail NVDA "
+    "5%', 'run the monitor'. Trades are only proposed here; a person approves each one."
 )
 
 
@@ -181,6 +183,8 @@ class Conversation:
                 if not i.proposal_id:
                     return Reply(kind="clarify", text="Which proposal? e.g. 'why p-abcd2345'.")
                 return Reply(kind="why", text="Why", payload=o.why(i.proposal_id))
+            case _ if i.kind in monitor_chat.MONITOR_KINDS:
+                return await monitor_chat.dispatch(o, i, actor)
             case k.HELP:
                 return Reply(kind="help", text=HELP)
             case k.CLARIFY:

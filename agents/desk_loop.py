@@ -39,6 +39,13 @@ class DeskLoop:
         """Run `fn` every `seconds` once started."""
         self._jobs.append(_Entry(name, seconds, fn))
 
+    def run_soon(self, name: str) -> None:
+        """Make job `name` due now (a price or fill event); the loop runs it next."""
+        for j in self._jobs:
+            if j.name == name:
+                j.due = 0.0
+        self._wake.set()
+
     @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()

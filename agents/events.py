@@ -197,6 +197,43 @@ class JobFailed(JobEvent):
     error: str
 
 
+class PriceAlert(DeskEvent):
+    """A person's price or position alert fired (once; it re-arms only on request)."""
+
+    kind: ClassVar[str] = "price"
+
+    alert_id: str
+    symbol: str
+    condition: str  # above | below | move | loss | gain
+    level: float  # the price, or the percent
+    observed: float  # the price, the day's move % or the position's P&L % it fired at
+    reason: str
+    price: float
+    held: int = 0  # the position it concerns (signed), 0 when flat
+    pnl_pct: float | None = None  # that position's open P&L, % of entry
+
+
+class ExitSignal(DeskEvent):
+    """An exit rule fired on an open position (the monitor): `action` exit (an exit card),
+    stop_move (a stop card) or alert (tell only). `proposal_id`: the card it raised."""
+
+    kind: ClassVar[str] = "exit"
+
+    rule: str
+    action: str
+    symbol: str
+    price: float
+    level: float | None = None
+    pnl_pct: float
+    r_multiple: float | None = None
+    days_held: float
+    reason: str
+    held: int
+    new_stop: float | None = None
+    proposal_id: str | None = None
+    note: str = ""
+
+
 Listener = Callable[[DeskEvent], Awaitable[None]]
 
 

@@ -17,6 +17,7 @@ from loguru import logger
 from agents import failpoints
 from agents.errors import ExecutionFailed
 from agents.protective_rows import child_row, child_rows
+from agents.stop_orders import Send, owns_card, stop_sender
 from brokers.base import Broker, BrokerError, OrderRejectedError
 from models.domain import (
     OUTCOME_UNKNOWN,
@@ -71,6 +72,16 @@ class ExecutionAgent:
             and p.stop_price
             and p.target_price
         )
+        if p.kind == "stop":  # a stop move: the new protective stop itself
+            return OrderRequest(
+                client_order_id=p.id,
+                symbol=p.symbol,
+                side=Side(p.side),
+                quantity=p.quantity,
+                order_type=OrderType.STOP,
+                stop_price=p.stop_price,
+                time_in_force=TimeInForce.GTC,
+            )
         return OrderRequest(
             client_order_id=p.id,
             symbol=p.symbol,
@@ -94,7 +105,8 @@ class ExecutionAgent:
         any fills. `prior_events` (the re-check) are written with the order. The order row
         is only created while this desk still holds the approval's lease."""
         req = self.request_for(p)
-        row, created = self._add(req, actor, now, p.id, prior_events)
+        role = OrderRole.STOP if p.kind == "stop" else OrderRole.MAIN
+        row, created = self._add(req, actor, now, p.id, prior_events, role)
         if row is None:
             raise ExecutionFailed(
                 f"Proposal {p.id} is no longer this desk's to execute "
@@ -103,7 +115,12 @@ class ExecutionAgent:
         if not created:  # someone already sent it: never a second submit from here
             return row, self.store.proposals.get(p.id)
         failpoints.hit("approve.after_order")
-        return await self.submit(req, actor, now, p.id)
+        return await self.submit(req, actor, now, p.id, await self.sender(p, req))
+
+    async def sender(self, p: Proposal, req: OrderRequest) -> Send | None:
+        """How the proposal's order goes to the venue: None for a plain submit; a stop
+        move replaces the working stop (agents/stop_orders.py)."""
+        return await stop_sender(self, req) if p.kind == "stop" else None
 
     async def send(self, req: OrderRequest, actor: str, now: datetime) -> Order:
         """An order that is not a proposal's (only the kill switch's flatten, on a person's
@@ -121,11 +138,13 @@ class ExecutionAgent:
         now: datetime,
         proposal_id: str | None,
         prior_events: Sequence[tuple[str, str, dict[str, Any]]],
+        role: OrderRole = OrderRole.MAIN,
     ) -> tuple[Order | None, bool]:
         return self.store.ledger.add_order(
             Order(
                 client_order_id=req.client_order_id,
                 proposal_id=proposal_id,
+                role=role.value,
                 broker=self.broker.name,
                 symbol=req.symbol,
                 side=req.side.value,
@@ -151,7 +170,12 @@ class ExecutionAgent:
         return f"it is {p.status}" if p else "it is gone"
 
     async def submit(
-        self, req: OrderRequest, actor: str, now: datetime, proposal_id: str | None
+        self,
+        req: OrderRequest,
+        actor: str,
+        now: datetime,
+        proposal_id: str | None,
+        send: Send | None = None,
     ) -> tuple[Order, Proposal | None]:
         """Send an order row's request (a first send or a resend under the same client id)
         and book the answer. A refusal by the venue fails it; an answer that does not say
@@ -161,7 +185,7 @@ class ExecutionAgent:
         self.sending.add(cid)
         try:
             try:
-                bo = await self.broker.submit(req)
+                bo = await (send or self.broker.submit)(req)
             except OrderRejectedError as e:
                 self._fail(cid, proposal_id, f"broker rejected: {e}", actor, "rejected")
                 raise ExecutionFailed(f"The broker rejected the order: {e}") from e
@@ -216,7 +240,7 @@ class ExecutionAgent:
     def never_sent(self, row: Order, reason: str, actor: str) -> None:
         """The venue does not have this order and it will not be sent: close the order row
         (failed) and its approval (failed), with the reason."""
-        main = row.role == OrderRole.MAIN.value  # a protective child never fails its card
+        main = owns_card(row)  # a protective child never fails its card
         self._fail(row.client_order_id, row.proposal_id if main else None, reason, actor, "failed")
 
     def apply(self, bo: BrokerOrder, actor: str) -> Order:
@@ -267,7 +291,7 @@ class ExecutionAgent:
         A proposal we had closed as failed without the venue ever acknowledging its order
         follows the venue when the venue has it after all."""
         target = self._proposal_target(bo)
-        if row.role != OrderRole.MAIN.value:  # a protective child: its fills, not the card's
+        if not owns_card(row):  # a protective child: its fills, not the card's
             return self._fills(bo, row, seen), []
         steps: list[Step] = [
             Step(

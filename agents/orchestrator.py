@@ -29,6 +29,7 @@ from agents.llm.analyst import Analyst
 from agents.llm.chain import LLMChain
 from agents.llm.enrich import RationaleUpdater
 from agents.llm.guard import ReplyGuard
+from agents.monitor_api import MonitorApi
 from agents.proposals import SCANNER, ProposalAgent
 from agents.recovery import RecoveryAgent
 from agents.reports import Reports
@@ -67,7 +68,7 @@ from services.risk import RiskReport
 STARTUP = Actor.system("startup")
 
 
-class Orchestrator:
+class Orchestrator(MonitorApi):
     def __init__(
         self,
         store: Store,
@@ -182,6 +183,7 @@ class Orchestrator:
         self.loop = DeskLoop()
         self.loop.every("housekeeping", self.desk_cfg.interval_s, self.housekeeping)
         self.loop.every("risk", self.desk_cfg.risk_interval_s, self._refresh_risk)
+        self._setup_monitor()
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> ReconcileView:
@@ -381,7 +383,9 @@ class Orchestrator:
     async def sim_shock(self, symbol: str, pct: float | str, actor: Actor) -> SimShockView:
         """Move the simulated market for `symbol` by `pct` percent now (approvers only,
         the simulator only): stored, so every process on this database sees it; recorded."""
-        return await self.sim.shock(symbol, pct, actor)
+        view = await self.sim.shock(symbol, pct, actor)
+        self.wake_monitor()  # a price event: the monitor looks at once
+        return view
 
     async def reconcile(self, actor: Actor) -> ReconcileView:
         return await self.venue.reconcile(actor)

@@ -225,7 +225,7 @@ class ProposalAgent:
             limit_price=parts.pop("limit_price", None),
             time_in_force=parts.pop("time_in_force", "day"),
             entry_price=idea.entry,
-            stop_price=idea.stop if kind == "entry" else None,
+            stop_price=idea.stop if kind in ("entry", "stop") else None,
             target_price=idea.target if kind == "entry" else None,
             strategy=idea.strategy,
             score=idea.score,

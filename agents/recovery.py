@@ -24,6 +24,7 @@ from agents.approvals import ApprovalAgent
 from agents.errors import CotraderError, ExecutionFailed
 from agents.execution import MAX_SENDS, SETTLE, ExecutionAgent
 from agents.instance import LEASE, Owner, owner_state
+from agents.stop_orders import owns_card
 from brokers.base import Broker, BrokerError
 from models.domain import (
     PENDING_SUBMIT,
@@ -187,7 +188,7 @@ class RecoveryAgent:
     @staticmethod
     def _never(row: Order, p: Proposal | None) -> str | None:
         """Why an order the venue does not have must not be sent again (None: it may be)."""
-        if row.role != "main":
+        if not owns_card(row):
             return "a protective order the venue does not have is not sent again"
         if p is None:
             return "it never reached the venue; a kill-switch order is not resent (/kill again)"
@@ -214,7 +215,9 @@ class RecoveryAgent:
             "recheck.passed", ACTOR, proposal_id=p.id, order_id=cid, context=_shown(ctx)
         )
         try:
-            order, _ = await self.execution.submit(self.execution.request_for(p), ACTOR, now, p.id)
+            req = self.execution.request_for(p)
+            send = await self.execution.sender(p, req)
+            order, _ = await self.execution.submit(req, ACTOR, now, p.id, send)
         except ExecutionFailed as e:
             return self._failed(cid, p, str(e))
         return self._outcome(order)

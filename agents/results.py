@@ -117,7 +117,10 @@ class Card(View):
 
     @property
     def title(self) -> str:
-        """'BUY 10 AAPL', 'SHORT 25 TSLA', 'EXIT: SELL 12 NVDA' (every front end's title)."""
+        """'BUY 10 AAPL', 'SHORT 25 TSLA', 'EXIT: SELL 12 NVDA', 'MOVE STOP: NVDA 110.00 (25
+        held)' (every front end's title)."""
+        if self.kind == "stop" and self.stop is not None:
+            return f"MOVE STOP: {self.symbol} {self.stop:,.2f} ({self.quantity:,} held)"
         verb = "SHORT" if self.short else self.side.value.upper()
         head = f"{verb} {self.quantity:,} {self.symbol}"
         return f"EXIT: {head}" if self.kind == "exit" else head

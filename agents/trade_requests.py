@@ -145,7 +145,16 @@ class TradeRequests:
         spec = OrderSpec(symbol=symbol, exit=True, quantity=self.p.check_quantity(quantity))
         return await self.propose_order(spec, actor, "close")
 
-    async def _exit(self, spec: OrderSpec, actor: Actor, source: str) -> Card:
+    async def exit_for(
+        self, symbol: str, actor: Actor, source: str, why: dict[str, object] | None = None
+    ) -> Card:
+        """An exit card for the whole position (the monitor's, an alert's button); `why`:
+        the trigger behind it (its reason leads the card's notes, its numbers the facts)."""
+        return await self._exit(OrderSpec(symbol=symbol, exit=True), actor, source, why)
+
+    async def _exit(
+        self, spec: OrderSpec, actor: Actor, source: str, why: dict[str, object] | None = None
+    ) -> Card:
         """An exit card: it reduces the held position (never past flat), shows what it
         realises, and resizes the position's protective orders when it is executed."""
         if spec.stop or spec.target:
@@ -188,6 +197,9 @@ class TradeRequests:
             raise RiskRefused(decision.reason(), decision)
         gain = realizes(side, qty, entry, pos.avg_price)
         protected = bool(self.p.store.ledger.protective(sym))
+        if why:
+            said = why.get("reasons") or [why.get("reason")]
+            notes[:0] = [str(r) for r in said if r] if isinstance(said, list) else []
         if qty < held:
             left = f"leaves {held - qty:,} {sym}"
             notes.append(f"{left}; its stop and target are resized to them" if protected else left)
@@ -200,6 +212,7 @@ class TradeRequests:
             "notes": notes,
             "realizes": gain,
             "requested": spec.model_dump(mode="json", exclude_none=True),
+            "monitor": why,
         }
         preview = await self.p.preview(sym, side, qty)
         card = await self.p.create(

@@ -117,6 +117,37 @@ def _job(e: ev.JobEvent) -> str:
     return f"{e.job} done"
 
 
+def _price_alert(e: ev.PriceAlert) -> str:
+    """An alert that fired: its id, why, the position it concerns, how to set it again."""
+    why = e.reason.rstrip(".")
+    price = f"{e.price:,.2f}"
+    if price not in why:
+        why += f" ({e.symbol} {price})"
+    held = ""
+    if e.held and e.condition not in ("loss", "gain"):
+        pnl = f", {e.pnl_pct:+.2f}% open P&L" if e.pnl_pct is not None else ""
+        held = f" You hold {e.held:+,} {e.symbol}{pnl}."
+    return (
+        f"[{e.mode_label}] Alert {e.alert_id} fired: {why}.{held} It fires once; "
+        f"/alert rearm {e.alert_id} sets it again."
+    )
+
+
+def _exit_signal(e: ev.ExitSignal) -> str:
+    """An exit rule that fired, and the card it raised (or why none): never an order."""
+    rule = e.rule.replace("_", " ")
+    why = e.reason.rstrip(".")
+    head = f"[{e.mode_label}] {e.symbol} {rule} at {e.price:,.2f} ({e.pnl_pct:+.2f}%): {why}"
+    if e.proposal_id:
+        what = "stop card" if e.action == "stop_move" else "exit card"
+        stop = f" (new stop {e.new_stop:,.2f})" if e.new_stop is not None else ""
+        return (
+            f"{head}. {what[:1].upper()}{what[1:]} {e.proposal_id}{stop} waits for a click: "
+            f"/card {e.proposal_id}, /approve {e.proposal_id}."
+        )
+    return f"{head}." + (f" {e.note.rstrip('.')}." if e.note else "")
+
+
 def event_text(e: ev.DeskEvent) -> str:
     """One sentence for an event (redacted like the log)."""
     match e:
@@ -154,6 +185,10 @@ def event_text(e: ev.DeskEvent) -> str:
                 f"{e.tokens:,} tokens): falling back to the next provider or the offline "
                 "writer until tomorrow."
             )
+        case ev.PriceAlert():
+            text = _price_alert(e)
+        case ev.ExitSignal():
+            text = _exit_signal(e)
         case ev.JobEvent():
             text = _job(e)
         case _:

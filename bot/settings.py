@@ -18,6 +18,7 @@ from bot.llm_settings import LLMSettings, vendor
 from bot.strategy_settings import StrategySettings
 from models.config import DeskConfig, ExecutionConfig, RiskLimits, ScannerConfig
 from models.domain import Mode
+from models.monitor_types import ExitRuleConfig
 
 SECRET_FIELDS = (
     "discord_token",
@@ -96,6 +97,17 @@ class Settings(LLMSettings, StrategySettings):
     discord_message_content: bool = True
     discord_api_base: str | None = None  # testing: point discord.py at a loopback Discord
     scheduler: bool = True
+
+    # the monitor (exit rules: see models/monitor_types.py for what each number means)
+    monitor_interval_s: float = Field(60.0, gt=0, le=86_400)
+    max_alerts: int = Field(500, ge=1, le=100_000)
+    exit_trail_mode: Literal["atr", "pct"] = "atr"
+    exit_trail_atr: float = Field(2.0, gt=0, le=50)
+    exit_trail_pct: float = Field(10.0, gt=0, lt=100)
+    exit_breakeven_r: float = Field(1.0, gt=0, le=100)
+    exit_max_holding_days: float = Field(20.0, gt=0, le=3650)
+    exit_adverse_pct: float = Field(10.0, gt=0, le=100)
+    exit_profit_pct: float = Field(15.0, gt=0, le=10_000)
 
     # vendors' own variable names
     discord_token: SecretStr | None = Field(None, validation_alias=vendor("DISCORD_TOKEN"))
@@ -265,6 +277,17 @@ class Settings(LLMSettings, StrategySettings):
             interval_s=self.desk_interval_s,
             risk_interval_s=self.risk_interval_s,
             scheduler=self.scheduler,
+            monitor_interval_s=self.monitor_interval_s,
+            max_alerts=self.max_alerts,
+            exit_rules=ExitRuleConfig(
+                trail_mode=self.exit_trail_mode,
+                trail_atr=self.exit_trail_atr,
+                trail_pct=self.exit_trail_pct,
+                breakeven_r=self.exit_breakeven_r,
+                max_holding_days=self.exit_max_holding_days,
+                adverse_pct=self.exit_adverse_pct,
+                profit_pct=self.exit_profit_pct,
+            ),
         )
 
     def scanner(self) -> ScannerConfig:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from models.monitor_types import ExitRuleConfig
+
 
 class RiskLimits(BaseModel):
     """Every limit the risk engine applies (services/risk), with sane defaults.
@@ -135,3 +137,7 @@ class DeskConfig(BaseModel):
     interval_s: float = Field(5.0, gt=0, le=3600)
     risk_interval_s: float = Field(60.0, gt=0, le=86_400)  # refresh the risk state
     scheduler: bool = True  # the pre-market brief, the scans, the end of day, reconciliation
+    # the monitor: a pass every so often while the session is open (and on price/fill events)
+    monitor_interval_s: float = Field(60.0, gt=0, le=86_400)
+    max_alerts: int = Field(500, ge=1, le=100_000)  # armed or fired alerts stored at once
+    exit_rules: ExitRuleConfig = Field(default_factory=ExitRuleConfig)

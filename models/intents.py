@@ -36,6 +36,13 @@ class IntentKind(StrEnum):
     SMALL_TALK = "small_talk"
     REFUSE = "refuse"
     UNKNOWN = "unknown"
+    # the monitor (issue 15): alerts, a pass now, a stop-move card; never an order
+    ALERT_ADD = "alert_add"
+    ALERT_LIST = "alert_list"
+    ALERT_REMOVE = "alert_remove"
+    ALERT_REARM = "alert_rearm"
+    MONITOR = "monitor"
+    STOP_MOVE = "stop_move"
 
 
 class Intent(BaseModel):
@@ -59,6 +66,18 @@ class Intent(BaseModel):
     stop_price: float | None = Field(default=None, gt=0)
     target_price: float | None = Field(default=None, gt=0)
     tif: TimeInForce = TimeInForce.DAY
+    # alerts: above|below a price, cross (above or below, whichever side the quote is not on:
+    # the conversation resolves it), move (% day move, either way), loss|gain (% of a held
+    # position's entry); alert_id as /alerts shows it (A3)
+    alert_condition: str | None = Field(
+        default=None, pattern=r"^(?:above|below|cross|move|loss|gain)$"
+    )
+    alert_level: float | None = Field(default=None, gt=0)
+    alert_id: str | None = Field(default=None, pattern=r"^A\d{1,9}$")
+    # a stop move: exactly one of stop_price, trail_pct, trail_atr, breakeven
+    trail_pct: float | None = Field(default=None, gt=0, lt=100)
+    trail_atr: float | None = Field(default=None, gt=0)
+    breakeven: bool = False
     question: str | None = None
     reply: str | None = None
     readback: str = ""

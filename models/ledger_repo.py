@@ -130,6 +130,15 @@ class LedgerRepo(LedgerReads):
             s.refresh(row)
             return row
 
+    def set_stop(self, symbol: str, stop: float | None) -> None:
+        """A position's stop level after an approved stop move (its order is at the venue)."""
+        with self._store.session(write=True) as s:
+            pos = s.get(Position, symbol)
+            if pos is not None:
+                pos.stop_price = stop
+                s.add(pos)
+                s.commit()
+
     def add_protective(
         self, rows: Sequence[Order], actor: str
     ) -> tuple[dict[str, Order], set[str]]:

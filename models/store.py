@@ -21,6 +21,7 @@ from models.domain import Event
 from models.frontend_repo import FrontendRepo
 from models.ledger_repo import LedgerRepo
 from models.llm_repo import LLMRepo
+from models.monitor_repo import MonitorRepo
 from models.proposal_repo import ProposalRepo
 from models.tables import (
     AccountSnapshot,
@@ -50,6 +51,7 @@ class Store:
         self.bars = BarCacheRepo(self)
         self.llm = LLMRepo(self)
         self.brokers = BrokerRepo(self)
+        self.monitor = MonitorRepo(self)
 
     def upgrade(self) -> None:
         """Apply pending migrations (cheap when already current)."""

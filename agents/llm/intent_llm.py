@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from agents.llm import intent_tools as it
 from agents.llm.chain import LLMChain
 from agents.llm.guard import ReplyGuard
+from agents.llm.offline_monitor import alert_intent, stop_intent
 from agents.llm.offline_orders import order_intent
 from agents.llm.offline_vocab import MAX_AMOUNT, MAX_PRICE, MAX_QTY
 from agents.llm.offline_writer import load_template
@@ -23,7 +24,7 @@ from models.domain import Period, Side, TimeInForce
 from models.intents import Intent, IntentKind
 from services.rationale_check import numbers_in, only_known_numbers
 
-PROMPT = "intent.v2"
+PROMPT = "intent.v3"
 K = IntentKind
 MAX_TEXT = 2000
 NOT_GROUNDED = (
@@ -37,6 +38,8 @@ SIMPLE = {
     "resume": K.RESUME,
     "status": K.STATUS,
     "help": K.HELP,
+    "alerts": K.ALERT_LIST,
+    "monitor": K.MONITOR,
 }
 
 
@@ -223,6 +226,18 @@ class IntentLLM:
             case it.WhyArgs():
                 pid = v.proposal_id.lower()
                 return Intent(kind=K.WHY, proposal_id=pid, readback=f"why {pid}")
+            case it.AlertAddArgs():
+                return alert_intent(symbols[0], v.condition, v.level)
+            case it.AlertIdArgs():
+                kind, verb = (
+                    (K.ALERT_REMOVE, "remove")
+                    if tool == "alert_remove"
+                    else (K.ALERT_REARM, "re-arm")
+                )
+                aid = f"A{int(v.alert_id[1:])}"
+                return Intent(kind=kind, alert_id=aid, readback=f"{verb} alert {aid}")
+            case it.MoveStopArgs():
+                return stop_intent(symbols[0], v.price, v.trail_pct, v.trail_atr, v.breakeven)
             case it.ClarifyArgs():
                 q = self.guard.clean(v.question)
                 return Intent(kind=K.CLARIFY, question=q, readback="needs a detail")

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from agents.llm.offline_vocab import MAX_PRICE
 from agents.llm.types import ToolSpec
 
 Symbol = str
@@ -64,6 +65,75 @@ class AnswerArgs(_Args):
     text: str = Field(min_length=1, max_length=1200)
 
 
+# ----------------------------------------------------------------------------- the monitor
+# An alert only tells; a stop move is a card a person approves. Neither is an order.
+
+PCT_LIMIT = {"move": 100.0, "loss": 100.0, "gain": 1000.0}
+
+
+class AlertAddArgs(_Args):
+    symbol: Symbol = Field(min_length=1, max_length=12)
+    condition: Literal["above", "below", "cross", "move", "loss", "gain"] = Field(
+        description="above/below a price; cross: the price reaches it from either side; "
+        "move: the day's move in % either way; loss/gain: a held position's P&L in % of "
+        "its entry"
+    )
+    level: float = Field(
+        gt=0, le=MAX_PRICE, description="The price (above, below, cross) or the percent"
+    )
+
+    @model_validator(mode="after")
+    def _percent(self) -> AlertAddArgs:
+        if self.level > PCT_LIMIT.get(self.condition, MAX_PRICE):
+            raise ValueError(f"{self.condition} is a percentage up to {PCT_LIMIT[self.condition]}")
+        return self
+
+
+class AlertIdArgs(_Args):
+    alert_id: str = Field(pattern=r"^[Aa]\d{1,9}$", description="As /alerts shows it: A3")
+
+
+class MoveStopArgs(_Args):
+    symbol: Symbol = Field(min_length=1, max_length=12)
+    price: float | None = Field(default=None, gt=0, le=MAX_PRICE, description="The new stop")
+    trail_pct: float | None = Field(
+        default=None, gt=0, lt=100, description="Trail the price by this percent ('trail 5%')"
+    )
+    trail_atr: float | None = Field(
+        default=None, gt=0, le=20, description="Trail by this many ATRs ('trail by 2 ATR')"
+    )
+    breakeven: bool = Field(default=False, description="Move the stop to the entry price")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> MoveStopArgs:
+        ways = (self.price, self.trail_pct, self.trail_atr, self.breakeven or None)
+        if sum(w is not None for w in ways) != 1:
+            raise ValueError("give exactly one of price, trail_pct, trail_atr, breakeven")
+        return self
+
+
+MONITOR_TOOLS: tuple[ToolSpec, ...] = (
+    ToolSpec(
+        "alert_add",
+        "Set a price or position alert (stored; it fires once and only tells, it never trades).",
+        AlertAddArgs,
+    ),
+    ToolSpec("alerts", "List the alerts, armed and fired.", NoArgs),
+    ToolSpec("alert_remove", "Remove an alert by its id.", AlertIdArgs),
+    ToolSpec("alert_rearm", "Re-arm a fired alert by its id: it fires once more.", AlertIdArgs),
+    ToolSpec(
+        "monitor",
+        "Run a monitor pass now: every open position's exit rules and every armed alert.",
+        NoArgs,
+    ),
+    ToolSpec(
+        "move_stop",
+        "Propose moving an open position's stop (a card a person must approve): to a price, "
+        "trailing by % or ATR, or to breakeven. Exactly one of them.",
+        MoveStopArgs,
+    ),
+)
+
 INTENT_TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec("scan", "Scan the watchlist or the given symbols for trade ideas.", ScanArgs),
     ToolSpec("analyze", "Indicators, score and strategy view of one symbol.", SymbolArgs),
@@ -82,6 +152,7 @@ INTENT_TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec("resume", "Resume after a pause.", NoArgs),
     ToolSpec("status", "Desk status: mode, broker, data, LLM, limits.", NoArgs),
     ToolSpec("why", "Explain a proposal by its id (p-xxxxxxxx).", WhyArgs),
+    *MONITOR_TOOLS,
     ToolSpec("help", "List what the desk can do.", NoArgs),
     ToolSpec("clarify", "Ask one short question when the request is ambiguous.", ClarifyArgs),
     ToolSpec("answer", "Answer from data.facts, or reply briefly to anything else.", AnswerArgs),

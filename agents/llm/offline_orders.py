@@ -264,9 +264,9 @@ def problem(p: Parts, verb: str, sym: str) -> str | None:
         )
     if verb == "close" and (role := next((r for r in ("stop", "target") if r in p.prices), "")):
         return (
-            f"I can't put a {role} on an open position from chat yet. 'close {sym}' exits now "
-            f"(or 'close {sym} limit 180' at a limit); a {role} goes with the entry, e.g. "
-            f"'buy 10 {sym} {_EXAMPLE[role]}'."
+            f"I can't put a {role} on a close. 'close {sym}' exits now (or 'close {sym} limit "
+            f"180' at a limit); to move the stop of an open position say 'move my stop on "
+            f"{sym} to PRICE' or 'trail {sym} 5%' (a card to approve)."
         )
     if p.missing:
         role = p.missing[0]

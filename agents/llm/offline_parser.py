@@ -12,6 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from agents.llm import offline_lexer as lx
+from agents.llm import offline_monitor as om
 from agents.llm import offline_orders as od
 from agents.llm import offline_patterns as pt
 from agents.llm import offline_questions as oq
@@ -80,7 +81,7 @@ def _parse(text: str, known_symbols: Collection[str]) -> Intent:
     if not any(c.isalnum() or c == "?" for c in low):
         return _intent(K.UNKNOWN, reply=pt.UNKNOWN_REPLY, readback="no words found")
     pid = pt.PROPOSAL_ID_RE.search(low)
-    if refusal := _refusal(v.GTC_RE.sub(" gtc ", low), pid.group(1) if pid else None):
+    if refusal := _refusal(om.neutral(v.GTC_RE.sub(" gtc ", low)), pid.group(1) if pid else None):
         return refusal
     if too_long:
         return _intent(K.UNKNOWN, reply=pt.TOO_LONG_REPLY, readback="message too long")
@@ -95,6 +96,8 @@ def _parse(text: str, known_symbols: Collection[str]) -> Intent:
         return _clarify(q + "'why p-ab12cd34'.", "explain a proposal (id not recognised)")
     if pt.NEGATION_RE.search(m.clow):
         return _intent(K.UNKNOWN, reply=pt.NEGATION_REPLY, readback="negative request: no action")
+    if (monitor := om.parse_monitor(m.low, m.symbols, m.toks)) is not None:
+        return monitor  # alerts, stop moves, a monitor pass (agents/llm/offline_monitor.py)
     return _route(m)
 
 

@@ -234,8 +234,8 @@ MARKET_REPLY: Final = (
     "S&P 500's trend and indicators, and 'scan' looks for trade ideas."
 )
 STRAY_PRICE_QUESTION: Final = (
-    "Which order is the {what} for? Put it with the trade, e.g. 'buy 10 {sym} {example}' "
-    "(moving the stop of an open position isn't possible from chat yet)."
+    "Which order is the {what} for? Put it with the trade, e.g. 'buy 10 {sym} {example}'; "
+    "for an open position say 'move my stop on {sym} to PRICE' (a card to approve)."
 )
 WHOAMI_REPLY: Final = (
     "I'm cotrader, a trading co-pilot: I scan, analyse, size and explain trades, and a person "

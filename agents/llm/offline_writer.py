@@ -52,6 +52,14 @@ def write_offline(
 ) -> Rationale:
     """Fill the template from the idea and the risk decision."""
     t0 = time.perf_counter()
+    if kind == "stop":
+        return Rationale(
+            text=_stop_text(idea, quantity, mode_label),
+            provider="offline",
+            model="template",
+            prompt_version=TEMPLATE,
+            latency_ms=round((time.perf_counter() - t0) * 1000, 3),
+        )
     if kind == "exit":
         action = "Close: " + ("sell" if idea.side is Side.SELL else "buy back")
     else:
@@ -83,3 +91,24 @@ def write_offline(
         prompt_version=TEMPLATE,
         latency_ms=round((time.perf_counter() - t0) * 1000, 3),
     )
+
+
+def _stop_text(idea: TradeIdea, quantity: int, mode_label: str) -> str:
+    """A stop-move card's rationale: the old and new level and what a hit would do."""
+    f = idea.facts
+    old, avg = f.get("old_stop"), f.get("avg_price")
+    was = f"{old:.2f}" if isinstance(old, int | float) else "none"
+    sign = 1 if idea.side is Side.SELL else -1
+    lines = [
+        f"Move the {idea.symbol} stop from {was} to {idea.stop:.2f} for the {quantity:,} "
+        f"shares held: {idea.summary}.",
+    ]
+    if isinstance(avg, int | float):
+        locked = sign * (idea.stop - avg) * quantity
+        word = "locks in" if locked >= 0 else "limits the loss to"
+        lines.append(
+            f"If it is hit, the position closes near {idea.stop:.2f}, which {word} "
+            f"{abs(locked):,.2f} against the {avg:.2f} average entry (gaps can fill worse)."
+        )
+    lines.append(f"[{mode_label}]")
+    return " ".join(lines)

@@ -9,6 +9,7 @@ from agents.conversation import Conversation
 from agents.errors import BadInput, CotraderError
 from agents.orchestrator import Orchestrator
 from agents.results import Reply
+from bot.chat import monitor_commands as mon
 from bot.chat import trade_commands as trade
 from bot.chat.help import command_text, find, help_text, usage
 from bot.text_views import reconcile_lines, risk_lines
@@ -152,6 +153,14 @@ class CommandHandler:
                     raise BadInput(f"Usage: {usage(cmd)}")
                 shock = await o.sim_shock(args[1], args[2], me)
                 return Reply(kind="sim.shock", text=shock.summary, payload=shock)
+            case "monitor":
+                return await mon.monitor(o, me, args)
+            case "alert":
+                return await mon.alert(o, me, args)
+            case "alerts":
+                return mon.alerts(o, args)
+            case "movestop":
+                return await mon.movestop(o, me, args)
             case "reconcile":
                 view = await o.reconcile(me)
                 return Reply(kind="reconcile", text="\n".join(reconcile_lines(view)), payload=view)

@@ -25,7 +25,8 @@ class CommandHelp:
 
 PLAIN_LANGUAGE = (
     "Anything without a slash is plain language: 'should I buy NVDA?', 'buy 10 AAPL',\n"
-    "'close my TSLA', 'pnl this week'. Proposals are only executed after /approve ID."
+    "'close my TSLA', 'pnl this week', 'alert me if NVDA drops below 110',\n"
+    "'trail NVDA 5%'. Proposals are only executed after /approve ID."
 )
 
 COMMANDS: tuple[CommandHelp, ...] = (
@@ -82,6 +83,20 @@ COMMANDS: tuple[CommandHelp, ...] = (
         "the position (rounded down to whole shares; the card's notes say how). The card "
         "shows the P&L the exit realises at its price.",
         ("/close NVDA", "/close NVDA 50%", "/close AAPL 5"),
+    ),
+    CommandHelp(
+        "movestop",
+        "/movestop SYMBOL PRICE|trail PCT%|trail N atr|breakeven",
+        "a card that moves an open position's stop; approved, it replaces the working stop",
+        "PRICE is the new stop; trail PCT% follows the price at that distance, trail N atr at "
+        "N times the ATR; breakeven moves it to the entry price. It is a proposal "
+        "like any other: nothing changes at the venue until someone approves it.",
+        (
+            "/movestop NVDA 110",
+            "/movestop NVDA trail 5%",
+            "/movestop NVDA trail 2 atr",
+            "/movestop NVDA breakeven",
+        ),
     ),
     CommandHelp(
         "approve",
@@ -144,6 +159,39 @@ COMMANDS: tuple[CommandHelp, ...] = (
         "the desk's risk state, every limit's use, 1-day VaR, correlation; a what-if",
         "With a symbol and quantity, the book's VaR before and after that trade.",
         ("/risk", "/risk NVDA buy 20"),
+    ),
+    CommandHelp(
+        "monitor",
+        "/monitor",
+        "run a monitor pass now: every open position's exit rules and every armed alert",
+        "The desk runs the same pass by itself every COTRADER_MONITOR_INTERVAL_S seconds "
+        "(default 60) while the session is open. Exit "
+        "rules: a stop or target reached with no working order at the venue, trailing stop, "
+        "stop to breakeven after +1R, time stop, end of day for day trades, large adverse "
+        "and profit moves. What it finds is an alert, or an exit or stop card to approve: "
+        "never an order, and one open card per position and reason.",
+    ),
+    CommandHelp(
+        "alert",
+        "/alert SYMBOL above|below PRICE | SYMBOL move PCT | position SYMBOL loss|gain PCT "
+        "| remove ID | rearm ID",
+        "a price, day-move or position alert; it fires once, then rearm ID sets it again",
+        "above|below PRICE fires when the price crosses it; move PCT when the day's move "
+        "reaches PCT% either way; position SYMBOL loss|gain PCT when the open position's "
+        "P&L reaches PCT% of its entry. Numbers may be written 5%, +5 or $200. Alerts are "
+        "stored (they survive restarts) and only tell: none trades.",
+        (
+            "/alert AAPL above 200",
+            "/alert TSLA move 5%",
+            "/alert position NVDA loss 5",
+            "/alert remove A3",
+            "/alert rearm A3",
+        ),
+    ),
+    CommandHelp(
+        "alerts",
+        "/alerts",
+        "every alert: id, symbol, condition, level, armed or fired",
     ),
     CommandHelp(
         "reconcile",

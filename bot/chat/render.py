@@ -26,6 +26,7 @@ from agents.results import (
     WhyView,
 )
 from bot.chat.cards import card_json, pending_line, render_card, render_full_card
+from bot.chat.monitor_render import MonitorPayload, render_monitor
 from bot.chat.trade_commands import Charted
 from bot.logs import redact_data
 from bot.text_views import breakdown, order_price, side_word
@@ -202,6 +203,8 @@ def render(r: Reply, con: Console) -> None:
         con.print(r.text, style="red")
         for ck in p.checks:
             con.print(f"  {'✓' if ck.passed else '✗'} {ck.name}: {ck.detail}")
+    elif isinstance(p, MonitorPayload):
+        render_monitor(r, con)
     elif r.kind == "error":
         con.print(r.text, style="red")
     else:

@@ -11,6 +11,7 @@ import models.bar_tables
 import models.broker_tables
 import models.frontend_tables
 import models.llm_tables
+import models.monitor_tables
 import models.sim_tables
 import models.tables  # noqa: F401  (registers the tables)
 from models.db import make_engine

@@ -268,6 +268,14 @@ TABLE = [
     case("don't buy NVDA", K.UNKNOWN, symbols=()),
     case("", K.UNKNOWN),
     case("   \t\n ", K.UNKNOWN),
+    # ------------------------------------------------------------------ the monitor (issue 15;
+    # the full table is tests/unit/test_offline_monitor_phrases.py)
+    case("tell me when AAPL crosses 200", K.ALERT_ADD, symbols=("AAPL",), alert_condition="cross"),
+    case("show my alerts", K.ALERT_LIST),
+    case("remove alert A3", K.ALERT_REMOVE, alert_id="A3"),
+    case("rearm alert A3", K.ALERT_REARM, alert_id="A3"),
+    case("run the monitor", K.MONITOR),
+    case("trail NVDA 5%", K.STOP_MOVE, symbols=("NVDA",), trail_pct=5.0),
 ]
 
 
