@@ -32,6 +32,8 @@ SCRIPTS = (
     "reconcile_venue.py",
     "recovery_time.py",
     "monitor.py",
+    "monitor_pass.py",
+    "monitor_discord.py",
 )
 TIMEOUT_S = 180.0
 

@@ -14,13 +14,14 @@ from discord.ext import commands
 from loguru import logger
 
 from agents.errors import CotraderError
-from agents.events import DeskEvent, OrderEvent
+from agents.events import DeskEvent, ExitSignal, OrderEvent, PriceAlert
 from agents.results import ReconcileView
 from bot.discord_app.cards import CardPoster
 from bot.discord_app.components import DYNAMIC_ITEMS, RESIZE_FORM, known_custom_id
 from bot.discord_app.config import DiscordConfig
 from bot.discord_app.decisions import Decisions
 from bot.discord_app.embeds import alert_embed
+from bot.discord_app.monitor_embeds import ReviewExitButton, is_review_id
 from bot.discord_app.replies import fail
 from bot.event_text import event_text, reconcile_alert
 from models.domain import Actor
@@ -38,6 +39,7 @@ COGS = (
     "bot.discord_app.cogs.research",
     "bot.discord_app.cogs.risk",
     "bot.discord_app.cogs.sim",
+    "bot.discord_app.cogs.monitor",
 )
 QUIET_ALERTS = frozenset({"expired", "superseded"})  # the card itself is edited to say so
 
@@ -104,7 +106,7 @@ class CotraderBot(commands.Bot):
     async def setup_hook(self) -> None:
         for ext in COGS:
             await self.load_extension(ext)
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.add_dynamic_items(*DYNAMIC_ITEMS, ReviewExitButton)
         self.orch.llm.warm_in_background()
         await self.sync_commands()
 
@@ -169,7 +171,8 @@ class CotraderBot(commands.Bot):
             else:
                 await self.decisions.unknown(interaction)
         elif interaction.type is discord.InteractionType.component and (
-            not known_custom_id(cid) or not _carries(interaction.message, cid)
+            not (known_custom_id(cid) or is_review_id(cid))
+            or not _carries(interaction.message, cid)
         ):
             await self.decisions.unknown(interaction)
 
@@ -192,7 +195,10 @@ class CotraderBot(commands.Bot):
     # ------------------------------------------------------------------ alerts
     async def on_event(self, e: DeskEvent) -> None:
         """The desk's events: a card that moved is edited where it was posted; everything
-        but an expiry or a replacement (the card says it) goes to the alert channel."""
+        but an expiry or a replacement (the card says it) goes to the alert channel; the
+        monitor cog renders its own alerts and exit signals."""
+        if isinstance(e, PriceAlert | ExitSignal):
+            return
         if e.kind not in QUIET_ALERTS:
             await self.post_alert(e.kind, event_text(e), e.mode_label)
         pid = getattr(e, "proposal_id", None)
