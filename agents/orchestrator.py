@@ -23,6 +23,7 @@ from agents.desk_loop import DeskLoop
 from agents.errors import BadInput
 from agents.events import EventBus
 from agents.execution import ExecutionAgent
+from agents.frontend_api import FrontendRecords
 from agents.gate import Gate
 from agents.instance import new_owner, retire
 from agents.llm.analyst import Analyst
@@ -34,9 +35,8 @@ from agents.proposals import SCANNER, ProposalAgent
 from agents.recovery import RecoveryAgent
 from agents.reports import Reports
 from agents.research import Research
+from agents.research_api import ResearchApi
 from agents.results import (
-    AnalysisView,
-    BacktestView,
     Card,
     KillReport,
     OrdersView,
@@ -59,7 +59,6 @@ from agents.venue import VenueAgent
 from brokers.base import Broker, BrokerError, MarketData
 from models.config import DeskConfig, ExecutionConfig, RiskLimits, ScannerConfig, StrategyConfig
 from models.domain import Actor, Mode, Period, Side
-from models.frontend_tables import CardPost
 from models.order_spec import OrderSpec
 from models.store import Store
 from models.tables import DailyPerformance
@@ -68,7 +67,7 @@ from services.risk import RiskReport
 STARTUP = Actor.system("startup")
 
 
-class Orchestrator(MonitorApi):
+class Orchestrator(MonitorApi, ResearchApi, FrontendRecords):
     def __init__(
         self,
         store: Store,
@@ -390,26 +389,6 @@ class Orchestrator(MonitorApi):
     async def reconcile(self, actor: Actor) -> ReconcileView:
         return await self.venue.reconcile(actor)
 
-    # ------------------------------------------------------------------ research
-    async def analyze(self, symbol: str) -> AnalysisView:
-        """Indicators, score breakdown and the strategies' view of one symbol (no proposal)."""
-        return await self.research.analyze(symbol, self.scanner, self.strategy)
-
-    async def analysis_chart(self, symbol: str) -> bytes:
-        """The /analyze chart: candles, SMAs, bands, volume and the strategy signals (PNG)."""
-        return await self.research.chart(symbol)
-
-    async def backtest(
-        self,
-        symbol: str,
-        strategy: str,
-        params: Sequence[str] | dict[str, object] | None = None,
-        cash: float = 10_000.0,
-        commission: float = 0.0,
-    ) -> BacktestView:
-        """A strategy over the symbol's daily history, with its metrics and equity chart."""
-        return await self.research.backtest(symbol, strategy, params, cash, commission)
-
     # ------------------------------------------------------------------ account
     async def positions(self) -> PositionsView:
         return await self.reports.positions()
@@ -431,46 +410,3 @@ class Orchestrator(MonitorApi):
     def why(self, proposal_id: str) -> WhyView:
         card = self.proposals.card(proposal_id)
         return WhyView(card=card, events=tuple(self.store.events.for_proposal(card.id)))
-
-    # ------------------------------------------------------------------ watchlist
-    def watch(self, symbol: str, actor: Actor) -> bool:
-        return self.store.state.watch(self.data.normalise(symbol), actor.id)
-
-    def unwatch(self, symbol: str, actor: Actor) -> bool:
-        sym = (symbol or "").strip().upper().lstrip("$")
-        if not self.store.state.unwatch(sym, actor.id):
-            raise BadInput(f"{sym[:12] or '(empty)'} is not on the watchlist.")
-        return True
-
-    def watchlist(self) -> list[str]:
-        return self.store.state.watchlist()
-
-    # ------------------------------------------------------------------ front ends' records
-    def record_post(self, card: Card, channel_id: int | str, message_id: int | str) -> None:
-        """Where a card was posted (a front end keeps every copy up to date)."""
-        self.store.frontend.add_post(
-            card.id, channel_id, message_id, self.clock(), card.status, revision=card.revision
-        )
-
-    def posts(self, proposal_id: str) -> list[CardPost]:
-        return self.store.frontend.posts(proposal_id)
-
-    def mark_shown(self, message_id: int | str, card: Card) -> None:
-        """That posted copy now shows the card's status and revision."""
-        self.store.frontend.mark_shown(message_id, card.status, card.revision)
-
-    def outdated_posts(self) -> list[str]:
-        """Proposals with a posted copy showing an older status or revision."""
-        return self.store.frontend.outdated()
-
-    def claim_once(self, key: str, detail: str = "") -> bool:
-        """True for the first caller with this key, in any instance (a job's run, a command
-        sync); False for every later one."""
-        return self.store.frontend.claim(key, self.clock(), detail)
-
-    def claimed(self, key: str) -> bool:
-        return self.store.frontend.claimed(key) is not None
-
-    def note(self, event_type: str, actor: str, context: dict[str, object]) -> None:
-        """Record something a front end did (a command sync, a refused owner command)."""
-        self.store.events.add(event_type, actor, context=context)
