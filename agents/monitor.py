@@ -52,6 +52,7 @@ from services.exit_rules import evaluate_book
 MONITOR = Actor.system("monitor")
 DAY_TRADE_STRATEGIES = frozenset({"day", "day_trade", "intraday", "scalp", "orb"})
 CLOSING_MINUTES = 10  # a day trade's exit is proposed this long before the close
+MARKS_FLUSH_S = 10.0  # the extremes since entry are written at most this often
 
 Publish = Callable[[ev.DeskEvent], Awaitable[None]]
 StateMap = dict[str, dict[RuleName, RuleState]]
@@ -109,13 +110,18 @@ class MonitorAgent:
         self._calendar: Any = None
         # read once, then kept here: the extremes since entry (this process writes them)
         self._marks: dict[str, tuple[float, float]] | None = None
-        self._alerts: tuple[object, list[tuple[str, str, str, float]]] | None = None
+        self._unsaved: dict[str, tuple[str, float, float]] = {}  # extremes not yet written
+        self._saved: set[str] = set()  # positions whose extremes are in the store
+        self._flushed = 0.0  # time.monotonic() of the last write
+        self._alerts: tuple[object, list[AlertRule]] | None = None
 
-    def _armed(self) -> list[tuple[str, str, str, float]]:
-        """The armed alerts, re-read only when some alert changed (in any process)."""
+    def _armed(self) -> list[AlertRule]:
+        """The armed alerts as rules, re-read only when some alert changed (any process)."""
         v = self.store.monitor.version()
         if self._alerts is None or self._alerts[0] != v:
-            self._alerts = (v, self.store.monitor.armed())
+            rows = self.store.monitor.armed()
+            rules = [AlertRule(i, sym, AlertCondition(c), lv) for i, sym, c, lv in rows]
+            self._alerts = (v, rules)
         return self._alerts[1]
 
     # ------------------------------------------------------------------ the session
@@ -149,21 +155,24 @@ class MonitorAgent:
     async def _pass(self, actor: Actor) -> MonitorView:
         t0 = time.perf_counter()
         now = self.clock()
-        positions = [p for p in self.store.ledger.positions() if p.quantity]
-        alerts = self._armed()
-        syms = sorted({p.symbol for p in positions} | {a[1] for a in alerts})
+        with self.store.reading():  # one snapshot, one transaction for the pass's reads
+            positions = [p for p in self.store.ledger.positions() if p.quantity]
+            alerts = self._armed()
+            working = self._working()
+            old = _states(self.store.monitor.rule_states())
+        syms = sorted({p.symbol for p in positions} | {a.symbol for a in alerts})
         prices = await self._prices(syms)
         stats = {}
         need = {p.symbol for p in positions} | {
-            a[1] for a in alerts if a[2] == AlertCondition.MOVE.value
+            a.symbol for a in alerts if a.condition is AlertCondition.MOVE
         }
         for s in sorted(need & prices.keys()):
             stats[s] = await self.stats.get(s)
         if self._marks is None:
             self._marks = self.store.monitor.marks()
+            self._saved = set(self._marks)
         stored = self._marks
-        views, marks = self._views(positions, prices, stats, stored)
-        old = _states(self.store.monitor.rule_states())
+        views, marks = self._views(positions, prices, stats, stored, working)
         triggers, new = evaluate_book(
             views.values(),
             prices,
@@ -175,13 +184,14 @@ class MonitorAgent:
         keep = {v.key for v in views.values()}
         self.store.monitor.save_rule_states(_changed(old, new), [k for k in old if k not in keep])
         gone = [k for k in stored if k not in keep]
-        self.store.monitor.save_marks(marks, gone, now, new=marks.keys() - stored.keys())
         for k in gone:
             stored.pop(k, None)
+            self._unsaved.pop(k, None)
         stored.update({k: (hi, lo) for k, (_, hi, lo) in marks.items()})
-        rules = [AlertRule(i, sym, AlertCondition(c), lv) for i, sym, c, lv in alerts]
+        self._unsaved.update(marks)
+        self._save_marks(gone, now, force=bool(triggers))
         prev = {s: st.prev_close for s, st in stats.items() if st.prev_close}
-        hits = check_alerts(rules, prices, prev, views, frozenset())
+        hits = check_alerts(alerts, prices, prev, views, frozenset())
         found: list[Finding] = []
         for h in hits:
             f = await self._fire_alert(h.rule_id, h.observed, h.reason, prices, views, now)
@@ -210,19 +220,37 @@ class MonitorAgent:
             return {}
         return {s: q.last for s, q in quotes.items() if _valid(q)}
 
+    def _save_marks(self, gone: list[str], now: datetime, force: bool) -> None:
+        """Write the extremes that moved: at once for a new or closed position or when a rule
+        fired (a stop card reads them), else at most every MARKS_FLUSH_S (a restart loses at
+        most that much of a high, which only makes a trail start lower)."""
+        due = time.monotonic() - self._flushed >= MARKS_FLUSH_S
+        new = self._unsaved.keys() - self._saved
+        if not (gone or new or force or (due and self._unsaved)):
+            return
+        self.store.monitor.save_marks(self._unsaved, gone, now, new=new)
+        self._saved = (self._saved | new) - set(gone)
+        self._unsaved = {}
+        self._flushed = time.monotonic()
+
+    def _working(self) -> dict[str, dict[str, Any]]:
+        """The protective orders working at the venue: {symbol: {"stop"|"target": row}}."""
+        working: dict[str, dict[str, Any]] = {}
+        for o in self.store.ledger.orders(open_only=True, limit=None):
+            if o.role in ("stop", "target") and o.status in ("new", "partially_filled"):
+                working.setdefault(o.symbol, {})[o.role] = o
+        return working
+
     def _views(
         self,
         positions: list[BookedPosition],
         prices: dict[str, float],
         stats: dict[str, Any],
         stored: dict[str, tuple[float, float]],
+        working: dict[str, dict[str, Any]],
     ) -> tuple[dict[str, PositionView], dict[str, tuple[str, float, float]]]:
         """Each position as the exit rules see it (by symbol), and its extremes that moved
         (or are new)."""
-        working: dict[str, dict[str, Any]] = {}
-        for o in self.store.ledger.orders(open_only=True, limit=None):
-            if o.role in ("stop", "target") and o.status in ("new", "partially_filled"):
-                working.setdefault(o.symbol, {})[o.role] = o
         views: dict[str, PositionView] = {}
         marks: dict[str, tuple[str, float, float]] = {}
         for p in positions:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import os
@@ -87,7 +88,10 @@ def build_app(home: Path, **overrides: Any) -> App:
     isolate_process_env()
     settings = load_settings(home=home, _env_file=None, **overrides)
     setup_logging(settings.home_dir, settings.log_level, settings.secrets(), console=False)
-    return build(settings)
+    app = build(settings)
+    gc.collect()  # as `cotrader chat` and `run` do (bot/cli.py _settle_heap)
+    gc.freeze()
+    return app
 
 
 def close_app(app: App) -> None:

@@ -16,7 +16,7 @@ import _common as c
 
 POSITIONS = 200
 ALERT_RULES = 2_000
-N = 60
+N = 200
 TARGET_P99_MS = 20.0
 
 

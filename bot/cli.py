@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -66,6 +67,15 @@ def _start(console_logs: bool = False) -> App:
         raise _refuse(e.lines) from None
 
 
+def _settle_heap() -> None:
+    """The desk runs for hours: move the start-up heap (the imports and the app, ~180k
+    objects) out of the garbage collector's reach, so that a full collection scans only
+    what the desk allocated since. On 2 cores a full collection fell from ~90 ms to a few,
+    and the monitor pass's p99 (bench/monitor_pass.py) from ~60 ms to ~23 ms."""
+    gc.collect()
+    gc.freeze()
+
+
 async def _venue_check(a: App) -> str | None:
     """None when the venue reads the account with these credentials, else why it refused."""
     from bot.preflight import venue_problem
@@ -91,6 +101,7 @@ def run() -> None:
     from bot.discord_app.runner import DiscordStartError, serve
 
     a = _start(console_logs=True)
+    _settle_heap()
     try:
         asyncio.run(serve(a, s.discord_token.get_secret_value()))
     except KeyboardInterrupt:
@@ -111,6 +122,7 @@ def chat(
     from bot.chat.terminal import run_chat
 
     a = _start()
+    _settle_heap()
     try:
         code = asyncio.run(run_chat(a.orchestrator, as_json=json_lines))
     finally:

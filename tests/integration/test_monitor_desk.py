@@ -266,3 +266,22 @@ async def test_the_alert_button_opens_an_exit_card_never_an_order(
     with pytest.raises(BadInput, match="No open TSLA"):
         await o.exit_card("TSLA", viewer)
     assert {x.proposal_id for x in o.orders().orders} == {entry}
+
+
+async def test_a_trail_is_anchored_at_the_high_since_entry_across_a_restart(
+    make_app: Callable[..., App], clock: Clock, trader: Actor
+) -> None:
+    app = make_app(clock)
+    o = app.orchestrator
+    await bought(app, trader, "AAPL", 10)
+    await o.sim_shock("AAPL", 4, trader)
+    await o.monitor(trader)  # a new position's extremes are written at once
+    high = (await o.data.quote("AAPL", fresh=True)).last  # the monitor's price
+    await o.sim_shock("AAPL", -2, trader)
+
+    o2 = make_app(clock).orchestrator  # a restart: the high comes from the store
+    bid = (await o2.data.quote("AAPL", fresh=True)).bid
+    assert bid < high
+    card = await o2.move_stop("AAPL", trader, trail_pct=3)
+    assert card.stop == pytest.approx(high * 0.97, abs=0.05), (card.stop, high, bid)
+    assert f"from the {high:,.2f} high" in card.notes[0]
