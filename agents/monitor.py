@@ -372,18 +372,14 @@ class MonitorAgent:
         )
         if not told:
             return f
+        shared = f.model_dump(include={"rule", "action", "symbol", "price", "level", "reason"})
         await self.publish(
             ev.ExitSignal(
+                **shared,
                 mode_label=self.mode.label,
-                rule=f.rule,
-                action=f.action,
-                symbol=f.symbol,
-                price=f.price,
-                level=f.level,
                 pnl_pct=t.pnl_pct,
                 r_multiple=t.r_multiple,
                 days_held=t.days_held,
-                reason=f.reason,
                 held=pos.quantity,
                 new_stop=f.new_stop,
                 proposal_id=f.proposal_id,

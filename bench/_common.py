@@ -145,6 +145,17 @@ def rnd(x: float, nd: int = 3) -> float | None:
     return None if math.isnan(x) else round(x, nd)
 
 
+def latency(ms_values: Sequence[float], nd: int = 3) -> dict[str, Any]:
+    """count, p50, p90, p99 and max of latencies in ms, rounded for JSON."""
+    return {
+        "count": len(ms_values),
+        "p50_ms": rnd(percentile(ms_values, 50), nd),
+        "p90_ms": rnd(percentile(ms_values, 90), nd),
+        "p99_ms": rnd(percentile(ms_values, 99), nd),
+        "max_ms": rnd(max(ms_values), nd) if ms_values else None,
+    }
+
+
 # ----------------------------------------------------------------------------- output
 
 

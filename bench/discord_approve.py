@@ -39,14 +39,7 @@ async def measure(n: int = N) -> dict[str, object]:
                 lat.append((time.perf_counter() - t0) * 1000)
                 await h.ack(timeout=30)
             orders = len(d.app.store.ledger.orders(limit=None))
-    return {
-        "count": len(lat),
-        "orders": orders,
-        "p50_ms": c.rnd(c.percentile(lat, 50)),
-        "p90_ms": c.rnd(c.percentile(lat, 90)),
-        "p99_ms": c.rnd(c.percentile(lat, 99)),
-        "max_ms": c.rnd(max(lat)),
-    }
+    return {**c.latency(lat), "orders": orders}
 
 
 def main() -> None:

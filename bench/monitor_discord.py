@@ -64,14 +64,7 @@ async def measure(n: int = N) -> dict[str, object]:
                 for r in d.fake.requests
                 if r.method == "POST" and r.path == f"/channels/{dd.ALERTS}/messages"
             )
-    return {
-        "count": len(lat),
-        "alert_posts": posted,
-        "p50_ms": c.rnd(c.percentile(lat, 50)),
-        "p90_ms": c.rnd(c.percentile(lat, 90)),
-        "p99_ms": c.rnd(c.percentile(lat, 99)),
-        "max_ms": c.rnd(max(lat)),
-    }
+    return {**c.latency(lat), "alert_posts": posted}
 
 
 def main() -> None:

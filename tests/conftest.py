@@ -14,8 +14,8 @@ from bot.app import App, build
 from bot.settings import load_settings
 from models.domain import Actor
 
-# the loopback broker fixtures; a throwaway PostgreSQL cluster (pg_cluster, pg_url)
-pytest_plugins = ["tests.e2e.broker_world", "tests.pg"]
+# the loopback broker fixtures; the LLM intent rig; a throwaway PostgreSQL cluster
+pytest_plugins = ["tests.e2e.broker_world", "tests.e2e.intent_rig", "tests.pg"]
 
 # A weekday afternoon (ET) so the sim clock sits mid-session.
 T0 = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
