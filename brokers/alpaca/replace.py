@@ -78,20 +78,8 @@ class AlpacaStopMover:
     ) -> BrokerOrder:
         """Move our working stop `client_order_id` to `stop_price` under
         `new_client_order_id` (see the module docstring)."""
-        try:
-            return await self._move(client_order_id, stop_price, new_client_order_id)
-        except BrokerError as e:
-            raise self._scrubbed(e) from None
-
-    def _scrubbed(self, e: BrokerError) -> BrokerError:
-        """`e`, or the same kind of error without the keys if the venue echoed them."""
-        text = str(e)
-        for secret in self._stream_args[:2]:
-            if secret:
-                text = text.replace(secret, "***")
-        if text == str(e):
-            return e
-        return OrderRejectedError(text) if isinstance(e, OrderRejectedError) else BrokerError(text)
+        # the transport scrubs the keys from every error (brokers/alpaca/transport.py)
+        return await self._move(client_order_id, stop_price, new_client_order_id)
 
     async def _move(self, old_cid: str, stop_price: float, new_cid: str) -> BrokerOrder:
         if not (math.isfinite(stop_price) and stop_price > 0):

@@ -80,7 +80,7 @@ class PacedTradingClient(Paced, TradingClient):
 
     def _failure(self, e: APIError) -> TradingHttpFailure:
         status, wait = self._status_and_wait(e)
-        message, code = _parse_error(str(e))
+        message, code = _parse_error(self._scrub(str(e)))
         return TradingHttpFailure(status, message, code, wait)
 
     def get_order_by_client_id_nested(self, client_id: str) -> Any:

@@ -150,9 +150,17 @@ class Paced:
                 self._pacer.pause(wait)
         return status, wait
 
+    def _scrub(self, text: str) -> str:
+        """`text` without the keys this client sends (a careless venue may echo them back):
+        no error raised from here carries a secret, whoever logs or stores it."""
+        for secret in (getattr(self, "_api_key", None), getattr(self, "_secret_key", None)):
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
     def _failure(self, e: APIError) -> HttpFailure:
         status, wait = self._status_and_wait(e)
-        return HttpFailure(status, _body_message(str(e)), wait)
+        return HttpFailure(status, _body_message(self._scrub(str(e))), wait)
 
 
 class PacedClient(Paced, StockHistoricalDataClient):

@@ -254,6 +254,18 @@ async def test_no_key_in_any_error(logs: list[str]):
         with pytest.raises(OrderRejectedError) as e:
             await good.replace_stop("st-k", 255.0, "mv-k")
         errors.append(e.value)
+        for call in (  # every other call of the bad keys: the transport scrubs them all
+            bad.order_by_client_id("st-k"),
+            bad.open_orders(),
+            bad.account(),
+            bad.cancel("st-k"),
+            bad.submit(
+                OrderRequest(client_order_id="x-1", symbol="TSLA", side=Side.BUY, quantity=1)
+            ),
+        ):
+            with pytest.raises(BrokerError) as e:
+                await call
+            errors.append(e.value)
     finally:
         good.close()
         bad.close()
