@@ -62,7 +62,6 @@ class AlpacaStopMover:
     _client: PacedTradingClient
     _writes: Transport
     _sleep: Callable[[float], Any]
-    _stream_args: tuple[str, str, bool, str | None]
 
     async def order_by_client_id(self, client_order_id: str) -> BrokerOrder | None:
         raise NotImplementedError
