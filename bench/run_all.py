@@ -34,6 +34,7 @@ SCRIPTS = (
     "monitor.py",
     "monitor_pass.py",
     "monitor_discord.py",
+    "options.py",
 )
 TIMEOUT_S = 180.0
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from bot import greeks_cli
 from bot.backtest_cli import backtest as backtest_command
 
 if TYPE_CHECKING:
@@ -25,6 +26,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database maintenance.", add_completion=False)
 app.add_typer(db_app, name="db")
 app.command("backtest")(backtest_command)
+app.command("greeks", context_settings=greeks_cli.CONTEXT, epilog=greeks_cli.EPILOG)(
+    greeks_cli.greeks
+)
 
 
 def _say(text: str) -> None:

@@ -98,6 +98,9 @@ class Settings(LLMSettings, StrategySettings):
     discord_api_base: str | None = None  # testing: point discord.py at a loopback Discord
     scheduler: bool = True
 
+    # options: the risk-free rate (a decimal) for prices, greeks and implied vols
+    risk_free_rate: float = Field(0.04, ge=-0.05, le=0.5)
+
     # the monitor (exit rules: see models/monitor_types.py for what each number means)
     monitor_interval_s: float = Field(60.0, gt=0, le=86_400)
     max_alerts: int = Field(500, ge=1, le=100_000)
@@ -278,6 +281,7 @@ class Settings(LLMSettings, StrategySettings):
             risk_interval_s=self.risk_interval_s,
             scheduler=self.scheduler,
             monitor_interval_s=self.monitor_interval_s,
+            risk_free_rate=self.risk_free_rate,
             max_alerts=self.max_alerts,
             exit_rules=ExitRuleConfig(
                 trail_mode=self.exit_trail_mode,

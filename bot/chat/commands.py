@@ -11,6 +11,7 @@ from agents.orchestrator import Orchestrator
 from agents.results import Reply
 from bot.chat import monitor_commands as mon
 from bot.chat import trade_commands as trade
+from bot.chat.greeks_command import greeks_reply
 from bot.chat.help import command_text, find, help_text, usage
 from bot.text_views import reconcile_lines, risk_lines
 from models.domain import Actor
@@ -108,6 +109,8 @@ class CommandHandler:
                 return await trade.analyze(o, args, self.files)
             case "backtest":
                 return await trade.backtest(o, args, self.files)
+            case "greeks":
+                return greeks_reply(args, o.clock(), o.desk_cfg.risk_free_rate)
             case "approve":
                 _need(args, 1, cmd)
                 card = await o.approve(args[0], me)

@@ -59,6 +59,23 @@ COMMANDS: tuple[CommandHelp, ...] = (
         ("/backtest AAPL sma_cross fast=10 slow=30", "/backtest NVDA breakout cash=50000"),
     ),
     CommandHelp(
+        "greeks",
+        "/greeks call|put spot=S strike=K days=D|years=T|expiry=DATE vol=V|price=P "
+        "[rate=R] [dividend=Q]",
+        "price and greeks of an option (Black-Scholes-Merton), or its implied vol from a price",
+        "Numbers are decimals: vol=0.25 is 25% (25% is also understood). Give one of days= "
+        "(calendar days), years= or expiry=YYYY-MM-DD (16:00 ET that day), and vol= to price "
+        "the option or price= (per share) to solve its implied vol and give the greeks there. "
+        "rate= defaults to COTRADER_RISK_FREE_RATE, else 0.04; dividend= (a continuous yield) "
+        "to 0. Theta is per calendar day, vega and rho per 1 percentage point. American "
+        "single-stock options are priced as European. Same as `cotrader greeks`.",
+        (
+            "/greeks call spot=100 strike=105 days=30 vol=0.25",
+            "/greeks put spot=100 strike=95 expiry=2027-01-15 price=3.2 rate=0.045",
+            "/greeks call spot=42 strike=40 years=0.5 vol=0.2 rate=0.1",
+        ),
+    ),
+    CommandHelp(
         "propose",
         PROPOSE_USAGE,
         "your own trade: a card with entry, stop, target, size and risk, to approve",
