@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol, runtime_checkable
 
 from models.domain import (
@@ -16,6 +16,7 @@ from models.domain import (
     OrderRequest,
     Quote,
 )
+from models.options import OptionChain, OptionRow
 
 
 class BrokerError(Exception):
@@ -28,6 +29,11 @@ class UnknownSymbolError(BrokerError):
     def __init__(self, symbol: str) -> None:
         super().__init__(f"unknown symbol {symbol!r}")
         self.symbol = symbol
+
+
+class NoOptionsError(BrokerError):
+    """The venue lists no option contracts for this underlying (or none for the asked
+    expiries)."""
 
 
 class OrderRejectedError(BrokerError):
@@ -79,6 +85,36 @@ class BarHistory(Protocol):
 
     async def daily_bars_since(self, symbols: Sequence[str], start: datetime) -> dict[str, Bars]:
         """Completed daily bars stamped at or after `start`; symbols without any are absent."""
+        ...
+
+
+@runtime_checkable
+class OptionChains(Protocol):
+    """Optional capability: listed option contracts of an underlying with their quotes.
+    Nothing is invented: a contract the venue quotes without a bid has NaN there."""
+
+    option_source: str  # e.g. "sim", "alpaca:indicative", "tastytrade+dxlink"
+
+    async def option_expiries(self, underlying: str) -> list[date]:
+        """Every listed expiry, soonest first. UnknownSymbolError for an unknown
+        underlying, NoOptionsError when it has no listed options."""
+        ...
+
+    async def option_chain(self, underlying: str, expiries: Sequence[date]) -> OptionChain:
+        """Every listed contract of `underlying` expiring on one of `expiries`, with its
+        latest quote (and the venue's IV and greeks where it has them). NoOptionsError
+        when none is listed on those dates; BrokerError on transport failure."""
+        ...
+
+
+@runtime_checkable
+class OptionQuotes(Protocol):
+    """Optional capability: the latest quotes (and the venue's IV and greeks where it has
+    them) of option contracts by OCC symbol. Lets one venue quote another's chain
+    (Tastytrade's contracts, Alpaca's option data)."""
+
+    async def option_quotes(self, symbols: Sequence[str]) -> dict[str, OptionRow]:
+        """Rows keyed by the unpadded OCC symbol; contracts with no quote are absent."""
         ...
 
 

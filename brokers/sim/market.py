@@ -107,6 +107,7 @@ class _History:
     close: np.ndarray
     volume: np.ndarray
     sigma_mult: float  # the volatility multiplier of the last (current) regime
+    mult_path: np.ndarray  # the volatility multiplier of each day's regime
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +194,17 @@ class SimMarket:
             raise UnknownSymbolError(symbol)
         return spec
 
+    def spec(self, symbol: str) -> SimSpec:
+        """The parameters of `symbol`; raises UnknownSymbolError."""
+        return self._spec(symbol)
+
+    def regime_path(self, symbol: str) -> tuple[list[date], np.ndarray]:
+        """The dates of the daily history and the volatility multiplier of each day's regime
+        (1 = the symbol's long-run vol): what the simulated option surface is built from."""
+        spec = self._spec(symbol)
+        days = [t.astimezone(NY).date() for t in self._timestamps(self.sim_date())]
+        return days, self._history(spec).mult_path
+
     # ------------------------------------------------------------------ daily history
 
     def _market_factor(self) -> tuple[np.ndarray, np.ndarray]:
@@ -229,7 +241,7 @@ class SimMarket:
         noise = np.exp(0.3 * rng.standard_normal(n) - 0.045)
         volume = np.round(spec.avg_volume * noise * (0.6 + 0.5 * np.abs(r) / sd))
         cents = [np.maximum(np.round(a, 2), 0.01) for a in (open_, high, low, close)]
-        return _History(*cents, volume=volume, sigma_mult=float(m_eff[-1]))
+        return _History(*cents, volume=volume, sigma_mult=float(m_eff[-1]), mult_path=m_eff)
 
     def _timestamps(self, day: date) -> list[datetime]:
         """16:00 ET of each of the `history_days` weekdays strictly before `day`, in UTC."""

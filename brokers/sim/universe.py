@@ -25,6 +25,7 @@ class SimSpec:
     spread_bps: float
     market_corr: float = 0.55
     is_etf: bool = False
+    dividend: float = 0.0  # continuous annual dividend yield (0.03 = 3%)
 
 
 TECH, COMM, DISC = "Technology", "Communication Services", "Consumer Discretionary"
@@ -76,9 +77,17 @@ _ETFS: tuple[tuple[str, str, str, float, float, float, float, float, float], ...
     ("TLT", "iShares 20+ Year Treasury Bond ETF", ETF, 93.0, -0.01, 0.16, 35e6, 1.1, -0.20),
 )
 
-DEFAULT_UNIVERSE: tuple[SimSpec, ...] = tuple(SimSpec(*row) for row in _STOCKS) + tuple(
-    SimSpec(*row, is_etf=True) for row in _ETFS
-)
+# Approximate dividend yields (the rest pay none or little).
+_DIVIDENDS = {
+    "AAPL": 0.005, "MSFT": 0.007, "JPM": 0.022, "BAC": 0.025, "XOM": 0.034, "CVX": 0.042,
+    "JNJ": 0.031, "PFE": 0.06, "UNH": 0.015, "KO": 0.03, "PEP": 0.031, "WMT": 0.013,
+    "COST": 0.006, "CSCO": 0.032, "ORCL": 0.012, "V": 0.007, "MA": 0.005, "SPY": 0.013,
+    "QQQ": 0.006, "IWM": 0.012, "DIA": 0.017, "TLT": 0.04,
+}  # fmt: skip
+
+DEFAULT_UNIVERSE: tuple[SimSpec, ...] = tuple(
+    SimSpec(*row, dividend=_DIVIDENDS.get(row[0], 0.0)) for row in _STOCKS
+) + tuple(SimSpec(*row, is_etf=True, dividend=_DIVIDENDS.get(row[0], 0.0)) for row in _ETFS)
 
 _SECTORS = (TECH, COMM, DISC, FIN, HEALTH, STAPLES, ENERGY)
 
