@@ -35,6 +35,7 @@ from brokers.alpaca.transport import (
     RetryPolicy,
     Transport,
     TransportFailure,
+    data_error,
 )
 from brokers.base import BrokerError, UnknownSymbolError
 from models.bar_cache import tail_bars
@@ -47,7 +48,6 @@ DAILY_FINAL_ET = time(20, 30)  # today's daily bar counts as complete after this
 SIP_DELAY = timedelta(minutes=16)  # free plans may not query the last 15 minutes of SIP
 _SESSION = (time(9, 30), time(16, 0))
 _SYMBOL = re.compile(r"^[A-Z][A-Z0-9.\-/]{0,11}$")
-_SYMBOL_IN_MESSAGE = re.compile(r"symbol", re.IGNORECASE)
 
 
 def weekday_session(ts: datetime) -> bool:
@@ -167,21 +167,7 @@ class AlpacaMarketData:
     # ------------------------------------------------------------------ errors
 
     def _error(self, e: HttpFailure | TransportFailure, what: str, single: str | None) -> Exception:
-        tries = f" after {e.attempts} attempts" if e.attempts > 1 else ""
-        if isinstance(e, TransportFailure):
-            return BrokerError(f"Alpaca market data: {what}: {e.message}{tries}")
-        if e.status in (401, 403):
-            return BrokerError(
-                f"Alpaca market data refused {what} (HTTP {e.status}: {e.message}); check "
-                f"APCA_API_KEY_ID / APCA_API_SECRET_KEY and the feed ({self.feed})"
-            )
-        if single and e.status in (400, 404, 422) and _SYMBOL_IN_MESSAGE.search(e.message):
-            return UnknownSymbolError(single)
-        if e.status == 429:
-            return BrokerError(f"Alpaca market data rate limit: {what} still refused{tries}")
-        return BrokerError(
-            f"Alpaca market data: {what} failed (HTTP {e.status}: {e.message}){tries}"
-        )
+        return data_error(e, what, single, "Alpaca market data", self.feed)
 
     async def _call[T](self, what: str, fn: Callable[[], T], single: str | None = None) -> T:
         try:

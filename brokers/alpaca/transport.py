@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import re
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +37,7 @@ from pydantic import ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from brokers.alpaca.ratelimit import RateLimiter
+from brokers.base import BrokerError, UnknownSymbolError
 
 
 class HttpFailure(Exception):
@@ -275,3 +277,27 @@ def _guarded[R](fn: Callable[[], R]) -> R:
         raise TransportFailure("malformed reply (fields missing or wrong)", False) from None
     except (KeyError, TypeError, ValueError) as e:
         raise TransportFailure(f"malformed reply ({type(e).__name__})", False) from None
+
+
+_SYMBOL_IN_MESSAGE = re.compile(r"symbol", re.IGNORECASE)
+
+
+def data_error(
+    e: HttpFailure | TransportFailure, what: str, single: str | None, service: str, feed: str
+) -> Exception:
+    """A data request's final failure as the user reads it: `service` ("Alpaca market
+    data", "Alpaca options") and what it was; UnknownSymbolError when the venue refused the
+    one symbol asked (`single`); a hint to the keys and `feed` on 401/403."""
+    tries = f" after {e.attempts} attempts" if e.attempts > 1 else ""
+    if isinstance(e, TransportFailure):
+        return BrokerError(f"{service}: {what}: {e.message}{tries}")
+    if e.status in (401, 403):
+        return BrokerError(
+            f"{service} refused {what} (HTTP {e.status}: {e.message}); check "
+            f"APCA_API_KEY_ID / APCA_API_SECRET_KEY and the feed ({feed})"
+        )
+    if single and e.status in (400, 404, 422) and _SYMBOL_IN_MESSAGE.search(e.message):
+        return UnknownSymbolError(single)
+    if e.status == 429:
+        return BrokerError(f"{service} rate limit: {what} still refused{tries}")
+    return BrokerError(f"{service}: {what} failed (HTTP {e.status}: {e.message}){tries}")

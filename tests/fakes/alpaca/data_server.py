@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from .base import ApiError, FakeAlpacaServer, Handler
+from .options_server import OptionBook, option_routes
 
 ET = ZoneInfo("America/New_York")
 FEEDS = {"iex", "sip", "delayed_sip", "otc", "boats", "overnight"}
@@ -88,6 +89,7 @@ class FakeAlpacaData(FakeAlpacaServer):
         self.pinned_quotes: dict[str, dict[str, Any]] = {}
         self.allowed_feeds: set[str] = set(FEEDS)
         self.page_size = page_size
+        self.options = OptionBook()  # options_server.py; share one with the trading fake
 
     # ---- world ----------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -297,6 +299,7 @@ class FakeAlpacaData(FakeAlpacaServer):
             ("GET", "/v2/stocks/{symbol}/bars", self._single_bars),
             ("GET", "/v2/stocks/{symbol}/quotes/latest", self._single_quote),
             ("GET", "/v2/stocks/{symbol}/snapshot", self._single_snapshot),
+            *option_routes(self, "data"),
         ]
 
     def _sorted_items(self, symbols: list[str], q: Any) -> list[tuple[str, dict[str, Any]]]:

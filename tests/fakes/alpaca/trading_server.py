@@ -40,6 +40,7 @@ from aiohttp import web
 from .accounts import account_wire, num, position_wire
 from .base import ApiError, FakeAlpacaServer, Fault, Handler, error_body
 from .data_server import rfc3339
+from .options_server import OptionBook, option_routes
 from .protective import ProtectiveOrders
 from .stream_server import FakeTradeStream
 
@@ -78,6 +79,7 @@ class FakeAlpacaTrading(ProtectiveOrders, FakeAlpacaServer):
         self._after_create: list[tuple[int, float | None]] = []
         self.stream = FakeTradeStream(lambda: (self.key_id, self.secret_key), self._now)
         self._init_protective()
+        self.options = OptionBook()  # options_server.py: GET /v2/options/contracts
 
     def routes(self) -> list[tuple[str, str, Handler]]:
         return [
@@ -90,6 +92,7 @@ class FakeAlpacaTrading(ProtectiveOrders, FakeAlpacaServer):
             ("PATCH", "/v2/orders/{order_id}", self._replace),
             ("DELETE", "/v2/orders/{order_id}", self._cancel),
             ("GET", "/stream", self.stream.handle),
+            *option_routes(self, "trading"),
         ]
 
     async def stop(self) -> None:
