@@ -29,6 +29,7 @@ from aiohttp import web
 from . import orders as O
 from . import payloads as P
 from .complex import ComplexBook
+from .option_chains import FakeOptionChains
 from .order_api import JSON, OrderApi
 from .streamer import PATH as STREAM_PATH
 from .streamer import FakeStreamer
@@ -100,6 +101,7 @@ class FakeTastytrade(OrderApi):
         self.port = 0
         self.streamer = FakeStreamer(self._token_ok, account_numbers)
         self.complex = ComplexBook(self)
+        self.options = FakeOptionChains()  # option chains, quote tokens, DXLink fake
 
     # ---- lifecycle ----------------------------------------------------------------------
     async def start(self) -> FakeTastytrade:
@@ -116,6 +118,8 @@ class FakeTastytrade(OrderApi):
         r.add_put("/accounts/{n}/orders/{id:\\d+}", self._replace)
         r.add_delete("/accounts/{n}/orders/{id:\\d+}", self._delete)
         self.complex.routes(r)
+        self.options.routes(r)
+        await self.options.start()
         r.add_get(STREAM_PATH, self.streamer.handle)
         self._released = asyncio.Event()
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
@@ -129,6 +133,7 @@ class FakeTastytrade(OrderApi):
     async def stop(self) -> None:
         self._released.set()
         await self.streamer.close_all()
+        await self.options.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
