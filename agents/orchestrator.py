@@ -10,18 +10,20 @@ venue, booking) → LedgerRepo (fills, position, proposal status, one transactio
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from loguru import logger
 
 from agents import events as ev
 from agents.approvals import ApprovalAgent
+from agents.chains import ChainAgent
 from agents.controls import ControlAgent
 from agents.data import DataAgent
 from agents.desk_loop import DeskLoop
 from agents.errors import BadInput
 from agents.events import EventBus
+from agents.events_api import EventsApi
 from agents.execution import ExecutionAgent
 from agents.frontend_api import FrontendRecords
 from agents.gate import Gate
@@ -31,6 +33,7 @@ from agents.llm.chain import LLMChain
 from agents.llm.enrich import RationaleUpdater
 from agents.llm.guard import ReplyGuard
 from agents.monitor_api import MonitorApi
+from agents.options_api import OptionsApi
 from agents.proposals import SCANNER, ProposalAgent
 from agents.recovery import RecoveryAgent
 from agents.reports import Reports
@@ -50,13 +53,13 @@ from agents.results import (
     WhyView,
 )
 from agents.risk import RiskAgent
-from agents.scanner import ScannerAgent
+from agents.scanner import ScannerAgent, scan_filters
 from agents.scheduler import JobScheduler
 from agents.sim_control import SimControl
 from agents.strategy import StrategyAgent
 from agents.trade_requests import TradeRequests
 from agents.venue import VenueAgent
-from brokers.base import Broker, BrokerError, MarketData
+from brokers.base import Broker, BrokerError, MarketData, OptionChains
 from models.config import DeskConfig, ExecutionConfig, RiskLimits, ScannerConfig, StrategyConfig
 from models.domain import Actor, Mode, Period, Side
 from models.order_spec import OrderSpec
@@ -67,7 +70,7 @@ from services.risk import RiskReport
 STARTUP = Actor.system("startup")
 
 
-class Orchestrator(MonitorApi, ResearchApi, FrontendRecords):
+class Orchestrator(EventsApi, MonitorApi, OptionsApi, ResearchApi, FrontendRecords):
     def __init__(
         self,
         store: Store,
@@ -86,6 +89,7 @@ class Orchestrator(MonitorApi, ResearchApi, FrontendRecords):
         llm_name: str | None = None,
         guard: ReplyGuard | None = None,
         reply_budget_s: float = 1.1,
+        chains: OptionChains | None = None,
     ) -> None:
         self.store = store
         self.broker = broker
@@ -178,6 +182,10 @@ class Orchestrator(MonitorApi, ResearchApi, FrontendRecords):
             mode.label,
         )
         self.desk_cfg = desk or DeskConfig()
+        self.options = ChainAgent(
+            chains, self.data, store, self.desk_cfg.risk_free_rate, self.clock
+        )
+        self.scanner.iv_rank_of = self.options.rank_value
         self.jobs = JobScheduler(self)
         self.loop = DeskLoop()
         self.loop.every("housekeeping", self.desk_cfg.interval_s, self.housekeeping)
@@ -244,32 +252,6 @@ class Orchestrator(MonitorApi, ResearchApi, FrontendRecords):
         """Settle interrupted approvals and unknown order outcomes (start-up and the loop)."""
         return await self.recovery.run(startup=startup)
 
-    # ------------------------------------------------------------------ events
-    def subscribe(self, fn: ev.Listener) -> None:
-        """Receive the desk's events (fills, expiries, kill, state changes, jobs...)."""
-        self.bus.subscribe(fn)
-
-    def unsubscribe(self, fn: ev.Listener) -> None:
-        self.bus.unsubscribe(fn)
-
-    async def publish(self, event: ev.DeskEvent) -> None:
-        await self.bus.publish(event)
-
-    async def _llm_budget(self, provider: str, spent_usd: float, tokens: int) -> None:
-        await self.publish(
-            ev.LlmBudgetReached(
-                mode_label=self.mode.label, provider=provider, spent_usd=spent_usd, tokens=tokens
-            )
-        )
-
-    def on_card_update(self, fn: Callable[[str], Awaitable[None]]) -> None:
-        """Be told (proposal id) when a card's content changed after it was returned."""
-        self.rationales.listeners.append(fn)
-
-    def off_card_update(self, fn: Callable[[str], Awaitable[None]]) -> None:
-        if fn in self.rationales.listeners:
-            self.rationales.listeners.remove(fn)
-
     # ------------------------------------------------------------------ proposals
     def universe(self) -> list[str]:
         return self.proposals.universe()
@@ -277,7 +259,9 @@ class Orchestrator(MonitorApi, ResearchApi, FrontendRecords):
     async def scan(
         self, symbols: Sequence[str] | None = None, actor: Actor = SCANNER
     ) -> ScanReport:
-        return await self.proposals.scan(symbols, actor)
+        """Scan the symbols (or the watchlist); an `ivrank>N` argument filters on IV rank."""
+        syms, min_iv_rank = scan_filters(symbols)
+        return await self.proposals.scan(syms or None, actor, min_iv_rank)
 
     def check_quantity(self, quantity: object) -> int | None:
         return self.proposals.check_quantity(quantity)

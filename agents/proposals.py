@@ -115,10 +115,13 @@ class ProposalAgent:
             raise BadInput(str(e)) from None
 
     # ------------------------------------------------------------------ making
-    async def scan(self, symbols: Sequence[str] | None, actor: Actor) -> ScanReport:
-        """Scan, rank, and card every idea that passes risk (unless the desk is paused)."""
+    async def scan(
+        self, symbols: Sequence[str] | None, actor: Actor, min_iv_rank: float | None = None
+    ) -> ScanReport:
+        """Scan, rank, and card every idea that passes risk (unless the desk is paused);
+        `min_iv_rank` adds the IV-rank filter for this scan."""
         syms = [self.data.normalise(s) for s in symbols] if symbols else self.universe()
-        ranked, filtered, data = await self.scanner.scan(syms)
+        ranked, filtered, data = await self.scanner.scan(syms, min_iv_rank)
         desk = self.risk.desk()
         notes: list[str] = []
         cards: list[Card] = []

@@ -3,6 +3,7 @@ API): analysis, its chart, backtests, and the watchlist scans look at."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,11 @@ class ResearchApi:
     # ------------------------------------------------------------------ research
     async def analyze(self: Orchestrator, symbol: str) -> AnalysisView:
         """Indicators, score breakdown and the strategies' view of one symbol (no proposal)."""
-        return await self.research.analyze(symbol, self.scanner, self.strategy)
+        view, rank = await asyncio.gather(
+            self.research.analyze(symbol, self.scanner, self.strategy),
+            self.options.rank_or_none(symbol),
+        )
+        return view.model_copy(update={"iv_rank": rank})
 
     async def analysis_chart(self: Orchestrator, symbol: str) -> bytes:
         """The /analyze chart: candles, SMAs, bands, volume and the strategy signals (PNG)."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agents.chain_views import IVRankView
 from models.domain import (
     ORDER_STATUS_TEXT,
     Event,
@@ -192,6 +193,7 @@ class AnalysisView(View):
     # strategy -> (signal now in [-1, 1], bars since it turned; None: never)
     signals: dict[str, tuple[float, int | None]] = Field(default_factory=dict)
     firing: tuple[str, ...] = ()
+    iv_rank: IVRankView | None = None  # None: no option chain or too little history
 
 
 class BacktestView(View):

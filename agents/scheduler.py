@@ -40,6 +40,7 @@ class JobScheduler:
             "scan_midday": self.scan,
             "eod_summary": self.eod_summary,
             "reconcile": self.reconcile,
+            "iv_record": self.iv_record,
         }
         self._current = ""  # the job running now (its name, for its event)
 
@@ -133,6 +134,13 @@ class JobScheduler:
             pnl=await self.orch.pnl("day"),
             positions=await self.orch.positions(),
         )
+
+    async def iv_record(self, day: date) -> ev.JobEvent | None:
+        """After the close: each watched, held and universe symbol's 30-day ATM IV into the
+        store (IV rank's series for venues that keep none). Nothing is posted."""
+        n = await self.orch.record_iv(SCHEDULER)
+        logger.info("iv_record {}: {} symbols recorded", day, n)
+        return None
 
     async def reconcile(self, day: date) -> ev.JobEvent | None:
         """The venue against our books after the close: differences are published by the

@@ -35,6 +35,7 @@ SCRIPTS = (
     "monitor_pass.py",
     "monitor_discord.py",
     "options.py",
+    "chains.py",
 )
 TIMEOUT_S = 180.0
 

@@ -15,7 +15,7 @@ from agents.llm.providers.base import Provider
 from agents.orchestrator import Orchestrator
 from bot.settings import Settings, SettingsError
 from brokers.alpaca.ratelimit import RateLimiter
-from brokers.base import Broker, MarketData
+from brokers.base import Broker, MarketData, OptionChains
 from models.domain import Instrument, Mode
 from models.store import Store
 
@@ -181,6 +181,42 @@ def tastytrade_broker(settings: Settings) -> Broker:
     )
 
 
+def option_chains(
+    settings: Settings, market: MarketData, broker: Broker, limiter: RateLimiter
+) -> OptionChains | None:
+    """Where option chains come from: the simulator's own for simulated data; else the
+    venue's (Tastytrade's chains when it is the broker, quoted by Alpaca's option data when
+    Alpaca keys exist, else by its DXLink streamer; Alpaca's otherwise)."""
+    from brokers.sim.market import SimMarket
+
+    if isinstance(market, SimMarket) and settings.broker != "tastytrade":
+        from brokers.sim.options import SimOptionChains
+
+        return SimOptionChains(market, rate=settings.risk_free_rate)
+    alpaca = alpaca_options(settings, limiter) if settings.data_source == "alpaca" else None
+    if settings.broker == "tastytrade":
+        from brokers.tastytrade.options import TastytradeOptionChains
+
+        return TastytradeOptionChains.for_broker(broker, quotes=alpaca)
+    return alpaca
+
+
+def alpaca_options(settings: Settings, limiter: RateLimiter) -> OptionChains:
+    """Alpaca's option contracts and snapshots (COTRADER_DATA=alpaca)."""
+    key_id, secret = required(settings, ALPACA_KEYS, "COTRADER_DATA=alpaca")
+    from brokers.alpaca.options import AlpacaOptionChains
+
+    return AlpacaOptionChains(
+        key_id,
+        secret,
+        paper=settings.mode is not Mode.LIVE,
+        trading_url_override=settings.apca_api_base_url,
+        data_url_override=settings.apca_api_data_url,
+        feed=settings.alpaca_options_feed,
+        limiter=limiter,
+    )
+
+
 def build(
     settings: Settings,
     clock: Callable[[], datetime] | None = None,
@@ -234,5 +270,6 @@ def build(
         rationale_wait_s=settings.llm_rationale_wait_s,
         guard=ReplyGuard(settings.secrets()),
         reply_budget_s=settings.llm_reply_budget_s,
+        chains=option_chains(settings, market, broker, limiter),
     )
     return App(settings=settings, store=store, orchestrator=orch)

@@ -51,6 +51,8 @@ class Settings(LLMSettings, StrategySettings):
     broker: Literal["sim", "alpaca", "tastytrade"] = "sim"
     data: Literal["sim", "alpaca"] | None = None  # None: the broker's natural source
     alpaca_feed: Literal["iex", "sip", "delayed_sip", "otc", "boats", "overnight"] = "iex"
+    # Alpaca's option data: indicative (free, delayed) or opra (a subscription)
+    alpaca_options_feed: Literal["indicative", "opra"] = "indicative"
     database_url: str | None = None
     home: Path = Path("~/.cotrader")
     armed: bool = False
@@ -98,6 +100,8 @@ class Settings(LLMSettings, StrategySettings):
     discord_api_base: str | None = None  # testing: point discord.py at a loopback Discord
     scheduler: bool = True
 
+    # the scanner: a minimum IV rank (0-100) every scan asks for; None: no IV filter
+    scan_min_iv_rank: float | None = Field(None, ge=0, le=100)
     # options: the risk-free rate (a decimal) for prices, greeks and implied vols
     risk_free_rate: float = Field(0.04, ge=-0.05, le=0.5)
 
@@ -295,7 +299,7 @@ class Settings(LLMSettings, StrategySettings):
         )
 
     def scanner(self) -> ScannerConfig:
-        return ScannerConfig()
+        return ScannerConfig(min_iv_rank=self.scan_min_iv_rank)
 
 
 class SettingsError(Exception):

@@ -163,6 +163,8 @@ def analysis_lines(a: AnalysisView) -> list[str]:
     for n, (sig, since) in a.signals.items():
         mark = "FIRES" if n in a.firing else ""
         lines.append(f"  {n}: signal {sig:+.0f}, {since} bars since it turned {mark}".rstrip())
+    if a.iv_rank is not None:
+        lines.append(f"Options: {a.iv_rank.text}")
     return lines
 
 

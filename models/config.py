@@ -91,6 +91,9 @@ class ScannerConfig(BaseModel):
     benchmark: str | None = Field("SPY", description="relative strength is measured against it")
     top_n: int = Field(5, ge=1, le=500)
     min_score: float = Field(50.0, ge=0, le=100)
+    min_iv_rank: float | None = Field(
+        None, ge=0, le=100, description="IV rank (0-100) a symbol needs; None: no IV filter"
+    )
 
     @model_validator(mode="after")
     def _price_range(self) -> ScannerConfig:

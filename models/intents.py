@@ -43,6 +43,9 @@ class IntentKind(StrEnum):
     ALERT_REARM = "alert_rearm"
     MONITOR = "monitor"
     STOP_MOVE = "stop_move"
+    # options (issue 16): look only; an option trade asked for shows the chain, no card
+    CHAIN = "chain"
+    IV_RANK = "iv_rank"
 
 
 class Intent(BaseModel):
@@ -78,6 +81,12 @@ class Intent(BaseModel):
     trail_pct: float | None = Field(default=None, gt=0, lt=100)
     trail_atr: float | None = Field(default=None, gt=0)
     breakeven: bool = False
+    # an option chain: which side, about how many days out, near which |delta|; option_trade
+    # when the person asked to trade options (shown the chain, nothing is proposed)
+    option_side: str | None = Field(default=None, pattern=r"^(?:calls|puts)$")
+    dte: int | None = Field(default=None, ge=0, le=1500)
+    delta: float | None = Field(default=None, gt=0, lt=1)
+    option_trade: bool = False
     question: str | None = None
     reply: str | None = None
     readback: str = ""

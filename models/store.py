@@ -19,6 +19,7 @@ from models.broker_repo import BrokerRepo
 from models.db import make_engine, schema_is_current, upgrade_schema
 from models.domain import Event
 from models.frontend_repo import FrontendRepo
+from models.iv_repo import IVRepo
 from models.ledger_repo import LedgerRepo
 from models.llm_repo import LLMRepo
 from models.monitor_repo import MonitorRepo
@@ -52,6 +53,7 @@ class Store:
         self.llm = LLMRepo(self)
         self.brokers = BrokerRepo(self)
         self.monitor = MonitorRepo(self)
+        self.iv = IVRepo(self)
 
     def upgrade(self) -> None:
         """Apply pending migrations (cheap when already current)."""

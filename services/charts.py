@@ -36,7 +36,7 @@ from services.indicators import Array
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-_LOCK = threading.Lock()
+RENDER_LOCK = threading.Lock()  # matplotlib is not thread-safe: one figure at a time
 _PNG = {"format": "png", "pil_kwargs": {"compress_level": 1}}  # fast; Discord re-encodes
 _STATE: dict[str, Any] = {}
 _RC = {"axes.facecolor": "white", "figure.facecolor": "white"}
@@ -53,6 +53,9 @@ def _mpl() -> Any:
         logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
         _STATE["ready"] = True
     return matplotlib
+
+
+matplotlib_agg = _mpl  # public: other chart modules (services.option_charts) share the setup
 
 
 def _indexes(idx: Sequence[int], n: int, what: str) -> list[int]:
@@ -290,7 +293,7 @@ def render_candles(
     }
     mpl = _mpl()
     # mplfinance sets its style in the global rcParams: the context puts them back after
-    with _LOCK, mpl.rc_context():
+    with RENDER_LOCK, mpl.rc_context():
         fig = build_candles_figure(bars, **options)
         import matplotlib.pyplot as plt
 
@@ -335,7 +338,7 @@ def render_equity(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    with _LOCK, mpl.rc_context(_RC):
+    with RENDER_LOCK, mpl.rc_context(_RC):
         fig = Figure(figsize=size)  # no pyplot: nothing global to leak
         FigureCanvasAgg(fig)
         top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 1))

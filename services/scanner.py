@@ -56,6 +56,7 @@ class SymbolData:
     volume: Array
     quote: Quote
     ts: Sequence[datetime] | None = None  # bar times, when known (enables the staleness check)
+    iv_rank: float | None = None  # 0-100, when the scan asked for it and a chain has one
 
     @classmethod
     def from_lists(
@@ -147,6 +148,11 @@ def _filters(d: SymbolData, latest: dict[str, float], cfg: ScannerConfig) -> lis
             reasons.append(f"{w}-day avg dollar volume ${dollars / 1e6:,.2f}M < ${need:,.2f}M")
     if d.quote.spread_pct > cfg.max_spread_pct:
         reasons.append(f"spread {d.quote.spread_pct:.2f}% > {cfg.max_spread_pct:g}%")
+    if cfg.min_iv_rank is not None:
+        if d.iv_rank is None:
+            reasons.append("no IV rank (no usable option chain or history)")
+        elif d.iv_rank < cfg.min_iv_rank:
+            reasons.append(f"IV rank {d.iv_rank:.0f} < {cfg.min_iv_rank:g}")
     return reasons
 
 

@@ -22,7 +22,7 @@ from models.store import Store
 from services.rationale_check import check_rationale, numbers_in
 
 PROMPT = "rationale.v1"
-INTENT_PROMPT = "intent.v3"
+INTENT_PROMPT = "intent.v4"
 
 
 class RationaleDraft(BaseModel):

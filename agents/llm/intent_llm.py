@@ -24,7 +24,7 @@ from models.domain import Period, Side, TimeInForce
 from models.intents import Intent, IntentKind
 from services.rationale_check import numbers_in, only_known_numbers
 
-PROMPT = "intent.v3"
+PROMPT = "intent.v4"
 K = IntentKind
 MAX_TEXT = 2000
 NOT_GROUNDED = (
@@ -238,6 +238,20 @@ class IntentLLM:
                 return Intent(kind=kind, alert_id=aid, readback=f"{verb} alert {aid}")
             case it.MoveStopArgs():
                 return stop_intent(symbols[0], v.price, v.trail_pct, v.trail_atr, v.breakeven)
+            case it.ChainArgs():
+                what = f"{symbols[0]} {v.side or 'option'} chain"
+                lead = "option trade asked: showing the " if v.option_trade else "show the "
+                return Intent(
+                    kind=K.CHAIN,
+                    symbols=symbols,
+                    option_side=v.side,
+                    dte=v.dte,
+                    delta=v.delta,
+                    option_trade=v.option_trade,
+                    readback=lead + what,
+                )
+            case it.IVRankArgs():
+                return Intent(kind=K.IV_RANK, symbols=symbols, readback=f"IV rank of {symbols[0]}")
             case it.ClarifyArgs():
                 q = self.guard.clean(v.question)
                 return Intent(kind=K.CLARIFY, question=q, readback="needs a detail")

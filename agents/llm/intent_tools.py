@@ -134,6 +134,38 @@ MONITOR_TOOLS: tuple[ToolSpec, ...] = (
     ),
 )
 
+# ----------------------------------------------------------------------------- options
+# Looking only: a chain or IV rank. An option trade asked for shows its chain; no card.
+
+
+class ChainArgs(_Args):
+    symbol: Symbol = Field(min_length=1, max_length=12)
+    side: Literal["calls", "puts"] | None = None
+    dte: int | None = Field(default=None, ge=0, le=1500, description="Days to the expiry")
+    delta: float | None = Field(
+        default=None, gt=0, lt=1, description="Show the strikes near this |delta| (0.3)"
+    )
+    option_trade: bool = Field(
+        default=False,
+        description="The trader asked to buy or sell options: they see the chain, nothing "
+        "is proposed",
+    )
+
+
+class IVRankArgs(_Args):
+    symbol: Symbol = Field(min_length=1, max_length=12)
+
+
+OPTION_TOOLS: tuple[ToolSpec, ...] = (
+    ToolSpec(
+        "option_chain",
+        "Show one expiry of a symbol's option chain (bid, ask, IV, greeks). Also the answer "
+        "to a request to trade options, with option_trade true: nothing is proposed.",
+        ChainArgs,
+    ),
+    ToolSpec("iv_rank", "IV rank and IV percentile of a symbol.", IVRankArgs),
+)
+
 INTENT_TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec("scan", "Scan the watchlist or the given symbols for trade ideas.", ScanArgs),
     ToolSpec("analyze", "Indicators, score and strategy view of one symbol.", SymbolArgs),
@@ -153,6 +185,7 @@ INTENT_TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec("status", "Desk status: mode, broker, data, LLM, limits.", NoArgs),
     ToolSpec("why", "Explain a proposal by its id (p-xxxxxxxx).", WhyArgs),
     *MONITOR_TOOLS,
+    *OPTION_TOOLS,
     ToolSpec("help", "List what the desk can do.", NoArgs),
     ToolSpec("clarify", "Ask one short question when the request is ambiguous.", ClarifyArgs),
     ToolSpec("answer", "Answer from data.facts, or reply briefly to anything else.", AnswerArgs),

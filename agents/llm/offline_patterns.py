@@ -166,10 +166,6 @@ TICKER_RE: Final = re.compile(r"[A-Za-z]{1,5}(?:\.[A-Za-z])?")
 # canonical text, so "buying power" arrives as one word.
 BUYING_POWER_RE: Final = rx(r"\bbuyingpower\b")
 NEWS_Q_RE: Final = rx(r"\bnews\b|\bheadlines?\b|\bpress\s+releases?\b|\bannouncements?\b")
-IV_Q_RE: Final = rx(
-    r"\biv\b|\bivr\b|\biv\s*(?:rank|percentile)\b|\bimplied\s+vol(?:atility|s)?\b"
-    r"|\bvol(?:atility)?\s+(?:rank|percentile|skew|smile|surface)\b"
-)
 WHY_MOVE_RE: Final = rx(
     r"\bwhy(?:'s|\s+(?:is|are|was|were|did|does|do|has|have))\b[^.?!]{0,40}?\b(?:down|up|"
     r"drop(?:s|ped|ping)?|fall(?:s|ing)?|fell|rise[ns]?|rising|rose|mov(?:e|es|ed|ing)|tank(?:s|ed"
@@ -220,10 +216,6 @@ NOT_YET: Final = "I can't answer that yet: "
 NEWS_REPLY: Final = (
     NOT_YET + "news arrives with the news agent. Meanwhile '/analyze {sym}' shows its "
     "indicators and chart."
-)
-IV_REPLY: Final = (
-    NOT_YET + "implied volatility and IV rank need option chains, which chat can't read yet. "
-    "Meanwhile '/analyze {sym}' shows its indicators and chart."
 )
 WHY_MOVE_REPLY: Final = (
     NOT_YET + "explaining a move needs the news agent. Meanwhile '/analyze {sym}' shows its "

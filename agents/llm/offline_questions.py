@@ -1,8 +1,8 @@
 """Questions the offline parser answers instead of routing: an ANSWER, never a card.
 
-News, implied volatility, why a stock moved and how the market is doing cannot be answered
-from chat yet: the reply says so and what to do meanwhile. Buying power can: the desk fills
-the number in (reply None).
+News, why a stock moved and how the market is doing cannot be answered from chat yet (implied
+vol and IV rank can: offline_options routes them): the reply says so and what to do
+meanwhile. Buying power can: the desk fills the number in (reply None).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from agents.llm import offline_patterns as pt
 from models.intents import Intent, IntentKind
 
 _NOT_YET = (
-    (pt.IV_Q_RE, pt.IV_REPLY, "implied volatility"),
     (pt.NEWS_Q_RE, pt.NEWS_REPLY, "news"),
     (pt.WHY_MOVE_RE, pt.WHY_MOVE_REPLY, "why it moved"),
 )

@@ -11,6 +11,7 @@ from agents.orchestrator import Orchestrator
 from agents.results import Reply
 from bot.chat import monitor_commands as mon
 from bot.chat import trade_commands as trade
+from bot.chat.chain_command import chain_reply, ivrank_reply
 from bot.chat.greeks_command import greeks_reply
 from bot.chat.help import command_text, find, help_text, usage
 from bot.text_views import reconcile_lines, risk_lines
@@ -111,6 +112,10 @@ class CommandHandler:
                 return await trade.backtest(o, args, self.files)
             case "greeks":
                 return greeks_reply(args, o.clock(), o.desk_cfg.risk_free_rate)
+            case "chain":
+                return await chain_reply(o, args)
+            case "ivrank" | "iv":
+                return await ivrank_reply(o, args)
             case "approve":
                 _need(args, 1, cmd)
                 card = await o.approve(args[0], me)

@@ -26,7 +26,8 @@ class CommandHelp:
 PLAIN_LANGUAGE = (
     "Anything without a slash is plain language: 'should I buy NVDA?', 'buy 10 AAPL',\n"
     "'close my TSLA', 'pnl this week', 'alert me if NVDA drops below 110',\n"
-    "'trail NVDA 5%'. Proposals are only executed after /approve ID."
+    "'trail NVDA 5%', 'show me the AAPL option chain', 'IV rank of TSLA'.\n"
+    "Proposals are only executed after /approve ID."
 )
 
 COMMANDS: tuple[CommandHelp, ...] = (
@@ -74,6 +75,30 @@ COMMANDS: tuple[CommandHelp, ...] = (
             "/greeks put spot=100 strike=95 expiry=2027-01-15 price=3.2 rate=0.045",
             "/greeks call spot=42 strike=40 years=0.5 vol=0.2 rate=0.1",
         ),
+    ),
+    CommandHelp(
+        "chain",
+        "/chain SYMBOL [DTE|EXPIRY] [calls|puts] [delta=0.2] [strikes=N]",
+        "an option chain: bid, ask, our IV and greeks, open interest, IV rank",
+        "One expiry: the one nearest DTE calendar days (30 when not given) or on EXPIRY "
+        "(YYYY-MM-DD). calls or puts shows one side. Without delta= it shows the N strikes "
+        "(default 10) nearest the money; with it, N strikes around the contract whose "
+        "|delta| is nearest (0.2 and 20 both mean 0.20), marked with an arrow. IV is solved "
+        "from each mid; a contract without a two-sided quote has none. Rate: "
+        "COTRADER_RISK_FREE_RATE; dividend: the symbol's yield where known. The simulator's "
+        "chains are SIMULATED.",
+        ("/chain AAPL", "/chain NVDA 45 puts delta=0.2", "/chain SPY 2027-01-15 calls strikes=20"),
+    ),
+    CommandHelp(
+        "ivrank",
+        "/ivrank SYMBOL",
+        "IV rank and IV percentile of the 30-day at-the-money implied vol over a year",
+        "Rank: where today's IV sits between its 52-week low and high (0-100). Percentile: the "
+        "share of the past year's days with a lower IV. Venues other than the simulator "
+        "build the series from an after-close record; until a year exists, missing days use "
+        "a 20-day historical-vol proxy, and the answer says how many days of each.",
+        ("/ivrank TSLA",),
+        ("iv",),
     ),
     CommandHelp(
         "propose",

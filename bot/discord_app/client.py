@@ -40,6 +40,7 @@ COGS = (
     "bot.discord_app.cogs.risk",
     "bot.discord_app.cogs.sim",
     "bot.discord_app.cogs.greeks",
+    "bot.discord_app.cogs.options",
     "bot.discord_app.cogs.monitor",
 )
 QUIET_ALERTS = frozenset({"expired", "superseded"})  # the card itself is edited to say so

@@ -186,6 +186,8 @@ def analysis_embed(a: AnalysisView, image: str | None = None) -> discord.Embed:
             for n, (v, since) in a.signals.items()
         )
         e.add_field(name="Strategies (signal, bars since it turned)", value=sig, inline=False)
+    if a.iv_rank is not None:
+        e.add_field(name="IV rank", value=a.iv_rank.text, inline=False)
     if image:
         e.set_image(url=f"attachment://{image}")
     return shown(e)

@@ -105,7 +105,7 @@ async def test_the_prompt_and_tools_name_the_monitor(rig: Rig) -> None:
         "trail_atr",
         "breakeven",
     }
-    assert PROMPT == "intent.v3"
+    assert PROMPT == "intent.v4"
     assert "move_stop" in body["messages"][0]["content"]
 
 

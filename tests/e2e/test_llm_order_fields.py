@@ -99,7 +99,7 @@ async def test_the_tools_describe_every_order_field(rig: Rig) -> None:
     for name in ("limit_price", "stop_price", "target_price", "tif", "amount", "pct", "short"):
         assert propose[name].get("description"), name
     assert {"pct", "limit_price", "tif"} <= set(tools["close"]["properties"])
-    assert PROMPT == "intent.v3" and "limit_price" in body["messages"][0]["content"]
+    assert PROMPT == "intent.v4" and "limit_price" in body["messages"][0]["content"]
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from sqlmodel import SQLModel
 import models.bar_tables
 import models.broker_tables
 import models.frontend_tables
+import models.iv_tables
 import models.llm_tables
 import models.monitor_tables
 import models.sim_tables

@@ -275,6 +275,10 @@ TABLE = [
     case("remove alert A3", K.ALERT_REMOVE, alert_id="A3"),
     case("rearm alert A3", K.ALERT_REARM, alert_id="A3"),
     case("run the monitor", K.MONITOR),
+    case("show me the AAPL option chain", K.CHAIN, symbols=("AAPL",)),
+    case("NVDA puts 45 days delta 0.3", K.CHAIN, symbols=("NVDA",), option_side="puts", dte=45),
+    case("sell a put on AAPL, 1 contract", K.CHAIN, symbols=("AAPL",), option_trade=True),
+    case("what's the IV rank of TSLA", K.IV_RANK, symbols=("TSLA",)),
     case("trail NVDA 5%", K.STOP_MOVE, symbols=("NVDA",), trail_pct=5.0),
 ]
 

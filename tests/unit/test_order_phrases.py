@@ -170,8 +170,8 @@ PHRASES = [
     # ------------------------------------------------------------------ questions stay questions
     row("any news on TSLA?", K.ANSWER, symbol=T),
     row("what's the news on AAPL", K.ANSWER, symbol=A),
-    row("what's the IV rank of TSLA?", K.ANSWER, symbol=T),
-    row("implied volatility of TSLA", K.ANSWER, symbol=T),
+    row("what's the IV rank of TSLA?", K.IV_RANK, symbol=T),
+    row("implied volatility of TSLA", K.IV_RANK, symbol=T),
     row("why is NVDA down today?", K.ANSWER, symbol=N),
     row("why is AAPL up", K.ANSWER, symbol=A),
     row("why is NVDA selling off?", K.ANSWER, symbol=N),
@@ -294,7 +294,6 @@ def test_a_part_that_cannot_be_used_is_named(text: str, words: tuple[str, ...]) 
     ("text", "topic"),
     [
         ("any news on TSLA?", "news"),
-        ("what's the IV rank of TSLA?", "implied volatility"),
         ("why is NVDA down today?", "news agent"),
         ("how's the market?", "market"),
     ],

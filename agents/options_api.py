@@ -1,0 +1,106 @@
+"""The orchestrator's options methods (a mixin: the orchestrator is the one API): chains,
+the smile, IV rank and the after-close IV record."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import TYPE_CHECKING
+
+from agents.chain_views import ChainView, IVRankView, SmileView
+from agents.errors import BadInput
+from models.domain import Actor
+
+if TYPE_CHECKING:
+    from agents.orchestrator import Orchestrator
+
+MAX_STRIKES = 60
+MAX_DTE = 1500
+_DAYS = re.compile(r"(\d{1,4})\s*(?:d|days?|dte)?", re.IGNORECASE)
+
+
+def _shown(raw: object) -> str:
+    text = str(raw).strip()
+    return repr(text if len(text) <= 20 else text[:20] + "…")
+
+
+def delta_arg(raw: float | str) -> float:
+    """A delta as typed, as a decimal: 0.2 as is, 20 or 20% as 0.20 (percent from 1 up to
+    100), a put's -0.2 as 0.2 (chains match |delta|). BadInput outside (0, 1) after that."""
+    text = str(raw).strip().rstrip("%").strip()
+    try:
+        value = abs(float(text))
+    except ValueError:
+        raise BadInput(f"delta must be a number like 0.2 or 20, not {_shown(raw)}.") from None
+    if 1 <= value < 100:
+        value /= 100
+    if not 0 < value < 1:
+        raise BadInput(
+            f"delta must be between 0 and 1 (0.2 or 20 both mean 0.20), not {_shown(raw)}."
+        )
+    return value
+
+
+def expiry_arg(raw: str) -> tuple[int | None, date | None]:
+    """(days, date) from what was typed: "30" (or "30d", "30dte") is the expiry nearest 30
+    days away, "2027-01-15" that date. BadInput otherwise."""
+    text = raw.strip()
+    if m := _DAYS.fullmatch(text):
+        days = int(m.group(1))
+        if days > MAX_DTE:
+            raise BadInput(f"Days to expiry must be between 0 and {MAX_DTE}, not {days}.")
+        return days, None
+    try:
+        return None, date.fromisoformat(text)
+    except ValueError:
+        raise BadInput(
+            f"expiry must be days to expiry like 30 or a date like 2027-01-15, not {_shown(raw)}."
+        ) from None
+
+
+class OptionsApi:
+    """Mixed into Orchestrator (its `options` ChainAgent)."""
+
+    async def option_chain(
+        self: Orchestrator,
+        symbol: str,
+        dte: int | None = None,
+        expiry: date | None = None,
+        side: str | None = None,
+        delta: float | None = None,
+        strikes: int = 10,
+    ) -> ChainView:
+        """/chain: one expiry of `symbol`'s chain with our IV and greeks. BadInput for a
+        days count out of range, a delta outside (0, 1), an unknown side or strike count."""
+        if dte is not None and not 0 <= dte <= MAX_DTE:
+            raise BadInput(f"Days to expiry must be between 0 and {MAX_DTE}, not {dte}.")
+        if delta is not None and not 0 < delta < 1:
+            raise BadInput(f"delta must be between 0 and 1 (0.2 or 20), not {delta:g}.")
+        if side not in (None, "calls", "puts"):
+            raise BadInput(f"Show calls or puts, not {side!r}.")
+        if not 1 <= strikes <= MAX_STRIKES:
+            raise BadInput(f"strikes must be between 1 and {MAX_STRIKES}, not {strikes}.")
+        return await self.options.chain_view(symbol, dte, expiry, side, delta, strikes)
+
+    async def option_smile(self: Orchestrator, symbol: str) -> SmileView:
+        """The IV smile of the expiries near 7, 30, 60 and 120 days (the /chain chart)."""
+        return await self.options.smile(symbol)
+
+    async def iv_rank(self: Orchestrator, symbol: str) -> IVRankView:
+        """IV rank and percentile of `symbol`; DataUnavailable-free: BadInput when the chain
+        has no usable quotes or no history exists."""
+        view = await self.options.iv_rank(symbol)
+        if view is None:
+            sym = self.data.normalise(symbol)
+            raise BadInput(
+                f"No IV rank for {sym}: its chain has no usable two-sided quotes near the money "
+                "or no past IV or prices exist."
+            )
+        return view
+
+    async def record_iv(self: Orchestrator, actor: Actor) -> int:
+        """Record today's 30-day ATM IV of the watched, held and universe symbols."""
+        held = [p.symbol for p in (await self.positions()).positions]
+        universe = [i.symbol for i in self.market.universe()]
+        symbols = list(dict.fromkeys([*self.watchlist(), *held, *universe]))
+        return await self.options.record_close(symbols, actor.id)
