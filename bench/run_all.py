@@ -36,6 +36,7 @@ SCRIPTS = (
     "monitor_discord.py",
     "options.py",
     "chains.py",
+    "spread_select.py",
 )
 TIMEOUT_S = 180.0
 
