@@ -312,7 +312,9 @@ class AlpacaOptionChains:
 
     async def option_quotes(self, symbols: Sequence[str]) -> dict[str, OptionRow]:
         """Latest quotes (and Alpaca's IV and greeks) keyed by the unpadded OCC symbol, 100
-        symbols a request; contracts Alpaca has nothing for (and non-OCC input) are absent."""
+        symbols a request, with open interest from the contracts endpoint (a root whose
+        contracts cannot be read keeps none); contracts Alpaca has nothing for (and non-OCC
+        input) are absent."""
         wanted: list[str] = []
         for s in symbols:
             try:
@@ -332,7 +334,32 @@ class AlpacaOptionChains:
                 out[base.symbol] = with_snapshot(base, raw)
             except BadOptionData as e:
                 self._problem("option quote", base.symbol, str(e))
-        return out
+        return await self._with_open_interest(out)
+
+    async def _with_open_interest(self, rows: dict[str, OptionRow]) -> dict[str, OptionRow]:
+        """`rows` with the open interest the contracts endpoint gives (snapshots carry
+        none): one contracts query per root over the expiries asked."""
+        by_root: dict[str, list[OptionRow]] = {}
+        for row in rows.values():
+            by_root.setdefault(parse_occ(row.symbol).root, []).append(row)
+        listed = await asyncio.gather(
+            *(
+                self._contracts(root, min(r.expiry for r in rs), max(r.expiry for r in rs))
+                for root, rs in by_root.items()
+            ),
+            return_exceptions=True,
+        )
+        oi = {
+            c.symbol: c.open_interest
+            for part in listed
+            if isinstance(part, list)
+            for c in part
+            if c.open_interest is not None
+        }
+        return {
+            k: r._replace(open_interest=oi[k]) if r.open_interest is None and k in oi else r
+            for k, r in rows.items()
+        }
 
     def _snapshot_rows(self, parts: Sequence[dict[str, Any]]) -> Iterator[tuple[OptionRow, Any]]:
         """(the contract its OCC key names, the raw snapshot) of every snapshot in `parts`;

@@ -122,3 +122,43 @@ async def test_tastytrade_chain_quoted_on_dxlink(tmp_path: Path, tasty: FakeTast
     assert bad["kind"] == "error" and "no options expire on 2030-01-18" in bad["text"], bad
     code, err = await chat.quit()
     assert code == 0 and tasty.refresh_token not in err
+
+
+async def test_tastytrade_chain_quoted_by_alpaca_option_data(
+    tmp_path: Path, tasty: FakeTastytrade, alpaca: FakeAlpacaTrading, alpaca_data: FakeAlpacaData
+) -> None:
+    """COTRADER_BROKER=tastytrade with Alpaca data: Tastytrade lists the contracts, Alpaca's
+    option snapshots quote them (no DXLink connection), and the spot is Alpaca's stock quote."""
+    alpaca_data.pin_quote("AAPL", bid=SPOT - 0.01, ask=SPOT + 0.01)
+    book = alpaca.options
+    alpaca_data.options = book
+    listed = tasty.options.add_chain("AAPL", {e: STRIKES for e in expiries()}, spot=SPOT)
+    for c in listed:
+        kind = "call" if c.kind == "C" else "put"
+        p = theo(kind, c.strike, c.expiry)
+        book.add_contract(
+            "AAPL", c.expiry, kind, c.strike, bid=round(p - 0.02, 2), ask=round(p + 0.02, 2),
+            last=round(p, 2), open_interest=777, volume=5, iv=0.2998,
+        )  # fmt: skip
+    chat = await AsyncChat.open(
+        tmp_path / "h",
+        COTRADER_MODE="paper",
+        COTRADER_BROKER="tastytrade",
+        COTRADER_DATA="alpaca",
+        COTRADER_RISK_FREE_RATE=str(RATE),
+        TT_SECRET=tasty.provider_secret,
+        TT_REFRESH=tasty.refresh_token,
+        COTRADER_TASTYTRADE_API_BASE=tasty.base_url,
+        APCA_API_KEY_ID=alpaca.key_id,
+        APCA_API_SECRET_KEY=alpaca.secret_key,
+        APCA_API_BASE_URL=alpaca.base_url,
+        APCA_API_DATA_URL=alpaca_data.base_url,
+    )
+    assert (await chat.read())["kind"] == "ready"
+    msg = await chat.send("/chain AAPL calls")
+    assert msg["kind"] == "chain" and msg["source"] == "tastytrade+alpaca", msg
+    contracts = check_contracts(msg, "call")
+    assert all(c["open_interest"] == 777 for c in contracts)  # Alpaca's numbers
+    assert tasty.options.dxlink.connections == 0
+    code, err = await chat.quit()
+    assert code == 0 and alpaca.secret_key not in err and tasty.refresh_token not in err

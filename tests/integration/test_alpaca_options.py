@@ -213,7 +213,9 @@ async def test_padded_and_unpadded_symbols_and_batched_quotes(
     row = got["AAPL261218C00190000"]
     assert (row.type, row.strike, row.expiry) == ("call", 190.0, date(2026, 12, 18))
     assert row.bid is not None and row.ask is not None and row.bid < row.ask
-    assert row.delta is not None and row.iv is not None and row.open_interest is None
+    assert (
+        row.delta is not None and row.iv is not None and row.open_interest == 1190
+    )  # from the contracts endpoint
     calls = venue[1].calls("/v1beta1/options/snapshots$")
     sizes = sorted(len(c.query["symbols"].split(",")) for c in calls)
     assert sizes == [90, 100] and all(c.query["feed"] == "indicative" for c in calls)
