@@ -36,7 +36,8 @@ from services.options.iv_rank import YEAR_DAYS, hv_series, iv_rank
 
 IV30_DAYS = 30
 SMILE_TARGETS = (7, 30, 60, 120)  # days to the expiries the smile chart shows
-MAX_CACHED = 512  # chains kept before stale ones are dropped
+MAX_CACHED = 512
+SMILE_MIN_MID = 0.05  # chains kept before stale ones are dropped
 
 
 class ChainAgent:
@@ -206,7 +207,8 @@ class ChainAgent:
             t = float(p.years[on][0])
             fwd = p.spot * math.exp((p.rate - p.dividend) * t)
             otm = on & np.where(ch.is_call, ch.strike >= fwd, ch.strike < fwd)
-            ok = otm & np.isfinite(p.iv) & (p.iv > 0)
+            # a mid under a nickel is mostly tick rounding: its IV is noise on the chart
+            ok = otm & np.isfinite(p.iv) & (p.iv > 0) & (p.mid >= SMILE_MIN_MID)
             order = np.argsort(ch.strike[ok])
             curves.append(
                 SmileCurve(

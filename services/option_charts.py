@@ -1,5 +1,6 @@
-"""The implied-volatility smile chart of /chain, as PNG bytes: IV (%) against strike, one
-line per expiry, the spot marked, moneyness (strike / spot) on the top axis.
+"""Option charts as PNG bytes: the implied-volatility smile of /chain (IV % against strike,
+one line per expiry, the spot marked, moneyness under each strike) and the payoff at
+expiry of a multi-leg position (what an option card attaches).
 
 Pure: it takes plain numbers (no views, no Discord) and draws with the same matplotlib
 setup and render lock as services.charts (Agg, no pyplot, nothing global left behind).
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from services.charts import RENDER_LOCK, matplotlib_agg
+from services.options.payoff import LegSpec, payoff, profile
 
 _PNG = {"format": "png", "pil_kwargs": {"compress_level": 1}}  # fast; Discord re-encodes
 _RC = {"axes.facecolor": "white", "figure.facecolor": "white"}
@@ -133,4 +135,70 @@ def smile_png(
         return buf.getvalue()
 
 
-__all__ = ["SmileLine", "smile_png", "smile_title"]
+def payoff_png(
+    legs: Sequence[LegSpec],
+    credit: float,
+    *,
+    spot: float,
+    title: str,
+    contracts: int = 1,
+    simulated: bool = False,
+    size: tuple[float, float] = (8.0, 4.5),
+    dpi: int = 100,
+) -> bytes:
+    """The position's P&L at expiry in dollars (× 100 per contract × `contracts`) across the
+    underlying's price: profit shaded green, loss red, the breakevens, the spot, and the max
+    profit and loss marked. ValueError for no legs or a spot that is not positive."""
+    if not legs:
+        raise ValueError("a payoff needs at least one leg")
+    if not (math.isfinite(spot) and spot > 0):
+        raise ValueError(f"spot must be a positive number, not {spot!r}")
+    import numpy as np
+
+    strikes = [leg.strike for leg in legs]
+    lo, hi = min(*strikes, spot) * 0.85, max(*strikes, spot) * 1.15
+    xs = np.linspace(lo, hi, 600)
+    scale = 100.0 * contracts
+    ys = payoff(legs, credit, xs) * scale
+    prof = profile(legs, credit)
+    mpl = matplotlib_agg()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    with RENDER_LOCK, mpl.rc_context(_RC):
+        fig = Figure(figsize=size)
+        FigureCanvasAgg(fig)
+        ax = fig.subplots()
+        fig.subplots_adjust(left=0.11, right=0.98, top=0.88, bottom=0.14)
+        ax.set_title(title + (" · SIMULATED" if simulated else ""), fontsize=11)
+        ax.plot(xs, ys, color="#222222", linewidth=1.6)
+        ax.fill_between(xs, ys, 0, where=ys >= 0, color="#2ca02c", alpha=0.25, linewidth=0)
+        ax.fill_between(xs, ys, 0, where=ys < 0, color="#d62728", alpha=0.25, linewidth=0)
+        ax.axhline(0, color="#555555", linewidth=0.8)
+        ax.axvline(spot, color="#1f77b4", linestyle="--", linewidth=1.0)
+        ax.annotate(
+            f"spot {spot:,.2f}", (spot, 1.0), xycoords=("data", "axes fraction"),
+            xytext=(3, -10), textcoords="offset points", fontsize=8, color="#1f77b4",
+        )  # fmt: skip
+        for b in prof.breakevens:
+            if lo <= b <= hi:
+                ax.axvline(b, color="#888888", linestyle=":", linewidth=1.0)
+                ax.annotate(
+                    f"BE {b:,.2f}", (b, 0.0), xycoords=("data", "axes fraction"),
+                    xytext=(3, 4), textcoords="offset points", fontsize=8, color="#555555",
+                )  # fmt: skip
+        best = "unlimited" if math.isinf(prof.max_profit) else f"${prof.max_profit * scale:,.0f}"
+        worst = "unlimited" if math.isinf(prof.max_loss) else f"${prof.max_loss * scale:,.0f}"
+        ax.text(
+            0.01, 0.97, f"max profit {best}\nmax loss {worst}", transform=ax.transAxes,
+            va="top", fontsize=8, bbox={"facecolor": "white", "edgecolor": "#cccccc"},
+        )  # fmt: skip
+        ax.set_xlabel("Underlying at expiry")
+        ax.set_ylabel("P&L at expiry ($)")
+        ax.grid(alpha=0.3)
+        buf = io.BytesIO()
+        fig.savefig(buf, dpi=dpi, **_PNG)  # type: ignore[arg-type]
+        return buf.getvalue()
+
+
+__all__ = ["SmileLine", "payoff_png", "smile_png", "smile_title"]

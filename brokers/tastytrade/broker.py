@@ -99,6 +99,11 @@ class TastytradeBroker(TastytradeStopMover):
     def __repr__(self) -> str:
         return f"TastytradeBroker(account={self._account_number or '?'})"
 
+    @property
+    def transport(self) -> Transport:
+        """The session and retry policy this broker uses (other adapters share its login)."""
+        return self._t
+
     def bad_data(self) -> list[str]:
         return list(self.issues)
 

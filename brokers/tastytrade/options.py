@@ -107,7 +107,7 @@ class TastytradeOptionChains:
     @classmethod
     def for_broker(cls, broker: TastytradeBroker, **kw: Any) -> Self:
         """Chains sharing the broker's session (one OAuth login); kw as `from_transport`."""
-        return cls.from_transport(broker._t, **kw)
+        return cls.from_transport(broker.transport, **kw)
 
     def _setup(
         self,

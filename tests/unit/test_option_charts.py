@@ -67,3 +67,16 @@ def test_bad_input_is_a_clear_value_error() -> None:
 def test_title_says_simulated() -> None:
     assert smile_title("AAPL", True) == "AAPL implied-vol smile · SIMULATED"
     assert smile_title("AAPL", False) == "AAPL implied-vol smile"
+
+
+def test_payoff_chart_is_a_png_and_refuses_nonsense() -> None:
+    from services.option_charts import payoff_png
+    from services.options.payoff import LegSpec
+
+    spread = [LegSpec("put", 100, "sell"), LegSpec("put", 95, "buy")]
+    png = payoff_png(spread, 1.5, spot=104.0, title="SPY bull put spread", contracts=2)
+    assert png.startswith(PNG) and size(png) == (800, 450)
+    with pytest.raises(ValueError, match="at least one leg"):
+        payoff_png([], 1.0, spot=100.0, title="x")
+    with pytest.raises(ValueError, match="spot must be a positive number"):
+        payoff_png(spread, 1.0, spot=float("nan"), title="x")
