@@ -349,6 +349,9 @@ class AlpacaOptionChains:
             ),
             return_exceptions=True,
         )
+        for root, part in zip(by_root, listed, strict=True):
+            if isinstance(part, BaseException):
+                logger.warning("alpaca options: no open interest for {}: {}", root, part)
         oi = {
             c.symbol: c.open_interest
             for part in listed

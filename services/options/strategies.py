@@ -339,11 +339,13 @@ def _leg_sets(
     name: StrategyName, p: PricedChain, on: np.ndarray, rules: StrategyRules, liq: Liquidity,
     expiry: date, rejected: list[Rejection],
 ) -> list[list[tuple[int, Literal["buy", "sell"]]]]:  # fmt: skip
-    assert rules.put_delta is not None
+    if rules.put_delta is None:
+        raise ValueError(f"{name} rules need a put delta band")
     puts = _shorts(p, on, False, rules.put_delta, liq, expiry, rejected)
     if name == "cash_secured_put":
         return [[(i, "sell")] for i in puts]
-    assert rules.width is not None
+    if rules.width is None:
+        raise ValueError(f"{name} rules need a wing width")
     put_spreads = [
         [(i, "sell"), (j, "buy")]
         for i in puts
@@ -351,7 +353,8 @@ def _leg_sets(
     ]
     if name == "bull_put_spread":
         return put_spreads  # type: ignore[return-value]
-    assert rules.call_delta is not None
+    if rules.call_delta is None:
+        raise ValueError(f"{name} rules need a call delta band")
     calls = _shorts(p, on, True, rules.call_delta, liq, expiry, rejected)
     call_spreads = [
         [(i, "sell"), (j, "buy")]
