@@ -306,15 +306,18 @@ def select(
     rules: StrategyRules | None = None,
     liq: Liquidity | None = None,
     keep: int = 5,
+    after: date | None = None,
 ) -> Selection:
-    """Every candidate of strategy `name` on the priced chain (all its expiries), the best
-    first, with why each expiry or strike that could not be used failed."""
+    """Every candidate of strategy `name` on the priced chain (its expiries, or those after
+    `after`), the best first, with why each expiry or strike that could not be used failed."""
     rules = rules or RULES[name]
     liq = liq or Liquidity()
     rejected: list[Rejection] = []
     found: list[Candidate] = []
     for e in np.unique(p.chain.expiry).tolist():
         expiry = e if isinstance(e, date) else np.datetime64(e, "D").astype(object)
+        if after is not None and expiry <= after:
+            continue
         on = p.chain.expiry == np.datetime64(expiry, "D")
         dte = int(p.dte[on][0])
         if not rules.dte[0] <= dte <= rules.dte[1]:
@@ -333,6 +336,18 @@ def select(
     return Selection(
         name, found[0] if found else None, tuple(found[:keep]), tuple(rejected[:MAX_REJECTIONS])
     )
+
+
+def roll(
+    name: StrategyName,
+    p: PricedChain,
+    expiring: date,
+    rules: StrategyRules | None = None,
+    liq: Liquidity | None = None,
+) -> Selection:
+    """Where a `name` position expiring on `expiring` rolls to: the same strategy's rules on
+    the later expiries of the chain, the best first (the roll card pairs its close with it)."""
+    return select(name, p, rules, liq, after=expiring)
 
 
 def _leg_sets(
@@ -376,6 +391,7 @@ __all__ = [
     "StrategyRules",
     "UnderlyingRules",
     "liquidity_problem",
+    "roll",
     "select",
     "underlying_problems",
 ]

@@ -173,3 +173,16 @@ def test_underlying_filters() -> None:
         "IV rank 10 < 25",
     ]
     assert underlying_problems(100.0, 5e6, None, rules) == ["no IV rank"]
+
+
+def test_a_roll_goes_to_a_later_expiry_under_the_same_rules(priced: dict[str, PricedChain]) -> None:
+    from services.options.strategies import roll
+
+    p = priced["AAPL"]
+    expiring = p.chain.expiries()[1]  # a position in its last week or two
+    rolled = roll("bull_put_spread", p, expiring)
+    assert rolled.best is not None and rolled.best.expiry > expiring
+    assert all(c.expiry > expiring for c in rolled.candidates)
+    rules = RULES["bull_put_spread"]
+    assert all(rules.dte[0] <= c.dte <= rules.dte[1] for c in rolled.candidates)
+    assert roll("bull_put_spread", p, p.chain.expiries()[-1]).best is None  # nothing later
