@@ -73,21 +73,9 @@ Failure = HttpFailure | TransportFailure
 class PacedOptionClient(Paced, OptionHistoricalDataClient):
     """alpaca-py's option data client: raw JSON, paced, no SDK retry (see `Paced`)."""
 
-    def __init__(
-        self,
-        api_key: str,
-        secret_key: str,
-        *,
-        url_override: str | None,
-        limiter: RateLimiter,
-        timeout: float,
-        clock: Callable[[], datetime],
-        thread_sleep: Callable[[float], None] = time_module.sleep,
-    ) -> None:
-        super().__init__(
-            api_key=api_key, secret_key=secret_key, raw_data=True, url_override=url_override
-        )
-        self._pace(limiter, timeout, clock, thread_sleep)
+    def __init__(self, api_key: str, secret_key: str, **kw: Any) -> None:
+        """`kw`: url_override and Paced's pacing arguments."""
+        super().__init__(api_key, secret_key, raw_data=True, **kw)
 
 
 def _chunks(items: Sequence[str], size: int) -> list[list[str]]:

@@ -11,15 +11,11 @@ the venue's error text only (never a header, so never a key). Answers are raw JS
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from alpaca.common.exceptions import APIError
 from alpaca.trading.client import TradingClient
 
-from brokers.alpaca.ratelimit import RateLimiter
 from brokers.alpaca.transport import HttpFailure, Paced
 
 
@@ -57,26 +53,9 @@ def _parse_error(text: str) -> tuple[str, int | None]:
 class PacedTradingClient(Paced, TradingClient):
     """TradingClient: raw JSON, no SDK retry, a per-request timeout, shared pacing."""
 
-    def __init__(
-        self,
-        api_key: str,
-        secret_key: str,
-        *,
-        paper: bool,
-        url_override: str | None,
-        limiter: RateLimiter,
-        timeout: float,
-        clock: Callable[[], datetime],
-        thread_sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        super().__init__(
-            api_key=api_key,
-            secret_key=secret_key,
-            paper=paper,
-            raw_data=True,
-            url_override=url_override,
-        )
-        self._pace(limiter, timeout, clock, thread_sleep)
+    def __init__(self, api_key: str, secret_key: str, *, paper: bool, **kw: Any) -> None:
+        """`kw`: url_override and Paced's pacing arguments."""
+        super().__init__(api_key, secret_key, paper=paper, raw_data=True, **kw)
 
     def _failure(self, e: APIError) -> TradingHttpFailure:
         status, wait = self._status_and_wait(e)

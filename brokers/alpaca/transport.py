@@ -114,13 +114,20 @@ class Paced:
     _thread_sleep: Callable[[float], None]
     _retry: int
 
-    def _pace(
+    def __init__(
         self,
+        api_key: str,
+        secret_key: str,
+        *,
         limiter: RateLimiter,
         timeout: float,
         clock: Callable[[], datetime],
-        thread_sleep: Callable[[float], None],
+        thread_sleep: Callable[[float], None] = time.sleep,
+        **sdk: Any,
     ) -> None:
+        """The SDK client built with the keys and `sdk` (url_override, paper, raw_data...),
+        then paced."""
+        super().__init__(api_key=api_key, secret_key=secret_key, **sdk)  # type: ignore[call-arg]
         self._retry = 0  # one retry layer: ours (see the module docstring)
         self._pacer = limiter
         self._timeout = timeout
@@ -167,20 +174,6 @@ class Paced:
 
 class PacedClient(Paced, StockHistoricalDataClient):
     """alpaca-py's stock data client, paced (see `Paced`)."""
-
-    def __init__(
-        self,
-        api_key: str,
-        secret_key: str,
-        *,
-        url_override: str | None,
-        limiter: RateLimiter,
-        timeout: float,
-        clock: Callable[[], datetime],
-        thread_sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        super().__init__(api_key=api_key, secret_key=secret_key, url_override=url_override)
-        self._pace(limiter, timeout, clock, thread_sleep)
 
 
 @dataclass(frozen=True, slots=True)
