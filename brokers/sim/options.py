@@ -107,9 +107,6 @@ class SimOptionChains:
         self.market.spec(underlying)
         return listed_expiries(self.market.sim_date(), self.weeklies, self.months)
 
-    def dividend(self, underlying: str) -> float:
-        return self.market.spec(underlying).dividend
-
     async def option_chain(self, underlying: str, expiries: Sequence[date]) -> OptionChain:
         """The contracts of `expiries` with their current quotes."""
         spec = self.market.spec(underlying)

@@ -92,11 +92,6 @@ def standardised(log_moneyness: Floats, atm: Floats, years: Floats) -> Floats:
     return log_moneyness / (atm * np.sqrt(years))
 
 
-def year_fraction_s(seconds: float) -> float:
-    """Calendar seconds to years (365-day years)."""
-    return seconds / (365.0 * 86400.0)
-
-
 __all__ = [
     "KAPPA",
     "VRP",
@@ -106,5 +101,4 @@ __all__ = [
     "standardised",
     "strike_step",
     "surface_vol",
-    "year_fraction_s",
 ]
