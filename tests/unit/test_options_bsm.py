@@ -16,18 +16,9 @@ from hypothesis import strategies as st
 from scipy.integrate import IntegrationWarning, quad
 
 from services.options import Greeks, bounds, bsm, is_call_array, parse_kind, year_fraction
+from tests.unit.option_inputs import EPS, dividends, kinds, moneyness, rates, spots, vols, years
 
 ET = ZoneInfo("America/New_York")
-EPS = float(np.finfo(np.float64).eps)
-
-kinds = st.sampled_from(["call", "put"])
-spots = st.floats(1.0, 1000.0)
-moneyness = st.floats(0.5, 2.0)  # K / S
-years = st.floats(1 / 365, 3.0)
-vols = st.floats(0.01, 5.0)
-rates = st.floats(-0.01, 0.10)
-dividends = st.floats(0.0, 0.06)
-
 
 # ----------------------------------------------------------------------------- Hull's examples
 

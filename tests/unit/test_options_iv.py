@@ -19,21 +19,11 @@ import math
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from services.options import IVResult, bounds, bsm, check_inputs, implied_vol
 from services.options.black import log_otm, otm_upper_gap
 from services.options.iv import solve_otm
-
-EPS = float(np.finfo(np.float64).eps)
-
-kinds = st.sampled_from(["call", "put"])
-spots = st.floats(1.0, 1000.0)
-moneyness = st.floats(0.5, 2.0)  # K / S
-years = st.floats(1 / 365, 3.0)
-vols = st.floats(0.01, 5.0)
-rates = st.floats(-0.01, 0.10)
-dividends = st.floats(0.0, 0.06)
+from tests.unit.option_inputs import EPS, dividends, kinds, moneyness, rates, spots, vols, years
 
 
 def _check_round_trip(kind, s, k, t, v, r, q) -> tuple[np.ndarray, np.ndarray]:
