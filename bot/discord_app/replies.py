@@ -3,6 +3,7 @@ Everything said here passes the log's redactor first (text, attached text and em
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import discord
@@ -53,13 +54,19 @@ async def say(
     )
 
 
-async def fail(interaction: discord.Interaction, message: str) -> None:
-    """A clear, private answer that nothing happened; never raises."""
+async def fail(interaction: discord.Interaction, message: str, withdraw: bool = False) -> None:
+    """A clear answer that nothing happened; never raises. After a deferral it replaces the
+    "thinking" message, or with `withdraw` removes it and answers privately."""
     message = redact(message)
+    deferred = interaction.response.type is discord.InteractionResponseType.deferred_channel_message
     try:
         if not interaction.response.is_done():
             await interaction.response.send_message(clip(message, CONTENT), ephemeral=True)
-        elif interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
+        elif deferred and withdraw:
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.delete_original_response()
+            await interaction.followup.send(clip(message, CONTENT), ephemeral=True)
+        elif deferred:
             await interaction.edit_original_response(content=clip(message, CONTENT))
         else:
             await interaction.followup.send(clip(message, CONTENT), ephemeral=True)

@@ -8,7 +8,6 @@ anything is fetched; a refusal found later (an expiry that is not listed) replac
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 from datetime import date
 
@@ -23,7 +22,7 @@ from bot.discord_app.chain_embeds import chain_embed, ivrank_embed
 from bot.discord_app.client import CotraderBot
 from bot.discord_app.cogs._base import CotraderCog, symbol_choices
 from bot.discord_app.limits import CONTENT, clip
-from bot.discord_app.replies import defer
+from bot.discord_app.replies import defer, fail
 from bot.logs import redact
 from services.option_charts import SmileLine, smile_png
 
@@ -43,16 +42,6 @@ def render_smile(s: SmileView) -> bytes:
     return smile_png(
         smile_lines(s), spot=s.spot, symbol=s.symbol, simulated=s.simulated, source=s.source
     )
-
-
-async def refuse(interaction: discord.Interaction, message: str) -> None:
-    """After a public defer: remove the "thinking" message and answer privately."""
-    with contextlib.suppress(discord.HTTPException):
-        await interaction.delete_original_response()
-    try:
-        await interaction.followup.send(clip(redact(message), CONTENT), ephemeral=True)
-    except discord.HTTPException as e:
-        logger.warning("could not answer interaction {}: {}", interaction.id, e)
 
 
 class Options(CotraderCog):
@@ -107,7 +96,7 @@ class Options(CotraderCog):
             )
         except CotraderError as e:
             chart.cancel()
-            await refuse(interaction, str(e))
+            await fail(interaction, str(e), withdraw=True)
             return
         except BaseException:
             chart.cancel()
@@ -133,7 +122,7 @@ class Options(CotraderCog):
         try:
             view = await self.orch.iv_rank(sym)
         except CotraderError as e:
-            await refuse(interaction, str(e))
+            await fail(interaction, str(e), withdraw=True)
             return
         await interaction.edit_original_response(
             embed=ivrank_embed(view, self.orch.mode.label), attachments=[]
