@@ -290,11 +290,13 @@ class BrokerPosition(Frozen):
 
 
 class OrderLeg(Frozen):
-    """One leg of a multi-leg (options) order: the contract, its side and ratio."""
+    """One leg of a multi-leg (options) order: the contract, its side and ratio, and whether
+    it opens a position or closes one (Alpaca's `position_intent`, Tastytrade's action)."""
 
     symbol: str  # the OCC option symbol, e.g. AAPL261218C00200000
     side: Side
     ratio: int = Field(default=1, ge=1)
+    opens: bool = True  # buy_to_open / sell_to_open; False: buy_to_close / sell_to_close
 
 
 class OrderRequest(Frozen):
@@ -310,7 +312,11 @@ class OrderRequest(Frozen):
     # a bracket: the exit legs the venue places once the entry fills (both or neither)
     take_profit: float | None = Field(default=None, gt=0)
     stop_loss: float | None = Field(default=None, gt=0)
-    # a multi-leg options order (2-4 legs); `symbol` is then the underlying, for display
+    # a multi-leg options order (1-4 legs); `symbol` is then the underlying, for display,
+    # `quantity` the number of units (contracts of a ratio-1 leg), `side` SELL for a net
+    # credit and BUY for a net debit, and `limit_price` the net price per share, always
+    # positive: each venue writes its own sign (Alpaca: negative = credit; Tastytrade:
+    # positive = credit)
     legs: tuple[OrderLeg, ...] = ()
     time_in_force: TimeInForce = TimeInForce.DAY
     # protective only (one-cancels-other): a limit at take_profit and a stop at stop_loss,
@@ -344,6 +350,19 @@ class FillReport(Frozen):
     ts: datetime
 
 
+class LegExecution(Frozen):
+    """One leg of a multi-leg order as the venue shows it: its contract, and its own fills
+    (contracts, premium per share). Fill ids are unique at the venue across legs."""
+
+    symbol: str  # OCC
+    side: Side
+    ratio: int = 1
+    opens: bool = True
+    filled_quantity: int = 0
+    avg_fill_price: float | None = None
+    fills: tuple[FillReport, ...] = ()
+
+
 class BrokerOrder(Frozen):
     """A broker's view of one order, including every fill so far."""
 
@@ -364,6 +383,10 @@ class BrokerOrder(Frozen):
     # protective children the venue placed with this order (a bracket's or an OCO's stop and
     # target), each with its client id: this order's plus "-sl" / "-tp"
     legs: tuple[BrokerOrder, ...] = ()
+    # a multi-leg options order: `symbol` is the underlying, `quantity`/`filled_quantity`
+    # units, `avg_fill_price` the net price per share (positive), `side` SELL for a credit;
+    # its fills are its legs' (the order's own `fills` stay empty, nothing is booked twice)
+    option_legs: tuple[LegExecution, ...] = ()
 
 
 class Actor(Frozen):
