@@ -191,3 +191,22 @@ class BadDataLog(Protocol):
     lines, oldest first), for reconciliation to report."""
 
     def bad_data(self) -> list[str]: ...
+
+
+@runtime_checkable
+class OptionExpiry(Protocol):
+    """Optional Broker capability (the simulator): settle the account's option contracts
+    whose expiry has passed, as the venue does overnight. Out of the money, a contract
+    expires worthless; in the money (the underlying's close on the expiry date beyond the
+    strike), a short one is assigned and a long one exercised into 100 shares a contract at
+    the strike. Each settlement is a filled order in the venue's books, so our ledger books
+    it like any other."""
+
+    async def settle_expired(self, now: datetime) -> list[BrokerOrder]:
+        """Settle every contract that expired before `now` and is still held, and return
+        the settlement orders of the last 7 days (new and earlier ones: the call is
+        idempotent, a contract is settled once). Per contract: an order "EXP-<OCC>" whose one
+        option leg closes the position at 0.00 (status filled, `reason` "expired worthless",
+        "assigned" or "exercised"), and when shares change hands an order "EXP-<OCC>-S" of
+        the underlying for 100 × contracts shares at the strike."""
+        ...
