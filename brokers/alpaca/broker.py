@@ -13,6 +13,11 @@ stop-loss with the entry) is Alpaca's ``bracket`` class, an OCO request its ``oc
 their legs are shown under our client ids, the parent's plus "-sl" / "-tp" (legs.py,
 order_reads.py), and `cancel` takes one leg's id. Requests: order_requests.py. A working stop
 (a leg too) is moved by `replace_stop` (replace.py).
+
+Options: an order with `legs` goes as Alpaca's ``mleg`` class (2-4 legs, the net limit price
+negative for a credit) or, with one leg, as a simple order on the contract; either is read
+back in the options view (symbol the underlying, fills per leg in `option_legs`:
+option_orders.py), and option positions are listed by their OCC symbols, in contracts.
 """
 
 from __future__ import annotations
@@ -100,7 +105,7 @@ class AlpacaBroker(AlpacaOrderReads, AlpacaStopMover):
             client, Transport(concurrency=concurrency, policy=retry, sleep=sleep), max_problems
         )
         self._writes = Transport(concurrency=1, policy=RetryPolicy(attempts=1), sleep=sleep)
-        self._reported: dict[str, tuple[str, int]] = {}  # client id -> (status, filled)
+        self._reported: dict[str, tuple[Any, ...]] = {}  # client id -> _state()
         self.resubmits = 0
 
     def __repr__(self) -> str:
@@ -218,7 +223,7 @@ class AlpacaBroker(AlpacaOrderReads, AlpacaStopMover):
 
     def _placed(self, order: BrokerOrder) -> BrokerOrder:
         for o in (order, *order.legs):  # legs too: refresh tells when they change
-            self._reported[o.client_order_id] = (o.status.value, o.filled_quantity)
+            self._reported[o.client_order_id] = _state(o)
         if order.status.value == "rejected":
             raise AlpacaOrderRejected(order)
         return order
@@ -239,12 +244,12 @@ class AlpacaBroker(AlpacaOrderReads, AlpacaStopMover):
             except TransportFailure as e:
                 raise BrokerError(f"Alpaca cancel failed: {why(e)}") from None
             order = await self.order_by_client_id(client_order_id) or order
-        self._reported[client_order_id] = (order.status.value, order.filled_quantity)
+        self._reported[client_order_id] = _state(order)
         return order
 
     async def refresh(self) -> list[BrokerOrder]:
-        """Orders whose status or filled quantity changed since submit or the last refresh
-        (an open order seen for the first time counts as changed)."""
+        """Orders whose status or filled quantity (an option leg's too) changed since submit
+        or the last refresh (an open order seen for the first time counts as changed)."""
         current: dict[str, BrokerOrder] = {}
 
         def seen(o: BrokerOrder) -> None:  # a parent's view brings its legs (held ones too)
@@ -254,7 +259,7 @@ class AlpacaBroker(AlpacaOrderReads, AlpacaStopMover):
 
         for o in await self.open_orders():
             seen(o)
-        for cid, (status, _) in list(self._reported.items()):
+        for cid, (status, *_) in list(self._reported.items()):
             if cid in current or status not in ("new", "partially_filled"):
                 continue
             try:
@@ -266,8 +271,15 @@ class AlpacaBroker(AlpacaOrderReads, AlpacaStopMover):
                 seen(found)
         changed = []
         for cid, order in current.items():
-            state = (order.status.value, order.filled_quantity)
+            state = _state(order)
             if self._reported.get(cid) != state:
                 self._reported[cid] = state
                 changed.append(order)
         return changed
+
+
+def _state(order: BrokerOrder) -> tuple[Any, ...]:
+    """What refresh compares: the status and the filled quantity, an option leg's too (a
+    multi-leg order's legs may fill apart before a whole unit is filled)."""
+    legs = tuple(leg.filled_quantity for leg in order.option_legs)
+    return (order.status.value, order.filled_quantity, legs)

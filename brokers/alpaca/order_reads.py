@@ -1,5 +1,6 @@
 """The read side of AlpacaBroker's orders: look-ups, open orders, pushed updates, and the
-bracket/OCO legs under our child ids (see `legs`).
+bracket/OCO legs under our child ids (see `legs`). Option orders (multi-leg or on one
+contract) are shown in the options view, their fills under `option_legs` (option_orders.py).
 
 Orders are read with ``nested=true`` so a bracket's or an OCO's legs come with their parent
 and `LegBook` learns them. A protective order that arrives without its parent (a leg listed
@@ -22,6 +23,7 @@ from alpaca.trading.requests import GetOrderByIdRequest, GetOrdersRequest
 from loguru import logger
 
 from brokers.alpaca.legs import PROTECTIVE, LegBook, nested, views
+from brokers.alpaca.option_orders import is_option_order, option_order
 from brokers.alpaca.trading_client import PacedTradingClient
 from brokers.alpaca.trading_convert import (
     BrokerDataError,
@@ -70,6 +72,8 @@ class AlpacaOrderReads:
         a pushed snapshot older than a read already seen is returned as it was (the consumer
         ignores it), not reported as bad data."""
         try:
+            if is_option_order(raw):  # the options view: fills under option_legs
+                return option_order(raw, self._fills, late_ok=late_ok)
             return self._fills.apply(order_from_json(raw), late_ok=late_ok)
         except BrokerDataError as e:
             key = str(raw.get("id", "")) if isinstance(raw, dict) else ""
@@ -102,7 +106,7 @@ class AlpacaOrderReads:
             )
             if (
                 isinstance(raw, dict)
-                and raw.get("order_class") in PROTECTIVE
+                and raw.get("order_class") in (*PROTECTIVE, "mleg")
                 and not nested(raw)
                 and raw.get("id")
                 and self.legs.child_id(str(raw["id"])) is None

@@ -1,4 +1,5 @@
-"""cotrader OrderRequest -> alpaca-py order request: simple, bracket, OCO and options `mleg`.
+"""cotrader OrderRequest -> alpaca-py order request: simple, bracket, OCO and options (2-4
+legs: Alpaca's `mleg` class with a signed net price; one leg: a simple order on the contract).
 
 Everything Alpaca would refuse for a reason we can see is refused here first, with a clear
 message, before anything is sent: half a bracket, legs on the wrong side of the entry, a stop
@@ -8,9 +9,10 @@ for the day or until cancelled, and an `opg` entry without its bracket would dro
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from alpaca.trading.enums import OrderClass, OrderSide
+from alpaca.trading.enums import OrderClass, OrderSide, PositionIntent
 from alpaca.trading.enums import TimeInForce as SdkTimeInForce
 from alpaca.trading.requests import (
     LimitOrderRequest,
@@ -22,6 +24,7 @@ from alpaca.trading.requests import (
 )
 from alpaca.trading.requests import OrderRequest as SdkOrderRequest
 
+from brokers.alpaca.option_orders import position_intent
 from brokers.base import OrderRejectedError
 from models.domain import (
     OrderRequest,
@@ -31,6 +34,7 @@ from models.domain import (
     TimeInForce,
     split_client_id,
 )
+from models.options import is_occ, normal_occ
 
 TIF = {
     TimeInForce.DAY: SdkTimeInForce.DAY,
@@ -39,6 +43,8 @@ TIF = {
 }
 BRACKET_AT_OPEN = "Alpaca does not take a bracket at the open (opg); use tif=day before the open"
 OCO_AT_OPEN = "Alpaca does not take an OCO pair at the open (opg); use tif=day or gtc"
+OPTIONS_AT_OPEN = "Alpaca takes option orders for the day or until cancelled, not at the open (opg)"
+MAX_LEGS = 4  # the most legs Alpaca takes in one multi-leg (mleg) order
 
 
 def _side(side: Side) -> OrderSide:
@@ -75,7 +81,7 @@ def sdk_request(r: OrderRequest) -> SdkOrderRequest:
     if r.time_in_force is TimeInForce.OPG and r.order_type is OrderType.STOP:
         raise OrderRejectedError("an at-the-open (opg) order must be a market or limit order")
     if r.legs:
-        return _multi_leg(r)
+        return _options(r)
     common: dict[str, Any] = {
         "symbol": r.symbol,
         "qty": r.quantity,
@@ -132,25 +138,79 @@ def _oco(r: OrderRequest) -> SdkOrderRequest:
     )
 
 
-def _multi_leg(r: OrderRequest) -> SdkOrderRequest:
-    """Alpaca's `mleg` order class: 2-4 option legs at a net price (or market)."""
-    if not 2 <= len(r.legs) <= 4:
-        raise OrderRejectedError("a multi-leg order needs 2 to 4 legs")
-    if r.bracket or r.oco or r.order_type is OrderType.STOP:
-        raise OrderRejectedError("a multi-leg order is a market or limit order, no bracket")
-    legs = [
-        OptionLegRequest(symbol=leg.symbol, ratio_qty=leg.ratio, side=_side(leg.side))
-        for leg in r.legs
-    ]
+def _options(r: OrderRequest) -> SdkOrderRequest:
+    """An options order: 2-4 legs as Alpaca's ``mleg`` class (its net limit price signed the
+    venue's way: negative for a credit), one leg as a simple order on the contract (limit
+    price positive). Every leg carries its ``position_intent``."""
+    n = len(r.legs)
+    if n > MAX_LEGS:
+        raise OrderRejectedError(
+            f"Alpaca takes at most {MAX_LEGS} legs in a multi-leg order; this one has {n}"
+        )
+    if r.take_profit is not None or r.stop_loss is not None or r.oco:
+        raise OrderRejectedError("an options order is a market or limit order, no bracket or OCO")
+    if r.order_type is OrderType.STOP:
+        raise OrderRejectedError("an options order is a market or limit order, not a stop")
+    if r.time_in_force is TimeInForce.OPG:
+        raise OrderRejectedError(OPTIONS_AT_OPEN)
+    symbols = []
+    for leg in r.legs:
+        if not is_occ(leg.symbol):
+            raise OrderRejectedError(f"leg {leg.symbol!r} is not an OCC option symbol")
+        symbols.append(normal_occ(leg.symbol))
+    if len(set(symbols)) != n:
+        raise OrderRejectedError("a multi-leg order names each contract once")
+    price = _cents(r.limit_price) if r.order_type is OrderType.LIMIT else None
     common: dict[str, Any] = {
         "qty": r.quantity,
         "time_in_force": TIF[r.time_in_force],
         "client_order_id": r.client_order_id,
-        "order_class": OrderClass.MLEG,
-        "legs": legs,
     }
-    if r.order_type is OrderType.LIMIT:
-        if r.limit_price is None:
-            raise OrderRejectedError("a limit order needs a limit price")
-        return LimitOrderRequest(**common, limit_price=r.limit_price)
+    if n == 1:
+        leg = r.legs[0]
+        if leg.ratio != 1:
+            raise OrderRejectedError(
+                "a one-leg option order has ratio 1: put the contracts in quantity"
+            )
+        if leg.side is not r.side:
+            raise OrderRejectedError("a one-leg option order is on its leg's side")
+        common |= {
+            "symbol": symbols[0],
+            "side": _side(leg.side),
+            "position_intent": PositionIntent(position_intent(leg.side, leg.opens)),
+        }
+    else:
+        ratios = [leg.ratio for leg in r.legs]
+        if math.gcd(*ratios) != 1:
+            raise OrderRejectedError(
+                f"Alpaca needs leg ratios without a common factor (got {ratios}):"
+                " divide them and multiply the quantity"
+            )
+        common |= {"order_class": OrderClass.MLEG, "legs": _legs(r, symbols)}
+        if price is not None and r.side is Side.SELL:
+            price = -price  # Alpaca: a negative net limit price is a credit
+    if price is not None:
+        return LimitOrderRequest(**common, limit_price=price)
     return MarketOrderRequest(**common)
+
+
+def _legs(r: OrderRequest, symbols: list[str]) -> list[OptionLegRequest]:
+    return [
+        OptionLegRequest(
+            symbol=symbol,
+            ratio_qty=leg.ratio,
+            side=_side(leg.side),
+            position_intent=PositionIntent(position_intent(leg.side, leg.opens)),
+        )
+        for leg, symbol in zip(r.legs, symbols, strict=True)
+    ]
+
+
+def _cents(price: float | None) -> float:
+    """A positive price in whole cents (float noise below a millionth of a cent is dropped)."""
+    if price is None or not price > 0:
+        raise OrderRejectedError("an options limit order needs a positive net limit price")
+    cents = round(price, 2)
+    if abs(price - cents) > 1e-8:
+        raise OrderRejectedError(f"Alpaca takes option prices in whole cents, not {price:g}")
+    return cents

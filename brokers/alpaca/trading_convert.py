@@ -3,7 +3,7 @@
 The adapter asks alpaca-py for raw JSON (``raw_data=True``) so one bad entry in a list is
 skipped and reported instead of failing the whole answer. Nothing here guesses: a missing
 field, an unparsable number, a quantity whose sign disagrees with its side, a fractional or
-non-equity position raise `BrokerDataError` with a message naming the field.
+unknown position raise `BrokerDataError` with a message naming the field.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from models.domain import (
     OrderType,
     Side,
 )
+from models.options import is_occ, normal_occ
 
 _SYMBOL = re.compile(r"^[A-Z][A-Z0-9.]{0,9}$")
 # Alpaca order status -> ours; None: still working (new or partially filled by filled_qty).
@@ -124,10 +125,15 @@ def account_from_json(raw: Any) -> Account:
 
 
 def position_from_json(raw: Any) -> BrokerPosition:
+    """A stock position (shares), or an option position (``asset_class`` us_option): its
+    unpadded OCC symbol, signed contracts (short negative) and premium per share."""
     raw = _object(raw)
     symbol = str(_field(raw, "symbol"))
-    if raw.get("asset_class", "us_equity") != "us_equity" or not _SYMBOL.match(symbol):
-        raise BrokerDataError(f"not a known equity symbol ({raw.get('asset_class')})")
+    asset_class = raw.get("asset_class", "us_equity")
+    if asset_class == "us_option" and is_occ(symbol):
+        symbol = normal_occ(symbol)
+    elif asset_class != "us_equity" or not _SYMBOL.match(symbol):
+        raise BrokerDataError(f"not a known equity or option symbol ({asset_class})")
     qty = whole(raw, "qty")
     side = _field(raw, "side")
     if side not in ("long", "short") or qty == 0 or (qty > 0) != (side == "long"):
@@ -145,6 +151,18 @@ class OrderSnapshot:
 
     order: BrokerOrder  # fills left empty
     updated_at: datetime
+
+
+def status_of(status_text: str, filled: bool) -> tuple[OrderStatus, str]:
+    """Our status for Alpaca's (a working order: partially filled once anything filled),
+    and the reason shown for it (Alpaca's word when it is not a plain one)."""
+    if status_text not in STATUS:
+        raise BrokerDataError(f"unknown order status {status_text!r}")
+    status = STATUS[status_text]
+    if status is None:
+        status = OrderStatus.PARTIALLY_FILLED if filled else OrderStatus.NEW
+    reason = "" if status_text in ("new", "accepted", "filled", "partially_filled") else status_text
+    return status, reason
 
 
 def order_from_json(raw: Any) -> OrderSnapshot:
@@ -165,10 +183,7 @@ def order_from_json(raw: Any) -> OrderSnapshot:
     avg = number(raw, "filled_avg_price", optional=True)
     if filled > 0 and (avg is None or avg <= 0):
         raise BrokerDataError("filled order without a positive filled_avg_price")
-    status = STATUS[status_text]
-    if status is None:
-        status = OrderStatus.PARTIALLY_FILLED if filled else OrderStatus.NEW
-    reason = "" if status_text in ("new", "accepted", "filled", "partially_filled") else status_text
+    status, reason = status_of(status_text, bool(filled))
     order = BrokerOrder(
         broker_order_id=str(_field(raw, "id")),
         client_order_id=str(_field(raw, "client_order_id")),
@@ -193,6 +208,7 @@ class FillBook:
     Each observed rise in filled_qty becomes one FillReport whose quantity is the rise and
     whose price makes the running average match: id ``{order id}-{cumulative qty}``, so the
     same observation always gives the same id. A report that goes backwards is refused.
+    An option leg is booked the same way under its own Alpaca order id (`derive`).
     """
 
     def __init__(self) -> None:
@@ -203,27 +219,43 @@ class FillBook:
         bad data from a read, but normal from the stream (`late_ok`): an update that arrives
         after a newer read. It is returned as it was, with the fills it had then."""
         o = snap.order
-        fills = self._fills.get(o.broker_order_id, ())
+        fills = self.derive(
+            o.broker_order_id,
+            o.filled_quantity,
+            o.avg_fill_price,
+            snap.updated_at,
+            late_ok=late_ok,
+        )
+        return o.model_copy(update={"fills": fills})
+
+    def derive(
+        self,
+        key: str,
+        filled: int,
+        avg: float | None,
+        ts: datetime,
+        *,
+        late_ok: bool = False,
+    ) -> tuple[FillReport, ...]:
+        """The fills of the order (or option leg) with Alpaca id `key` that has `filled`
+        in all at average `avg`, as of `ts` (see `apply` for `late_ok`)."""
+        fills = self._fills.get(key, ())
         done = sum(f.quantity for f in fills)
-        if o.filled_quantity < done:
+        if filled < done:
             if not late_ok:
-                raise BrokerDataError(f"filled_qty went back from {done} to {o.filled_quantity}")
-            upto = tuple(f for f in fills if int(f.fill_id.rsplit("-", 1)[1]) <= o.filled_quantity)
-            return o.model_copy(update={"fills": upto})
-        if o.filled_quantity > done:
-            assert o.avg_fill_price is not None
+                raise BrokerDataError(f"filled_qty went back from {done} to {filled}")
+            return tuple(f for f in fills if int(f.fill_id.rsplit("-", 1)[1]) <= filled)
+        if filled > done:
+            if avg is None:
+                raise BrokerDataError("filled order without a filled_avg_price")
             paid = sum(f.quantity * f.price for f in fills)
-            qty = o.filled_quantity - done
-            price = round((o.avg_fill_price * o.filled_quantity - paid) / qty, 6)
+            qty = filled - done
+            price = round((avg * filled - paid) / qty, 6)
             if price <= 0:
                 raise BrokerDataError("filled_avg_price implies a non-positive fill price")
             fill = FillReport(
-                fill_id=f"{o.broker_order_id}-{o.filled_quantity}",
-                quantity=qty,
-                price=price,
-                commission=0.0,
-                ts=snap.updated_at,
+                fill_id=f"{key}-{filled}", quantity=qty, price=price, commission=0.0, ts=ts
             )
             fills = (*fills, fill)
-            self._fills[o.broker_order_id] = fills
-        return o.model_copy(update={"fills": fills})
+            self._fills[key] = fills
+        return fills

@@ -180,8 +180,16 @@ def test_options_legs_become_an_mleg_order() -> None:
         ("AAPL261218C00200000", "buy", 1),
         ("AAPL261218C00210000", "sell", 1),
     ]
-    with pytest.raises(OrderRejectedError, match="2 to 4 legs"):
-        b._sdk_request(spread.model_copy(update={"legs": spread.legs[:1]}))  # type: ignore[attr-defined]
+    assert [leg["position_intent"] for leg in body["legs"]] == ["buy_to_open", "sell_to_open"]
+    assert float(body["limit_price"]) == 1.25  # a debit: positive at Alpaca
+    credit = spread.model_copy(update={"side": Side.SELL})
+    assert float(b._sdk_request(credit).to_request_fields()["limit_price"]) == -1.25  # type: ignore[attr-defined]
+    one = b._sdk_request(spread.model_copy(update={"legs": spread.legs[:1]}))  # type: ignore[attr-defined]
+    single = one.to_request_fields()
+    assert single["symbol"] == "AAPL261218C00200000" and "order_class" not in single
+    five = tuple(OrderLeg(symbol=f"AAPL261218C00{200 + 5 * i}000", side=Side.BUY) for i in range(5))
+    with pytest.raises(OrderRejectedError, match="4 legs"):
+        b._sdk_request(spread.model_copy(update={"legs": five}))  # type: ignore[attr-defined]
     b.close()  # type: ignore[attr-defined]
 
 

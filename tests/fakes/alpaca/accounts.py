@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+OPTION_SIZE = 100  # shares per option contract
+
 
 def num(x: float) -> str:
     return f"{x:.10g}"
@@ -29,6 +31,20 @@ def position_wire(symbol: str, qty: int, avg: float) -> dict[str, Any]:
         "lastday_price": num(avg),
         "change_today": "0",
         "qty_available": str(qty),
+    }
+
+
+def option_position_wire(symbol: str, qty: int, avg: float) -> dict[str, Any]:
+    """A us_option position of ``qty`` contracts (negative: short) at ``avg`` premium per
+    share; its values are in dollars (× 100 shares a contract)."""
+    value = qty * avg * OPTION_SIZE
+    return {
+        **position_wire(symbol, qty, avg),
+        "exchange": "",
+        "asset_class": "us_option",
+        "asset_marginable": True,
+        "market_value": num(value),
+        "cost_basis": num(value),
     }
 
 

@@ -89,7 +89,7 @@ class ProtectiveOrders:
         self.marks[symbol] = price
         hit = []
         for order in list(self.orders.values()):
-            if order["symbol"] != symbol or order["status"] not in WORKING:
+            if order.get("symbol") != symbol or order["status"] not in WORKING:
                 continue
             sell = order["side"] == "sell"
             left = int(order["qty"]) - int(order["filled_qty"])

@@ -17,7 +17,10 @@ price, ``partial`` quantity now, ``reject`` or stay ``new``); ``fill()`` fills m
 ``set_price()`` works the stops and limits a price reaches. Brackets and OCO pairs (held
 legs, ``nested=true`` reads, one-cancels-other, 422 for wrong-sided legs) are in
 protective.py. ``fail_after_create()`` answers the next submit with an error (or a hang)
-*after* the order was created, as a gateway timeout at the venue can.
+*after* the order was created, as a gateway timeout at the venue can (option orders too).
+Option orders (``order_class=mleg`` with 2-4 legs, or a simple order on an OCC contract the
+``options`` book lists) are checked, filled against the book's quotes and booked as option
+positions by option_orders.py (``option_fill``, ``fill_option()``, ``set_option_quote()``).
 
 The trade-update websocket is served at ``/stream`` on the same host (``ws_url``; see
 stream_server.py): every order change (new, partial_fill, fill, canceled, expired, rejected)
@@ -40,7 +43,9 @@ from aiohttp import web
 from .accounts import account_wire, num, position_wire
 from .base import ApiError, FakeAlpacaServer, Fault, Handler, error_body
 from .data_server import rfc3339
+from .option_orders import OptionOrders, is_option, is_option_body
 from .options_server import OptionBook, option_routes
+from .order_wire import new_order
 from .protective import ProtectiveOrders
 from .stream_server import FakeTradeStream
 
@@ -60,8 +65,9 @@ class FillPolicy:
     reason: str = "rejected by the venue"
 
 
-class FakeAlpacaTrading(ProtectiveOrders, FakeAlpacaServer):
-    """Account, positions and orders of one paper account (brackets, OCO: protective.py)."""
+class FakeAlpacaTrading(OptionOrders, ProtectiveOrders, FakeAlpacaServer):
+    """Account, positions and orders of one paper account (brackets, OCO: protective.py;
+    options, one leg or several: option_orders.py)."""
 
     open_paths = frozenset({"/stream"})
 
@@ -80,6 +86,7 @@ class FakeAlpacaTrading(ProtectiveOrders, FakeAlpacaServer):
         self.stream = FakeTradeStream(lambda: (self.key_id, self.secret_key), self._now)
         self._init_protective()
         self.options = OptionBook()  # options_server.py: GET /v2/options/contracts
+        self._init_options()
 
     def routes(self) -> list[tuple[str, str, Handler]]:
         return [
@@ -140,6 +147,8 @@ class FakeAlpacaTrading(ProtectiveOrders, FakeAlpacaServer):
         order = self._find_client(client_order_id)
         if order is None:
             raise KeyError(client_order_id)
+        if is_option(order):
+            raise ValueError(f"{client_order_id} is an option order: use fill_option()")
         self._apply_fill(order, qty, price)
         return order
 
@@ -156,7 +165,7 @@ class FakeAlpacaTrading(ProtectiveOrders, FakeAlpacaServer):
     ) -> dict[str, Any]:
         """A working market order placed by someone (not through the API), no push."""
         body = {"symbol": symbol, "qty": str(qty), "side": side, "type": "market"}
-        order = self._new_order(body, client_order_id)
+        order = new_order(body, client_order_id, self._now())
         order["status"] = "new"
         self.orders[order["id"]] = order
         return order
@@ -233,18 +242,22 @@ class FakeAlpacaTrading(ProtectiveOrders, FakeAlpacaServer):
         cid = str(body.get("client_order_id") or uuid.uuid4())
         if self._find_client(cid) is not None:
             return web.json_response(DUPLICATE, status=422)
-        sent, body = body, self.protective_body(body)
-        order = self._new_order(body, cid)
-        legs = self.make_legs(order, body)
-        policy = self.policies.get(order["symbol"], self.default_policy)
-        if order["side"] == "buy":
-            price = float(order["limit_price"] or self._mark(order["symbol"]))
-            if int(order["qty"]) * price > self.cash:
-                return web.json_response(NO_BUYING_POWER, status=403)
-        self.orders[order["id"]] = order
-        self.store_legs(order, legs)
-        self.submitted.append(sent)
-        self._work(order, policy)
+        if is_option_body(body):  # option_orders.py: checked, stored and worked
+            order = self.new_option_order(body, cid)
+            self.submitted.append(body)
+        else:
+            sent, body = body, self.protective_body(body)
+            order = new_order(body, cid, self._now())
+            legs = self.make_legs(order, body)
+            policy = self.policies.get(order["symbol"], self.default_policy)
+            if order["side"] == "buy":
+                price = float(order["limit_price"] or self._mark(order["symbol"]))
+                if int(order["qty"]) * price > self.cash:
+                    return web.json_response(NO_BUYING_POWER, status=403)
+            self.orders[order["id"]] = order
+            self.store_legs(order, legs)
+            self.submitted.append(sent)
+            self._work(order, policy)
         if self._after_create:
             status, hang = self._after_create.pop(0)
             if hang is not None:
@@ -252,53 +265,6 @@ class FakeAlpacaTrading(ProtectiveOrders, FakeAlpacaServer):
                     await asyncio.wait_for(self._released.wait(), hang)
             return web.json_response(error_body(status, "gateway timeout"), status=status)
         return web.json_response(self.wire(order, nested=True))
-
-    def _new_order(self, body: dict[str, Any], cid: str) -> dict[str, Any]:
-        symbol = str(body.get("symbol") or "")
-        if not re.fullmatch(r"[A-Z][A-Z0-9.]{0,9}", symbol):
-            raise ApiError(422, f"asset {symbol!r} not found")
-        kind = body.get("type")
-        if kind not in ("market", "limit", "stop"):
-            raise ApiError(422, f"invalid order type {kind!r}")
-        if body.get("side") not in ("buy", "sell"):
-            raise ApiError(422, "invalid side")
-        try:
-            qty = int(float(body.get("qty")))
-        except (TypeError, ValueError):
-            raise ApiError(422, "qty is required") from None
-        if qty <= 0:
-            raise ApiError(422, "qty must be > 0")
-        if kind == "limit" and body.get("limit_price") is None:
-            raise ApiError(422, "limit orders require a limit_price")
-        if kind == "stop" and body.get("stop_price") is None:
-            raise ApiError(422, "stop orders require a stop_price")
-        now = self._now()
-        nulls = ("filled_at", "expired_at", "canceled_at", "failed_at", "replaced_at")
-        nulls += ("replaced_by", "replaces", "notional", "filled_avg_price", "legs", "hwm")
-        return {
-            **dict.fromkeys((*nulls, "trail_percent", "trail_price")),
-            "id": str(uuid.uuid4()),
-            "client_order_id": cid,
-            "created_at": now,
-            "updated_at": now,
-            "submitted_at": now,
-            "asset_id": str(uuid.uuid5(uuid.NAMESPACE_URL, symbol)),
-            "symbol": symbol,
-            "asset_class": "us_equity",
-            "qty": str(qty),
-            "filled_qty": "0",
-            "order_class": body.get("order_class") or "simple",
-            "order_type": kind,
-            "type": kind,
-            "side": body["side"],
-            "time_in_force": body.get("time_in_force", "day"),
-            "limit_price": _opt(body.get("limit_price")),
-            "stop_price": _opt(body.get("stop_price")),
-            "status": "accepted",
-            "extended_hours": bool(body.get("extended_hours", False)),
-            "take_profit": body.get("take_profit"),
-            "stop_loss": body.get("stop_loss"),
-        }
 
     def _work(self, order: dict[str, Any], policy: FillPolicy) -> None:
         order["status"] = "new"
@@ -332,7 +298,7 @@ class FakeAlpacaTrading(ProtectiveOrders, FakeAlpacaServer):
         out = [
             o
             for o in self.listing(status, nested=_flag(request, "nested"))
-            if (not symbols or o["symbol"] in symbols)
+            if (not symbols or o.get("symbol") in symbols)
             and (until is None or _when(o["submitted_at"]) < until)  # type: ignore[operator]
         ]
         out.sort(key=lambda o: _when(o["submitted_at"]), reverse=True)
@@ -384,10 +350,6 @@ class FakeAlpacaTrading(ProtectiveOrders, FakeAlpacaServer):
 
 def _flag(request: web.Request, name: str) -> bool:
     return request.query.get(name, "").lower() in ("true", "1")
-
-
-def _opt(x: Any) -> str | None:
-    return None if x is None else num(float(x))
 
 
 def _when(text: str | None) -> datetime | None:
