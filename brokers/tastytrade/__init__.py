@@ -1,4 +1,4 @@
-"""Tastytrade adapter (equities) over the official tastytrade SDK."""
+"""Tastytrade adapter (equities, equity options of 1-4 legs) over the official tastytrade SDK."""
 
 from brokers.tastytrade.broker import TastytradeBroker
 from brokers.tastytrade.convert import BrokerDataError, DryRunResult

@@ -9,6 +9,8 @@ place it one more time. If that look-up itself fails, it raises instead of resen
 Brackets and protective pairs go out as Tastytrade complex orders (OTOCO, OCO: complex.py); the
 same look-up finds them by their orders' external identifiers, in today's orders and, failing
 that, in today's complex orders. A working stop is moved by `replace_stop` (replace.py).
+Options orders (1-4 legs at a net price: option_orders.py) are single orders, sent, found and
+read like an equity order; their views carry each leg's fills in `option_legs`.
 """
 
 from __future__ import annotations
@@ -17,12 +19,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import httpx2
 from loguru import logger
-from pydantic import ValidationError
 from tastytrade import Account as TTAccount
 from tastytrade.order import PlacedComplexOrder, PlacedOrder
-from tastytrade.utils import TastytradeError
 
 from brokers.base import BrokerError, OrderRejectedError
 from brokers.tastytrade.complex import (
@@ -38,17 +37,17 @@ from brokers.tastytrade.convert import (
     BrokerDataError,
     DryRunResult,
     action,
-    describe,
     rejection,
     to_account,
     to_dry_run,
-    to_order,
     to_position,
     to_sdk_order,
 )
+from brokers.tastytrade.option_orders import progress, to_option_order, to_view
+from brokers.tastytrade.placing import TastytradePlacer
 from brokers.tastytrade.replace import TastytradeStopMover
 from brokers.tastytrade.stream import TastytradeOrderStream, stream_url
-from brokers.tastytrade.transport import UNSENT, HttpStatus, RetryPolicy, Transport
+from brokers.tastytrade.transport import RetryPolicy, Transport
 from models.domain import (
     Account,
     BrokerOrder,
@@ -58,8 +57,10 @@ from models.domain import (
     child_client_id,
 )
 
+HELD = ("Equity", "Equity Option")  # the instrument types positions() reports
 
-class TastytradeBroker(TastytradeStopMover):
+
+class TastytradeBroker(TastytradeStopMover, TastytradePlacer):
     """Broker protocol over one Tastytrade account (the first one when none is named)."""
 
     name = "tastytrade"
@@ -92,7 +93,7 @@ class TastytradeBroker(TastytradeStopMover):
         self._account: TTAccount | None = None
         self._ids: dict[str, int] = {}  # client order id -> venue order id
         self._groups: dict[str, int] = {}  # client order id -> its complex order's id
-        self._seen: dict[str, tuple[str, int]] = {}  # client order id -> (status, filled)
+        self._seen: dict[str, tuple[str, int, tuple[int, ...]]] = {}  # client id -> progress
         self._locks: dict[str, asyncio.Lock] = {}
         self.issues: list[str] = []  # bad broker data seen (user-safe text)
 
@@ -148,7 +149,7 @@ class TastytradeBroker(TastytradeStopMover):
 
     def _convert(self, o: PlacedOrder) -> BrokerOrder:
         try:
-            order = to_order(o)
+            order = to_view(o)
         except BrokerDataError as e:
             raise self._bad(e) from None
         if o.external_identifier:
@@ -232,13 +233,14 @@ class TastytradeBroker(TastytradeStopMover):
         return to_account(acct.account_number, bal)
 
     async def positions(self) -> list[BrokerPosition]:
-        """Equity positions. Any malformed row fails the whole call (BrokerDataError): a
+        """Equity and equity-option positions (options: unpadded OCC, signed contracts, the
+        premium per share). Any malformed row fails the whole call (BrokerDataError): a
         partial list would be taken as the truth."""
         acct, s = await self._acct(), self._t.session
         try:
             rows = await self._t.read("positions", lambda: acct.get_positions(s))
             return sorted(
-                (to_position(p) for p in rows if p.instrument_type.value == "Equity"),
+                (to_position(p) for p in rows if p.instrument_type.value in HELD),
                 key=lambda p: p.symbol,
             )
         except BrokerDataError as e:
@@ -257,7 +259,7 @@ class TastytradeBroker(TastytradeStopMover):
         """Today's orders (children included) that changed status or fills since last seen."""
         changed = []
         for order in order_views(await self._all_live(), self._convert):
-            now = (order.status.value, order.filled_quantity)
+            now = progress(order)
             before = self._seen.get(order.client_order_id)
             self._seen[order.client_order_id] = now
             if before is not None and before != now:
@@ -266,11 +268,15 @@ class TastytradeBroker(TastytradeStopMover):
 
     async def dry_run(self, request: OrderRequest) -> DryRunResult:
         """The venue's buying-power effect and fees for `request` (a bracket or an OCO as one
-        complex order); nothing is placed."""
-        complex_ = is_complex(request)  # refuses tif=opg and half brackets: nothing sent
-        acct, s, act = await self._acct(), self._t.session, await self._action(request)
+        complex order, an options order as one order); nothing is placed."""
+        option = to_option_order(request) if request.legs else None  # refusals: nothing sent
+        complex_ = option is None and is_complex(request)  # refuses tif=opg, half brackets
+        acct, s = await self._acct(), self._t.session
+        act = None if option is not None else await self._action(request)
 
         async def call() -> Any:
+            if option is not None:
+                return await acct.place_order(s, option, dry_run=True)
             if complex_:
                 return await acct.place_complex_order(s, to_complex(request, act), dry_run=True)
             return await acct.place_order(s, to_sdk_order(request, act), dry_run=True)
@@ -292,7 +298,8 @@ class TastytradeBroker(TastytradeStopMover):
         """Place `request` once; a repeated client_order_id returns the first order (for a
         bracket or an OCO: the first complex order's view), never a second."""
         cid = request.client_order_id
-        complex_ = is_complex(request)  # refuses tif=opg and half brackets: nothing sent
+        option = to_option_order(request) if request.legs else None  # refusals: nothing sent
+        complex_ = option is None and is_complex(request)  # refuses tif=opg, half brackets
         lock = self._locks.setdefault(cid, asyncio.Lock())
         async with lock:
             existing = await self._find_view(cid)
@@ -310,68 +317,21 @@ class TastytradeBroker(TastytradeStopMover):
                 if result is None:
                     raise self._bad(BrokerDataError(f"complex order {placed_c.id} lacks {cid}"))
             else:
-                order = to_sdk_order(request, await self._action(request))
+                order = (
+                    option
+                    if option is not None
+                    else to_sdk_order(request, await self._action(request))
+                )
 
                 async def send() -> PlacedOrder:
                     return (await acct.place_order(s, order, dry_run=False)).order
 
                 result = self._convert(await self._place(request, send, lambda: self._find(cid)))
             for o in (result, *result.legs):
-                self._seen[o.client_order_id] = (o.status.value, o.filled_quantity)
+                self._seen[o.client_order_id] = progress(o)
             if result.status.value == "rejected":
                 raise OrderRejectedError(f"Tastytrade rejected the order: {result.reason}")
             return result
-
-    async def _place[T](
-        self,
-        request: OrderRequest,
-        send: Callable[[], Awaitable[T]],
-        find: Callable[[], Awaitable[T | None]],
-    ) -> T:
-        """`send()` once; after an unknown outcome `find()` first, and send again only when
-        the venue clearly has nothing (once)."""
-        t, cid = self._t, request.client_order_id
-        resent = False
-        for attempt in range(1, t.policy.attempts + 1):
-            try:
-                return await send()
-            except HttpStatus as e:
-                if not e.transient:
-                    err = t.error("order", e)
-                    raise (err if e.login else rejection(request, err)) from None
-                delay = t.retry_delay(e, attempt)
-                unknown = e.status >= 500 and not e.login
-                if e.status == 401 and not e.login:
-                    await t.read("login", t.reauth)
-            except UNSENT as e:
-                delay, unknown = t.retry_delay(e, attempt), False
-            except httpx2.HTTPError:  # timed out or dropped after sending
-                delay, unknown = t.policy.backoff(attempt), True
-            except (ValidationError, TastytradeError) as e:
-                # the venue accepted something but its reply is unreadable: look, never resend
-                found = await find()
-                if found is not None:
-                    return found
-                detail = describe(e) if isinstance(e, ValidationError) else "unreadable"
-                raise self._bad(BrokerDataError(f"order reply malformed ({detail})")) from None
-            if unknown:
-                logger.warning("tastytrade: order {} outcome unknown; looking it up", cid)
-                try:
-                    found = await find()
-                except BrokerError as e:
-                    raise BrokerError(
-                        f"order {cid}: outcome unknown and the look-up failed "
-                        f"({e}); not resent, check the venue"
-                    ) from None
-                if found is not None:
-                    return found
-                if resent:
-                    break
-                resent = True
-            if delay is None or attempt == t.policy.attempts:
-                break
-            await t.sleep(delay)
-        raise BrokerError(f"order {cid} could not be placed at Tastytrade")
 
     async def cancel(self, client_order_id: str) -> BrokerOrder:
         """Cancel a working order. An entry still waiting with its children, or an OCO's parent,

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 from tastytrade.account import AccountBalance, CurrentPosition
 from tastytrade.order import (
+    FillInfo,
     InstrumentType,
     Leg,
     LimitOrder,
@@ -42,6 +43,7 @@ from models.domain import (
     Side,
     TimeInForce,
 )
+from models.options import normal_occ
 
 
 class BrokerDataError(BrokerError):
@@ -135,9 +137,11 @@ def to_sdk_order(req: OrderRequest, act: OrderAction) -> MarketOrder | LimitOrde
 
 
 def rejection(req: OrderRequest, e: BrokerError) -> BrokerError:
-    """The venue's 400/422 to an order as what it means: an unknown symbol or a refusal."""
+    """The venue's 400/422 to an order as what it means: an unknown symbol or a refusal (an
+    options order's unknown contract is a refusal: the underlying may well be known)."""
     text = str(e)
-    if "HTTP 422" in text and "not found" in text.lower() and "symbol" in text.lower():
+    unknown = "not found" in text.lower() and "symbol" in text.lower()
+    if "HTTP 422" in text and unknown and not req.legs:
         return UnknownSymbolError(req.symbol)
     if "HTTP 400" in text or "HTTP 422" in text:
         return OrderRejectedError(text.replace("failed: HTTP", "rejected: HTTP"))
@@ -152,55 +156,69 @@ def to_order(o: PlacedOrder) -> BrokerOrder:
     quantity = whole(leg.quantity if leg.quantity is not None else o.size, "order quantity")
     if quantity == 0:
         raise BrokerDataError(f"Tastytrade order {o.id} has no quantity")
-    fills: list[FillReport] = []
-    for f in leg.fills or []:
-        qty = whole(f.quantity, "fill quantity")
-        if f.fill_price <= 0:
-            raise BrokerDataError(f"Tastytrade fill {f.fill_id} has price {f.fill_price}")
-        fills.append(
-            FillReport(
-                fill_id=f.fill_id,
-                quantity=qty,
-                price=float(f.fill_price),
-                commission=0.0,  # fees are reported per transaction, not per fill
-                ts=f.filled_at.astimezone(UTC),
-            )
-        )
+    fills = [to_fill(f) for f in leg.fills or []]
     filled = sum(f.quantity for f in fills)
     if filled > quantity:
         raise BrokerDataError(f"Tastytrade order {o.id} filled {filled} of {quantity}")
     avg = sum(f.quantity * f.price for f in fills) / filled if filled else None
-    if o.status is TTStatus.FILLED:
-        status = OrderStatus.FILLED if filled == quantity else OrderStatus.PARTIALLY_FILLED
-    elif o.status is TTStatus.REJECTED:
-        status = OrderStatus.REJECTED
-    elif o.status in CLOSED:
-        status = OrderStatus.CANCELED
-    else:
-        status = OrderStatus.PARTIALLY_FILLED if filled else OrderStatus.NEW
-    order_type = TYPES.get(o.order_type)
-    if order_type is None:
-        raise BrokerDataError(f"Tastytrade order {o.id} has unknown type {o.order_type}")
     return BrokerOrder(
         broker_order_id=str(o.id),
         client_order_id=o.external_identifier or f"tastytrade:{o.id}",
         symbol=leg.symbol,
         side=Side.BUY if leg.action.value.startswith("Buy") else Side.SELL,
         quantity=quantity,
-        order_type=order_type,
+        order_type=order_type_of(o),
         limit_price=abs(float(o.price)) if o.price is not None else None,
         stop_price=float(o.stop_trigger) if o.stop_trigger is not None else None,
-        status=status,
+        status=status_of(o, filled, quantity),
         filled_quantity=filled,
         avg_fill_price=round(avg, 6) if avg is not None else None,
         fills=tuple(fills),
         reason=o.reject_reason or "",
-        submitted_at=(o.received_at or o.updated_at or datetime.now(UTC)).astimezone(UTC),
+        submitted_at=submitted_at(o),
     )
 
 
+def to_fill(f: FillInfo, *, free_ok: bool = False) -> FillReport:
+    """One venue fill; its price must be positive (zero too when `free_ok`: an option)."""
+    qty = whole(f.quantity, "fill quantity")
+    if f.fill_price < 0 or (f.fill_price == 0 and not free_ok):
+        raise BrokerDataError(f"Tastytrade fill {f.fill_id} has price {f.fill_price}")
+    return FillReport(
+        fill_id=f.fill_id,
+        quantity=qty,
+        price=float(f.fill_price),
+        commission=0.0,  # fees are reported per transaction, not per fill
+        ts=f.filled_at.astimezone(UTC),
+    )
+
+
+def status_of(o: PlacedOrder, filled: int, quantity: int) -> OrderStatus:
+    """Our status for a venue order that filled `filled` of `quantity`."""
+    if o.status is TTStatus.FILLED:
+        return OrderStatus.FILLED if filled == quantity else OrderStatus.PARTIALLY_FILLED
+    if o.status is TTStatus.REJECTED:
+        return OrderStatus.REJECTED
+    if o.status in CLOSED:
+        return OrderStatus.CANCELED
+    return OrderStatus.PARTIALLY_FILLED if filled else OrderStatus.NEW
+
+
+def order_type_of(o: PlacedOrder) -> OrderType:
+    order_type = TYPES.get(o.order_type)
+    if order_type is None:
+        raise BrokerDataError(f"Tastytrade order {o.id} has unknown type {o.order_type}")
+    return order_type
+
+
+def submitted_at(o: PlacedOrder) -> datetime:
+    return (o.received_at or o.updated_at or datetime.now(UTC)).astimezone(UTC)
+
+
 def to_position(p: CurrentPosition) -> BrokerPosition:
-    """An equity position; Tastytrade sends the size unsigned with a Long/Short direction."""
+    """An equity or equity-option position; Tastytrade sends the size unsigned with a
+    Long/Short direction. An option's symbol comes out unpadded OCC, its quantity in
+    contracts and its average price as the premium per share (as the venue sends it)."""
     qty = whole(p.quantity, f"position quantity for {p.symbol}")
     direction = p.quantity_direction.lower()
     if direction not in ("long", "short", "zero"):
@@ -208,7 +226,14 @@ def to_position(p: CurrentPosition) -> BrokerPosition:
     if p.average_open_price < 0:
         raise BrokerDataError(f"Tastytrade position {p.symbol} has a negative average price")
     signed = -qty if direction == "short" else qty
-    return BrokerPosition(symbol=p.symbol, quantity=signed, avg_price=float(p.average_open_price))
+    symbol = p.symbol
+    if p.instrument_type is InstrumentType.EQUITY_OPTION:
+        try:
+            symbol = normal_occ(p.symbol)
+        except ValueError:
+            bad = f"Tastytrade option position {p.symbol!r} has no OCC symbol"
+            raise BrokerDataError(bad) from None
+    return BrokerPosition(symbol=symbol, quantity=signed, avg_price=float(p.average_open_price))
 
 
 def to_account(number: str, b: AccountBalance) -> Account:

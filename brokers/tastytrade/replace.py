@@ -47,6 +47,7 @@ from tastytrade.order import OrderType as TTType
 from brokers.base import BrokerError, OrderRejectedError
 from brokers.tastytrade.complex import members
 from brokers.tastytrade.convert import OPEN, BrokerDataError
+from brokers.tastytrade.option_orders import progress
 from models.domain import (
     BrokerOrder,
     OrderRequest,
@@ -162,7 +163,7 @@ class TastytradeStopMover:
             else:
                 result = await self._move_pair(o, int(o.complex_order_id), req)
             for x in (result, *result.legs):
-                self._seen[x.client_order_id] = (x.status.value, x.filled_quantity)
+                self._seen[x.client_order_id] = progress(x)
             return result
 
     async def _move_alone(self: TastytradeBroker, o: PlacedOrder, req: OrderRequest) -> BrokerOrder:
@@ -218,7 +219,7 @@ class TastytradeStopMover:
         if view is None:
             raise self._bad(BrokerDataError(f"complex order {placed.id} lacks {new_cid}"))
         for x in map(self._convert, members(placed)):  # refresh tells when the target changes
-            self._seen[x.client_order_id] = (x.status.value, x.filled_quantity)
+            self._seen[x.client_order_id] = progress(x)
         return view
 
     async def _cancel_pair(self: TastytradeBroker, c: PlacedComplexOrder, o: PlacedOrder) -> None:

@@ -4,7 +4,8 @@ The wire protocol is the SDK's (tastytrade v13 `AlertStreamer`): open the websoc
 {"action": "connect", "value": [account number], "auth-token": "Bearer <access token>",
 "request-id": n, "source": <SDK version>}; the venue answers {"status": "ok" | "error",
 "action", "request-id", ...} and then pushes {"type": "Order", "data": {order JSON}} (balances,
-positions and others are ignored here). The orders of a complex order (a bracket's entry, its
+positions and others are ignored here); an options order arrives as one "Order" with all its
+legs and their fills (option_orders.py). The orders of a complex order (a bracket's entry, its
 "-tp"/"-sl" children, an OCO pair) are ordinary orders with their own external identifiers: each
 arrives as an "Order" and is delivered under its own client id; "ComplexOrder" messages repeat
 them and are skipped. A {"action": "heartbeat", ...} goes out every 10 s (the
@@ -43,7 +44,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus, WebSocketException
 
 from brokers.base import BrokerError, OrderCallback
-from brokers.tastytrade.convert import BrokerDataError, describe, to_order
+from brokers.tastytrade.convert import BrokerDataError, describe
+from brokers.tastytrade.option_orders import to_view
 from brokers.tastytrade.transport import HttpStatus
 from models.domain import BrokerOrder
 
@@ -83,7 +85,7 @@ class TastytradeOrderStream:
         account_number: Callable[[], Awaitable[str]],
         *,
         url: str | None = None,
-        convert: Callable[[PlacedOrder], BrokerOrder] = to_order,
+        convert: Callable[[PlacedOrder], BrokerOrder] = to_view,
         backoff_initial: float = 1.0,
         backoff_max: float = 60.0,
         heartbeat: float = 10.0,

@@ -158,6 +158,26 @@ class FakeOptionChains:
         self.contracts.setdefault(u, []).extend(added)
         return added
 
+    def contract(self, occ: str) -> Contract | None:
+        """The listed contract with this OCC symbol (padded or not), or None."""
+        key = occ.replace(" ", "").upper()
+        return next(
+            (c for cs in self.contracts.values() for c in cs if c.occ.replace(" ", "") == key),
+            None,
+        )
+
+    def quote(self, occ: str) -> tuple[float, float] | None:
+        """(bid, ask) of a listed contract as seeded for DXLink (`price`); None when it has
+        no two-sided quote."""
+        c = self.contract(occ)
+        seeded = self.dxlink.events.get(("Quote", c.streamer)) if c is not None else None
+        if not seeded:
+            return None
+        bid, ask = seeded.get("bidPrice"), seeded.get("askPrice")
+        if not isinstance(bid, int | float) or not isinstance(ask, int | float):
+            return None
+        return float(bid), float(ask)
+
     def list_empty(self, underlying: str) -> None:
         """The venue knows the symbol but lists no options (an empty items list)."""
         self.chains[underlying.upper()] = []

@@ -142,20 +142,24 @@ def position(number: str, symbol: str, quantity: int, avg_price: float, mark: fl
     }
 
 
-def buying_power_effect(cost: float, current_bp: float) -> dict[str, Any]:
-    """The dry-run "buying-power-effect": `cost` > 0 uses buying power (a debit)."""
+def buying_power_effect(
+    cost: float, current_bp: float, margin: float | None = None
+) -> dict[str, Any]:
+    """The dry-run "buying-power-effect": `cost` > 0 uses buying power (a debit); the margin
+    requirement is `margin` (default: half the cost, a stock's)."""
     new_bp = current_bp - cost
+    margin = cost / 2 if margin is None else margin
     return {
-        "change-in-margin-requirement": money(cost / 2),
-        "change-in-margin-requirement-effect": effect(-cost),
+        "change-in-margin-requirement": money(margin),
+        "change-in-margin-requirement-effect": effect(-margin),
         "change-in-buying-power": money(cost),
         "change-in-buying-power-effect": effect(-cost),
         "current-buying-power": money(current_bp),
         "current-buying-power-effect": "Credit",
         "new-buying-power": money(new_bp),
         "new-buying-power-effect": effect(new_bp) if new_bp else "None",
-        "isolated-order-margin-requirement": money(cost / 2),
-        "isolated-order-margin-requirement-effect": effect(-cost),
+        "isolated-order-margin-requirement": money(margin),
+        "isolated-order-margin-requirement-effect": effect(-margin),
         "is-spread": False,
         "impact": money(cost),
         "effect": effect(-cost),

@@ -1,9 +1,10 @@
 """A loopback Tastytrade REST API that the real tastytrade SDK (v13, OAuth) talks to over HTTP.
 
-Serves what the SDK calls for an equity trader: the OAuth refresh (POST /oauth/token), the
-customer's accounts, balances, positions, orders (placed, dry-run, live, one, replace, cancel),
-complex orders (OTOCO, OCO: complex.py), and the account streamer websocket at /streamer
-(streamer.py) that pushes every order change. Orders carry `external-identifier`; the fake does
+Serves what the SDK calls for an equity and options trader: the OAuth refresh (POST
+/oauth/token), the customer's accounts, balances, positions, orders (placed, dry-run, live, one,
+replace, cancel), complex orders (OTOCO, OCO: complex.py), option orders of 1-4 legs
+(option_api.py), and the account streamer websocket at /streamer (streamer.py) that pushes
+every order change. Orders carry `external-identifier`; the fake does
 *not* de-duplicate it (neither promises the real API), so the adapter's own idempotency is what
 tests see. Prices move by `move_price`: working limits and stops it reaches fill at the new
 price (order_api.py). Scripted faults: any status (429 with Retry-After, 5xx), a 504 on submit
@@ -29,8 +30,9 @@ from aiohttp import web
 from . import orders as O
 from . import payloads as P
 from .complex import ComplexBook
+from .option_api import OptionOrderApi
 from .option_chains import FakeOptionChains
-from .order_api import JSON, OrderApi
+from .order_api import JSON
 from .streamer import PATH as STREAM_PATH
 from .streamer import FakeStreamer
 
@@ -66,7 +68,7 @@ class Fault:
     hang: float | None = None
 
 
-class FakeTastytrade(OrderApi):
+class FakeTastytrade(OptionOrderApi):
     """The fake API on 127.0.0.1 (random port). World state is public so tests can script it."""
 
     def __init__(
@@ -87,6 +89,8 @@ class FakeTastytrade(OrderApi):
         self.positions: dict[str, list[dict[str, Any]]] = {n: [] for n in account_numbers}
         self.orders: dict[int, dict[str, Any]] = {}
         self.fill_immediately = True  # marketable orders fill on arrival
+        self.option_quotes: dict[str, tuple[float, float]] = {}  # OCC -> (bid, ask)
+        self.option_fill_units: int | None = None  # option units one fill pass takes
         self.list_complex_members = True  # GET /orders/live lists complex orders' orders too
         self.commission = 0.0
         self.requests: list[Recorded] = []
@@ -318,7 +322,7 @@ class FakeTastytrade(OrderApi):
     async def _balances(self, request: web.Request) -> web.Response:
         n = self._account(request)
         long_value = sum(
-            float(p["quantity"]) * float(p.get("mark") or 0)
+            float(p["quantity"]) * float(p.get("mark") or 0) * float(p.get("multiplier") or 1)
             for p in self.positions[n]
             if isinstance(p.get("quantity"), str) and p.get("quantity-direction") == "Long"
         )
