@@ -78,3 +78,33 @@ class SimShock(SQLModel, table=True):
     pct: float
     at: datetime = ts_field()
     by: str
+
+
+class SimOrderLeg(SQLModel, table=True):
+    """One leg of a simulated options order (its SimOrder row is the order: the underlying,
+    units, the net limit): the contract, its side, ratio and intent, and what it filled."""
+
+    __tablename__ = "sim_order_legs"
+
+    broker_order_id: str = Field(primary_key=True, foreign_key="sim_orders.broker_order_id")
+    leg: int = Field(primary_key=True)  # the leg's place in the request, from 0
+    symbol: str = Field(index=True)  # the OCC contract, unpadded
+    side: str
+    ratio: int
+    opens: bool
+    filled_quantity: int = 0  # contracts
+    avg_fill_price: float | None = None  # premium per share
+
+
+class SimLegFill(SQLModel, table=True):
+    """A fill of one leg of a simulated options order: contracts at a premium per share."""
+
+    __tablename__ = "sim_leg_fills"
+
+    fill_id: str = Field(primary_key=True)
+    broker_order_id: str = Field(foreign_key="sim_orders.broker_order_id", index=True)
+    leg: int
+    quantity: int
+    price: float
+    commission: float
+    ts: datetime = ts_field()

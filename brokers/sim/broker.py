@@ -11,27 +11,26 @@ brokers/sim/tif.py, moving a working stop (`replace_stop`) in brokers/sim/replac
 request's client id names a group row that never works: its `order_by_client_id` view carries
 the pair as `legs` (the fills are the legs'; its filled quantity is theirs together), and
 `open_orders` lists the working legs, not the group.
+
+Options orders (1-4 legs at a net limit) live in brokers/sim/option_orders.py (their rules
+in legs.py, buying power with options in margin.py), expiry settlement in expiry.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from brokers.base import MarketData, OrderRejectedError, UnknownSymbolError
-from brokers.sim import protective, tif
+from brokers.base import MarketData, OptionQuotes, OrderRejectedError, UnknownSymbolError
+from brokers.sim import margin, protective, tif
+from brokers.sim.books import SimCosts, Tx, move_position
+from brokers.sim.expiry import SimExpiry
+from brokers.sim.option_orders import SimOptionOrders, legs_of
 from brokers.sim.replace import SimStopMover
-from models.booking import (
-    Execution,
-    PositionState,
-    buying_power,
-    buying_power_shortfall,
-    exposure,
-)
+from models.booking import Execution, buying_power_shortfall
 from models.domain import (
     Account,
     BrokerOrder,
@@ -43,36 +42,18 @@ from models.domain import (
     Side,
     TimeInForce,
 )
+from models.options import is_occ
 from models.sim_tables import SimAccount, SimFill, SimOrder, SimPosition
 from models.store import Store
 
 OPEN = protective.OPEN
 MAIN = OrderRole.MAIN.value
+__all__ = ["SimBroker", "SimCosts"]
 
 
-@dataclass(frozen=True, slots=True)
-class SimCosts:
-    """Execution costs of the simulator."""
-
-    slippage_bps: float = 2.0
-    commission_per_share: float = 0.0
-    min_commission: float = 0.0
-    depth_multiple: int = 10  # liquidity per tick = quote size x this
-
-
-@dataclass(slots=True)
-class _Tx:
-    """One write transaction: its session, the locked account, the venue time, and the
-    rows it changed (by client id, in order)."""
-
-    s: Session
-    acct: SimAccount
-    now: datetime
-    changed: dict[str, SimOrder] = field(default_factory=dict)
-
-
-class SimBroker(SimStopMover):
-    """A paper broker over a MarketData source (normally the SimMarket)."""
+class SimBroker(SimStopMover, SimOptionOrders, SimExpiry):
+    """A paper broker over a MarketData source (normally the SimMarket); `options` quotes
+    option contracts for options orders (normally the SimOptionChains)."""
 
     name = "sim"
     supports_bracket = True
@@ -85,9 +66,11 @@ class SimBroker(SimStopMover):
         starting_cash: float = 100_000.0,
         costs: SimCosts | None = None,
         margin_multiplier: float = 1.0,
+        options: OptionQuotes | None = None,
     ) -> None:
         self._store = store
         self._market = market
+        self._options = options
         self.account_id = account_id
         self.costs = costs or SimCosts()
         self.margin_multiplier = margin_multiplier
@@ -132,13 +115,13 @@ class SimBroker(SimStopMover):
     async def account(self) -> Account:
         with self._store.session() as s:
             cash = s.exec(select(SimAccount.cash).where(SimAccount.id == self.account_id)).one()
-            rows = s.exec(self._held).all()
-        quotes = await self._market.quotes([r.symbol for r in rows])
-        value, gross = exposure(
-            (r.quantity, q.last if (q := quotes.get(r.symbol)) else r.avg_price) for r in rows
-        )
-        equity = cash + value
-        bp = buying_power(equity, gross, self.margin_multiplier)
+            held = [
+                BrokerPosition.model_validate(r, from_attributes=True) for r in s.exec(self._held)
+            ]
+        quotes = await self._market.quotes([p.symbol for p in held if not is_occ(p.symbol)])
+        marks = {k: q.last for k, q in quotes.items()}
+        equity = margin.equity(cash, held, marks, await self._option_marks(p.symbol for p in held))
+        bp = margin.buying_power(cash, held, marks, self.margin_multiplier)
         return Account(
             account_id=self.account_id,
             cash=round(cash, 2),
@@ -169,6 +152,8 @@ class SimBroker(SimStopMover):
         existing = await self.order_by_client_id(cid)
         if existing is not None:  # the same client id again: the first order, never a second
             return existing
+        if request.legs:
+            return await self._submit_option(request)
         try:
             quote = await self._market.quote(request.symbol)
         except UnknownSymbolError as e:
@@ -181,7 +166,8 @@ class SimBroker(SimStopMover):
         if why:
             raise OrderRejectedError(why)
         checked = not request.oco and not self._reduces(held, request)  # buying power
-        marks = await self._market.quotes([p.symbol for p in held]) if checked and held else {}
+        stocks = [p.symbol for p in held if not is_occ(p.symbol)]
+        marks = await self._market.quotes(stocks) if checked and stocks else {}
         with self._store.session(write=True) as s:
             acct = s.get(SimAccount, self.account_id, with_for_update=True)
             assert acct is not None
@@ -194,7 +180,7 @@ class SimBroker(SimStopMover):
             ]
             if not request.oco and not self._reduces(now_held, request):
                 self._check_buying_power(acct, now_held, request, quote, marks)
-            tx = _Tx(s, acct, self._market.now())
+            tx = Tx(s, acct, self._market.now())
             row = protective.order_row(self.account_id, request, tx.now)
             s.add(row)
             try:
@@ -234,7 +220,7 @@ class SimBroker(SimStopMover):
             ).first()
             if row is None:
                 raise OrderRejectedError(f"no order with client id {client_order_id}")
-            tx = _Tx(s, acct, self._market.now())
+            tx = Tx(s, acct, self._market.now())
             for x in protective.children(s, client_order_id) if row.oco else [row]:
                 if x.status in OPEN:  # a sibling may have gone with the first leg
                     self._close(tx, x, "")
@@ -248,23 +234,29 @@ class SimBroker(SimStopMover):
         targets, and what they set off); returns the orders that changed."""
         with self._store.session() as s:
             rows = s.exec(self._working).all()
+            legs = legs_of(s, [r.broker_order_id for r in rows])
         if not rows:
             return []
         # market data before the write lock, not under it
         now, open_now = self._market.now(), self._market.is_open()
         quotes = await self._market.quotes(sorted({r.symbol for r in rows}))
+        leg_quotes = await self._leg_quotes((g.symbol for x in legs.values() for g in x), True)
         due = sorted({r.symbol for r in rows if tif.opg_due(r, now, open_now)})
         opens = {sym: await tif.opening_price(self._market, sym) for sym in due}
         with self._store.session(write=True) as s:
             acct = s.get(SimAccount, self.account_id, with_for_update=True)
             assert acct is not None
-            tx = _Tx(s, acct, self._market.now())
-            for row in s.exec(self._working).all():  # read under the lock: nobody else works them
+            tx = Tx(s, acct, self._market.now())
+            working = s.exec(self._working).all()  # read under the lock: nobody else works them
+            legs = legs_of(s, [r.broker_order_id for r in working])
+            for row in working:
                 q = quotes.get(row.symbol)
                 if row.status not in OPEN:  # closed by a sibling earlier in this tick
                     continue
                 if tif.day_expired(row, tx.now, open_now):
                     self._close(tx, row, tif.EXPIRED)
+                elif row.broker_order_id in legs:
+                    self._work_option(tx, row, legs[row.broker_order_id], leg_quotes)
                 elif row.time_in_force == TimeInForce.OPG.value:
                     if (px := opens.get(row.symbol)) and tif.opg_due(row, tx.now, open_now):
                         self._at_open(tx, row, px, q)
@@ -290,16 +282,14 @@ class SimBroker(SimStopMover):
         marks: dict[str, Quote],
     ) -> None:
         """Refuse an order the account cannot pay for (holdings marked at `marks`, else at
-        their average price)."""
-        value, gross = exposure(
-            (p.quantity, marks[p.symbol].last if p.symbol in marks else p.avg_price) for p in held
-        )
-        bp = buying_power(acct.cash + value, gross, self.margin_multiplier)
+        their average price; option contracts as brokers/sim/margin.py keeps them)."""
+        last = {k: v.last for k, v in marks.items()}
+        bp = margin.buying_power(acct.cash, held, last, self.margin_multiplier)
         why = buying_power_shortfall(r.quantity * (r.limit_price or q.price_for(r.side)), bp)
         if why:
             raise OrderRejectedError(why)
 
-    def _work(self, tx: _Tx, row: SimOrder, q: Quote) -> None:
+    def _work(self, tx: Tx, row: SimOrder, q: Quote) -> None:
         """Fill what the quote's liquidity allows (a protective order: no more than the
         position holds, the rest cancelled once it is flat), and what that sets off."""
         px = protective.trade_price(row, q, self.costs.slippage_bps / 10_000)
@@ -321,7 +311,7 @@ class SimBroker(SimStopMover):
             protective.close(row, why, tx.now)
         self._after(tx, row, qty, q)
 
-    def _at_open(self, tx: _Tx, row: SimOrder, open_px: float, q: Quote | None) -> None:
+    def _at_open(self, tx: Tx, row: SimOrder, open_px: float, q: Quote | None) -> None:
         """An at-the-open order: all of it at the session's first price, or cancelled."""
         slip = self.costs.slippage_bps / 10_000
         px = tif.opening_fill(Side(row.side), open_px, row.limit_price, slip)
@@ -331,13 +321,13 @@ class SimBroker(SimStopMover):
         self._fill(tx, row, qty, round(px, 2))
         self._after(tx, row, qty, q)
 
-    def _close(self, tx: _Tx, row: SimOrder, why: str) -> None:
+    def _close(self, tx: Tx, row: SimOrder, why: str) -> None:
         """Cancel what is left of `row`, and what that sets off."""
         protective.close(row, why, tx.now)
         tx.s.add(row)
         self._after(tx, row, 0, None)
 
-    def _after(self, tx: _Tx, row: SimOrder, filled: int, q: Quote | None) -> None:
+    def _after(self, tx: Tx, row: SimOrder, filled: int, q: Quote | None) -> None:
         """What a fill or a cancel of `row` sets off: a done bracket entry places its
         children (worked at `q` if given); a child resizes or cancels its sibling."""
         tx.changed[row.client_order_id] = row
@@ -356,7 +346,7 @@ class SimBroker(SimStopMover):
         pos = s.get(SimPosition, (self.account_id, symbol))
         return pos.quantity if pos else 0
 
-    def _fill(self, tx: _Tx, row: SimOrder, qty: int, px: float) -> None:
+    def _fill(self, tx: Tx, row: SimOrder, qty: int, px: float) -> None:
         """Book a fill of `qty` at `px`: the fill, the order, the cash and the position."""
         s, now = tx.s, tx.now
         fee = round(max(self.costs.min_commission, qty * self.costs.commission_per_share), 2)
@@ -390,19 +380,4 @@ class SimBroker(SimStopMover):
         fill = Execution(Side(row.side), qty, px, fee, now)
         tx.acct.cash += fill.cash_flow
         s.add(tx.acct)
-        self._move_position(s, row.symbol, fill)
-
-    def _move_position(self, s: Session, symbol: str, fill: Execution) -> None:
-        """Apply a fill to this account's position in `symbol` (the domain's arithmetic)."""
-        pos = s.get(SimPosition, (self.account_id, symbol), with_for_update=True)
-        state = PositionState(pos.quantity, pos.avg_price) if pos else PositionState()
-        upd = state.apply(fill)
-        if upd.quantity == 0:
-            if pos is not None:
-                s.delete(pos)
-                s.flush()  # gone for the next fill in this transaction too
-            return
-        if pos is None:
-            pos = SimPosition(account_id=self.account_id, symbol=symbol, quantity=0, avg_price=0.0)
-        pos.quantity, pos.avg_price = upd.quantity, upd.avg_price
-        s.add(pos)
+        move_position(s, self.account_id, row.symbol, fill)

@@ -12,6 +12,7 @@ query at most every `shock_poll_s`).
 
 from __future__ import annotations
 
+import bisect
 import math
 import time as _time
 import zlib
@@ -405,6 +406,21 @@ class SimMarket:
             if spec is not None:
                 out[spec.symbol] = self._quote(spec, real, day, minute)
         return out
+
+    def close_on(self, symbol: str, day: date) -> float | None:
+        """The price of `symbol` at the 16:00 ET close of `day` as the market shows it now:
+        the sim date's tape at its close (shocks so far included), or a past day's daily bar
+        (the last one on or before `day`); None for a later day or one before the history."""
+        spec, today = self._spec(symbol), self.sim_date()
+        if day > today:
+            return None
+        if day == today:
+            self._sync_shocks()
+            close = self._tape(spec, today).prices[-1] * self._factor(spec.symbol, self._real())
+            return max(0.01, round(close, 2))
+        days = [t.astimezone(NY).date() for t in self._timestamps(today)]
+        i = bisect.bisect_right(days, day) - 1
+        return float(self._history(spec).close[i]) if i >= 0 else None
 
     async def daily_bars(self, symbol: str, limit: int = 300) -> Bars:
         """The last `limit` completed daily bars (ending the weekday before the sim date)."""

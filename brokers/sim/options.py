@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 
-from brokers.base import NoOptionsError
+from brokers.base import NoOptionsError, UnknownSymbolError
 from brokers.sim.market import NY, SESSION_MINUTES, SimMarket
 from brokers.sim.universe import SimSpec
 from brokers.sim.vol_surface import (
@@ -32,7 +32,7 @@ from brokers.sim.vol_surface import (
     strike_step,
     surface_vol,
 )
-from models.options import OptionChain, occ_symbol
+from models.options import OptionChain, OptionRow, normal_occ, occ_symbol, parse_occ
 
 _CLOSE = time(16, 0)
 _FAR_DAYS = 120  # expiries past this list every other strike
@@ -83,13 +83,19 @@ def listed_expiries(today: date, weeklies: int = 8, months: int = 12) -> list[da
     return sorted({_exchange_day(d) for d in out if d <= horizon} - {today - timedelta(days=1)})
 
 
+def _num(x: float) -> float | None:
+    """A chain's number as a row's (NaN: None)."""
+    return float(x) if math.isfinite(x) else None
+
+
 def _years(now: datetime, expiry: date) -> float:
     close = datetime.combine(expiry, _CLOSE, tzinfo=NY).astimezone(UTC)
     return (close - now).total_seconds() / (365.0 * 86400.0)
 
 
 class SimOptionChains:
-    """OptionChains for the simulated market (`rate` is the simulated market makers')."""
+    """OptionChains (and OptionQuotes) for the simulated market (`rate` is the simulated
+    market makers')."""
 
     option_source = "sim"
 
@@ -141,6 +147,39 @@ class SimOptionChains:
             venue_note="the simulator's own surface vol, before bid and ask were rounded to ticks",
             dividend=spec.dividend,
         )
+
+    async def option_quotes(self, symbols: Sequence[str]) -> dict[str, OptionRow]:
+        """Rows of those contracts (OCC, either form) as `option_chain` quotes them now,
+        keyed by the unpadded symbol; unknown, unlisted or malformed ones are absent."""
+        wanted: dict[tuple[str, date], set[str]] = {}
+        for sym in symbols:
+            try:
+                p = parse_occ(sym)
+            except ValueError:
+                continue
+            wanted.setdefault((p.root, p.expiry), set()).add(normal_occ(sym))
+        out: dict[str, OptionRow] = {}
+        for (root, expiry), names in wanted.items():
+            try:
+                ch = await self.option_chain(root, [expiry])
+            except (UnknownSymbolError, NoOptionsError):
+                continue
+            iv = ch.venue_greeks["iv"]
+            for i, sym in enumerate(ch.symbols):
+                if sym in names:
+                    out[sym] = OptionRow(
+                        symbol=sym,
+                        type="call" if ch.is_call[i] else "put",
+                        strike=float(ch.strike[i]),
+                        expiry=expiry,
+                        bid=_num(ch.bid[i]),
+                        ask=_num(ch.ask[i]),
+                        last=_num(ch.last[i]),
+                        open_interest=_num(ch.open_interest[i]),
+                        volume=_num(ch.volume[i]),
+                        iv=_num(iv[i]),
+                    )
+        return out
 
     def _expiry(
         self,

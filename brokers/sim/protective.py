@@ -9,7 +9,8 @@ other by as much (cancelled when nothing is left), a cancel of one cancels the o
 protective child never trades more than the position holds.
 
 The rules are pure functions; the helpers after them read and write rows of one session,
-and `view` is the venue's view of a row (an entry's or a group's with its `legs`).
+and `view` is the venue's view of a row (an entry's or a group's with its `legs`, an options
+order's with its `option_legs`: brokers/sim/legs.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from brokers.sim.legs import executions
 from models.domain import (
     BrokerOrder,
     FillReport,
@@ -323,4 +325,5 @@ def view(s: Session, row: SimOrder) -> BrokerOrder:
         legs=tuple(view(s, c) for c in children(s, row.client_order_id))
         if row.role == OrderRole.MAIN.value
         else (),
+        option_legs=executions(s, row),  # an options order's legs, each with its fills
     )
