@@ -42,6 +42,7 @@ from services.proposal_states import legal, why_not_approvable
 from services.risk import drift_pct
 
 S = ProposalStatus
+OptionRecheck = Callable[[Proposal, datetime], Awaitable[tuple[str | None, dict[str, Any]]]]
 PAST = {"approve": "approved", "reject": "rejected", "resize": "resized"}
 WHAT = {"approve": "approve trades", "reject": "reject trades", "resize": "adjust a proposal"}
 
@@ -78,6 +79,8 @@ class ApprovalAgent:
         self.publish = publish
         self.inflight: set[str] = set()  # approvals being executed by this desk right now
         self.closing = False  # set on shutdown: no new approval starts
+        # an option card's re-check (agents/option_recheck.py), set by the orchestrator
+        self.option_recheck: OptionRecheck | None = None
 
     # ------------------------------------------------------------------ the gate
     def check(self, proposal_id: str, actor: Actor, verb: str, expiry: bool = True) -> Proposal:
@@ -177,7 +180,7 @@ class ApprovalAgent:
         """An exit's first step: the position's protective orders come off at the venue, so
         the exit can be sent (and the stop cannot sell the same shares twice). A failure
         closes the approval as failed, with nothing sent."""
-        if p.kind != "exit":
+        if p.kind != "exit" or (p.facts or {}).get("option"):  # option legs have no stop
             return 0, None
         pos = self.store.ledger.position(p.symbol)
         held = pos.quantity if pos else 0
@@ -261,6 +264,8 @@ class ApprovalAgent:
         the drift since the card, every risk limit, and with `expiry` the card's expiry."""
         if expiry and now >= p.expires_at:
             return f"the card expired at {p.expires_at:%H:%M:%S} UTC", {}
+        if (p.facts or {}).get("option") and self.option_recheck is not None:
+            return await self.option_recheck(p, now)
         side = Side(p.side)
         try:
             q = await self.data.quote(p.symbol, fresh=True)

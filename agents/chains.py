@@ -96,6 +96,10 @@ class ChainAgent:
         self._raw[key] = (now, chain)
         return chain
 
+    def drop_cached(self, symbol: str) -> None:
+        """Forget the cached chains of `symbol` (the next read asks the venue)."""
+        self._raw = {k: v for k, v in self._raw.items() if k[0] != symbol}
+
     async def _read[R](self, symbol: str, call: Awaitable[R]) -> R:
         try:
             return await call

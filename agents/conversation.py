@@ -15,7 +15,7 @@ from agents.errors import CotraderError
 from agents.llm.enrich import reply_deadline
 from agents.llm.intent_llm import IntentLLM
 from agents.llm.offline_parser import parse
-from agents.options_chat import options_reply
+from agents.options_chat import option_propose_reply, options_reply
 from agents.results import Reply
 from models.domain import Actor, Period
 from models.intents import Intent, IntentKind
@@ -186,6 +186,8 @@ class Conversation:
                 return Reply(kind="why", text="Why", payload=o.why(i.proposal_id))
             case k.CHAIN | k.IV_RANK:
                 return await options_reply(o, i)
+            case k.OPTION_PROPOSE:
+                return await option_propose_reply(o, i, actor)
             case _ if i.kind in monitor_chat.MONITOR_KINDS:
                 return await monitor_chat.dispatch(o, i, actor)
             case k.HELP:

@@ -234,6 +234,22 @@ class ExitSignal(DeskEvent):
     note: str = ""
 
 
+class OptionSettled(DeskEvent):
+    """An option contract we held reached expiry (the venue settled it): it expired
+    worthless, was assigned (short) or exercised (long) into `shares` of the underlying at
+    the strike."""
+
+    kind: ClassVar[str] = "option"
+
+    symbol: str  # OCC
+    underlying: str
+    fate: str  # expired worthless | assigned | exercised
+    contracts: int  # signed as held: + long, − short
+    strike: float
+    shares: int = 0  # signed: + bought, − sold
+    proposal_id: str | None = None
+
+
 Listener = Callable[[DeskEvent], Awaitable[None]]
 
 

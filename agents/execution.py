@@ -26,6 +26,7 @@ from models.domain import (
     UNSETTLED_ORDER_STATUSES,
     BrokerOrder,
     FillReport,
+    OrderLeg,
     OrderRequest,
     OrderRole,
     OrderStatus,
@@ -73,6 +74,26 @@ class ExecutionAgent(VenueCancels):
             and p.stop_price
             and p.target_price
         )
+        option = (p.facts or {}).get("option")
+        if option:  # a multi-leg option order at the card's net limit
+            return OrderRequest(
+                client_order_id=p.id,
+                symbol=p.symbol,
+                side=Side(p.side),
+                quantity=p.quantity,
+                order_type=OrderType.LIMIT,
+                limit_price=p.limit_price,
+                legs=tuple(
+                    OrderLeg(
+                        symbol=leg["symbol"],
+                        side=Side(leg["side"]),
+                        ratio=int(leg.get("quantity", 1)),
+                        opens=bool(leg.get("opens", True)),
+                    )
+                    for leg in option["legs"]
+                ),
+                time_in_force=TimeInForce.DAY,
+            )
         if p.kind == "stop":  # a stop move: the new protective stop itself
             return OrderRequest(
                 client_order_id=p.id,
@@ -323,6 +344,24 @@ class ExecutionAgent(VenueCancels):
         return self._fills(bo, row, seen), steps
 
     def _fills(self, bo: BrokerOrder, row: Order, seen: set[str]) -> list[Fill]:
+        if bo.option_legs:  # a multi-leg order: each leg's own fills, on its contract
+            return [
+                Fill(
+                    broker=self.broker.name,
+                    fill_id=f.fill_id,
+                    order_id=0,
+                    client_order_id=bo.client_order_id,
+                    symbol=leg.symbol,
+                    side=leg.side.value,
+                    quantity=f.quantity,
+                    price=f.price,
+                    commission=f.commission,
+                    ts=f.ts,
+                )
+                for leg in bo.option_legs
+                for f in leg.fills
+                if f.fill_id not in seen
+            ]
         return [
             Fill(
                 broker=self.broker.name,

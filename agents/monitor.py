@@ -156,7 +156,11 @@ class MonitorAgent:
         t0 = time.perf_counter()
         now = self.clock()
         with self.store.reading():  # one snapshot, one transaction for the pass's reads
-            positions = [p for p in self.store.ledger.positions() if p.quantity]
+            positions = [
+                p
+                for p in self.store.ledger.positions()
+                if p.quantity and p.asset_class != "option"  # options: option_monitor.py
+            ]
             alerts = self._armed()
             working = self._working()
             old = _states(self.store.monitor.rule_states())
@@ -182,7 +186,9 @@ class MonitorAgent:
             session_closing=self._closing(now),
         )
         keep = {v.key for v in views.values()}
-        self.store.monitor.save_rule_states(_changed(old, new), [k for k in old if k not in keep])
+        self.store.monitor.save_rule_states(  # option positions' states: option_monitor.py
+            _changed(old, new), [k for k in old if k not in keep and not k.startswith("opt:")]
+        )
         gone = [k for k in stored if k not in keep]
         for k in gone:
             stored.pop(k, None)

@@ -10,6 +10,7 @@ from agents.alerts import AlertBook
 from agents.errors import BadInput
 from agents.monitor import MONITOR, MonitorAgent
 from agents.monitor_views import AlertsView, AlertView, MonitorView
+from agents.option_monitor import OptionMonitor
 from agents.results import Card
 from agents.stop_moves import StopMoves
 from agents.symbol_stats import SymbolStats
@@ -42,12 +43,16 @@ class MonitorApi:
         self.alert_book = AlertBook(
             self.store, self.data, self.desk_cfg.max_alerts, self.clock, self.wake_monitor
         )
+        self.option_monitor = OptionMonitor(
+            self.store, self.option_book, self.option_ideas, self.mode, self.clock, self.publish
+        )
         self.loop.every(JOB, self.desk_cfg.monitor_interval_s, self._monitor_tick)
         self.bus.subscribe(self._on_fill)
 
     async def _monitor_tick(self: Orchestrator) -> None:
         if self.monitor_agent.session_open():
             await self.monitor_agent.run()
+            await self.option_monitor.run(MONITOR)
 
     async def _on_fill(self: Orchestrator, e: ev.DeskEvent) -> None:
         if isinstance(e, ev.OrderFilled | ev.Recovered):
@@ -60,7 +65,16 @@ class MonitorApi:
 
     async def monitor(self: Orchestrator, actor: Actor = MONITOR) -> MonitorView:
         """A monitor pass now: positions and alerts checked, and what it found."""
-        return await self.monitor_agent.run(actor)
+        view = await self.monitor_agent.run(actor)
+        groups, found = await self.option_monitor.run(actor)
+        if not groups:
+            return view
+        return view.model_copy(
+            update={
+                "positions": view.positions + groups,
+                "findings": (*view.findings, *found),
+            }
+        )
 
     async def add_alert(
         self: Orchestrator, symbol: str, condition: str, level: object, actor: Actor

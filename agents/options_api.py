@@ -4,11 +4,13 @@ the smile, IV rank and the after-close IV record."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from agents.chain_views import ChainView, IVRankView, SmileView
 from agents.errors import BadInput
+from agents.events import OptionSettled
+from agents.results import Card
 from models.domain import Actor
 
 if TYPE_CHECKING:
@@ -60,6 +62,29 @@ def expiry_arg(raw: str) -> tuple[int | None, date | None]:
 
 class OptionsApi:
     """Mixed into Orchestrator (its `options` ChainAgent)."""
+
+    async def settle_options(
+        self: Orchestrator, now: datetime | None = None
+    ) -> list[OptionSettled]:
+        """Book the venue's settlement of expired contracts (the simulator's), and tell each."""
+        return await self.option_expiry.run(now)
+
+    async def propose_option(
+        self: Orchestrator,
+        symbol: str,
+        strategy: str,
+        contracts: object = None,
+        actor: Actor = Actor.system("scanner"),
+        source: str = "command",
+    ) -> Card:
+        """A card for the best `strategy` position on `symbol` (bull_put_spread,
+        cash_secured_put, iron_condor), `contracts` units or sized by risk."""
+        n = self.check_quantity(contracts)
+        if n is not None and n > self.options_cfg.max_contracts:
+            raise BadInput(
+                f"{n} contracts is more than the {self.options_cfg.max_contracts} allowed."
+            )
+        return await self.option_ideas.propose(symbol, strategy, n, actor, source)
 
     async def option_chain(
         self: Orchestrator,

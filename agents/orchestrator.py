@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 
 from loguru import logger
 
@@ -33,6 +34,10 @@ from agents.llm.chain import LLMChain
 from agents.llm.enrich import RationaleUpdater
 from agents.llm.guard import ReplyGuard
 from agents.monitor_api import MonitorApi
+from agents.option_book import OptionBook
+from agents.option_expiry import OptionExpiryAgent
+from agents.option_proposals import OptionProposals
+from agents.option_recheck import recheck_option
 from agents.options_api import OptionsApi
 from agents.proposals import SCANNER, ProposalAgent
 from agents.recovery import RecoveryAgent
@@ -60,7 +65,14 @@ from agents.strategy import StrategyAgent
 from agents.trade_requests import TradeRequests
 from agents.venue import VenueAgent
 from brokers.base import Broker, BrokerError, MarketData, OptionChains
-from models.config import DeskConfig, ExecutionConfig, RiskLimits, ScannerConfig, StrategyConfig
+from models.config import (
+    DeskConfig,
+    ExecutionConfig,
+    OptionsConfig,
+    RiskLimits,
+    ScannerConfig,
+    StrategyConfig,
+)
 from models.domain import Actor, Mode, Period, Side
 from models.order_spec import OrderSpec
 from models.store import Store
@@ -90,6 +102,7 @@ class Orchestrator(EventsApi, MonitorApi, OptionsApi, ResearchApi, FrontendRecor
         guard: ReplyGuard | None = None,
         reply_budget_s: float = 1.1,
         chains: OptionChains | None = None,
+        options: OptionsConfig | None = None,
     ) -> None:
         self.store = store
         self.broker = broker
@@ -186,10 +199,20 @@ class Orchestrator(EventsApi, MonitorApi, OptionsApi, ResearchApi, FrontendRecor
             chains, self.data, store, self.desk_cfg.risk_free_rate, self.clock
         )
         self.scanner.iv_rank_of = self.options.rank_value
+        self.options_cfg = options or OptionsConfig()
+        self.option_book = OptionBook(store, self.options)
+        self.option_ideas = OptionProposals(
+            self.options, self.option_book, self.proposals, self.risk, broker, self.options_cfg
+        )
+        self.approvals.option_recheck = partial(recheck_option, self.option_ideas)
+        self.option_expiry = OptionExpiryAgent(
+            store, broker, self.execution, mode, self.clock, self.publish
+        )
         self.jobs = JobScheduler(self)
         self.loop = DeskLoop()
         self.loop.every("housekeeping", self.desk_cfg.interval_s, self.housekeeping)
         self.loop.every("risk", self.desk_cfg.risk_interval_s, self._refresh_risk)
+        self.loop.every("option_expiry", self.desk_cfg.monitor_interval_s, self.settle_options)
         self._setup_monitor()
 
     # ------------------------------------------------------------------ lifecycle
@@ -261,7 +284,15 @@ class Orchestrator(EventsApi, MonitorApi, OptionsApi, ResearchApi, FrontendRecor
     ) -> ScanReport:
         """Scan the symbols (or the watchlist); an `ivrank>N` argument filters on IV rank."""
         syms, min_iv_rank = scan_filters(symbols)
-        return await self.proposals.scan(syms or None, actor, min_iv_rank)
+        report = await self.proposals.scan(syms or None, actor, min_iv_rank)
+        if not self.options_cfg.scan_ideas or not self.risk.desk().opens:
+            return report
+        # COTRADER_OPTIONS=1: option ideas on what the scan ranked (else what it scanned)
+        under = [r.symbol for r in report.ranked] or syms or self.proposals.universe()
+        cards, notes = await self.option_ideas.scan(under, actor)
+        return report.model_copy(
+            update={"cards": (*report.cards, *cards), "notes": (*report.notes, *notes[:5])}
+        )
 
     def check_quantity(self, quantity: object) -> int | None:
         return self.proposals.check_quantity(quantity)
@@ -375,7 +406,13 @@ class Orchestrator(EventsApi, MonitorApi, OptionsApi, ResearchApi, FrontendRecor
 
     # ------------------------------------------------------------------ account
     async def positions(self) -> PositionsView:
-        return await self.reports.positions()
+        """Stock positions, and option legs grouped as strategy positions with the book's
+        greeks."""
+        view = await self.reports.positions()
+        options, greeks = await self.option_book.lines()
+        if not options:
+            return view
+        return view.model_copy(update={"options": tuple(options), "greeks": greeks})
 
     def orders(self, open_only: bool = False) -> OrdersView:
         return self.reports.orders(open_only)

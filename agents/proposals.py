@@ -29,6 +29,7 @@ from models.domain import Actor, Mode, ProposalStatus, Quote, RiskDecision, Side
 from models.store import Store
 from models.tables import Proposal, ProposalLeg
 from services.inputs import InputError, parse_quantity
+from services.options.strategies import STRATEGY_NAMES
 from services.proposal_states import legal
 
 S = ProposalStatus
@@ -271,11 +272,21 @@ class ProposalAgent:
                 ),
             ],
         )
-        await self._supersede_older(stored, actor)
+        await self.supersede_older(stored, actor)
         return Card.of(stored)
 
-    async def _supersede_older(self, p: Proposal, actor: Actor) -> None:
-        for old_id in self.store.proposals.pending_like(p.symbol, p.kind, exclude=p.id):
+    async def supersede_older(self, p: Proposal, actor: Actor) -> None:
+        """Older pending cards this one replaces: the same symbol and kind, and for an
+        option card the same strategy (stock and option cards never replace each other)."""
+        option = bool((p.facts or {}).get("option"))
+        older = self.store.proposals.pending_like(
+            p.symbol,
+            p.kind,
+            exclude=p.id,
+            strategy=p.strategy if option else None,
+            not_strategies=() if option else STRATEGY_NAMES,
+        )
+        for old_id in older:
             done = self.store.proposals.transition(
                 old_id,
                 *legal(S.PENDING, S.SUPERSEDED),

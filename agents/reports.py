@@ -44,7 +44,7 @@ class Reports:
 
     async def positions(self) -> PositionsView:
         acct = await self.broker.account()
-        rows = self.store.ledger.positions()
+        rows = [r for r in self.store.ledger.positions() if r.asset_class != "option"]
         realized = self.store.ledger.open_trade_realized()
         lines = [
             PositionLine(

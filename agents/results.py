@@ -67,6 +67,9 @@ class Card(View):
     protective: bool = False  # the stop and target go to the venue with the entry
     notes: tuple[str, ...] = ()  # what the card did with the request ("50% of 25 = 12")
     realizes: float | None = None  # an exit: the P&L it realises at the card's price
+    # an option strategy card: legs, credit, limit, max profit/loss, breakevens, pop, dte,
+    # greeks, capital and buying power (agents/option_cards.py); None for a stock card
+    option: dict[str, Any] | None = None
 
     @classmethod
     def of(cls, p: Proposal, order: Order | None = None) -> Card:
@@ -114,12 +117,19 @@ class Card(View):
             protective=bool(facts.get("protective")),
             notes=tuple(str(n) for n in facts.get("notes", ())),
             realizes=facts.get("realizes"),
+            option=facts.get("option"),
         )
 
     @property
     def title(self) -> str:
         """'BUY 10 AAPL', 'SHORT 25 TSLA', 'EXIT: SELL 12 NVDA', 'MOVE STOP: NVDA 110.00 (25
         held)' (every front end's title)."""
+        if self.option is not None:
+            name = self.strategy.replace("_", " ").upper()
+            strikes = "/".join(f"{leg['strike']:g}" for leg in self.option["legs"])
+            if self.kind == "exit":
+                return f"EXIT: CLOSE {self.quantity:,} {self.symbol} {name} {strikes}"
+            return f"SELL {self.quantity:,} {self.symbol} {name} {strikes} {self.option['expiry']}"
         if self.kind == "stop" and self.stop is not None:
             return f"MOVE STOP: {self.symbol} {self.stop:,.2f} ({self.quantity:,} held)"
         verb = "SHORT" if self.short else self.side.value.upper()
@@ -221,12 +231,48 @@ class PositionLine(View):
     realized_pnl: float = 0.0  # what partial closes of this position realised so far
 
 
+class OptionLegLine(View):
+    symbol: str
+    type: str
+    strike: float
+    quantity: int  # contracts: + long, − short
+    avg_price: float
+    bid: float | None = None
+    ask: float | None = None
+
+
+class OptionPositionLine(View):
+    """One option strategy position: its legs grouped, marked to mid, with P&L, DTE and
+    greeks (delta in shares, theta $/day, vega $/vol point)."""
+
+    key: str  # the card that opened it (or underlying:expiry when unknown)
+    underlying: str
+    strategy: str
+    expiry: str
+    dte: int | None
+    contracts: int
+    legs: tuple[OptionLegLine, ...]
+    credit: float  # per share at the open (positive: received)
+    close_cost: float | None  # per share to close at the mids now
+    unrealized_pnl: float | None
+    max_profit: float | None
+    max_loss: float | None
+    delta: float | None = None
+    gamma: float | None = None
+    theta: float | None = None
+    vega: float | None = None
+    underlying_price: float | None = None
+    note: str = ""
+
+
 class PositionsView(View):
     mode_label: str
     positions: tuple[PositionLine, ...]
     cash: float
     equity: float
     buying_power: float
+    options: tuple[OptionPositionLine, ...] = ()
+    greeks: dict[str, dict[str, float]] = Field(default_factory=dict)
 
 
 class OrdersView(View):

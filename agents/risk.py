@@ -25,6 +25,7 @@ from brokers.base import Broker
 from models.config import RiskLimits
 from models.domain import Account, Actor, Mode, RiskDecision, Side
 from models.ledger_reads import BookedPosition
+from models.options import OPTION_MULTIPLIER
 from models.store import Store
 from models.tables import AccountSnapshot, SystemState
 from services import risk as engine
@@ -155,11 +156,18 @@ class RiskAgent:
         positions = self.store.ledger.positions()
         prices = await asyncio.gather(*(self._price(p) for p in positions))
         return {
-            p.symbol: Holding(p.quantity, px, p.stop_price, self._underlying(p))
+            p.symbol: Holding(
+                p.quantity * (OPTION_MULTIPLIER if p.asset_class == "option" else 1),
+                px,
+                p.stop_price,
+                self._underlying(p),
+            )
             for p, px in zip(positions, prices, strict=True)
         }
 
     async def _price(self, p: BookedPosition) -> float:
+        if p.asset_class == "option":  # premium per share: the option book marks them
+            return p.avg_price
         try:
             px = (await self.data.quote(p.symbol)).last
         except Exception:  # a missing quote must not hide the position from the limits

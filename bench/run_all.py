@@ -37,6 +37,7 @@ SCRIPTS = (
     "options.py",
     "chains.py",
     "spread_select.py",
+    "option_fill.py",
 )
 TIMEOUT_S = 180.0
 

@@ -245,7 +245,12 @@ def build(
         market = SimMarket(seed=settings.sim_seed, clock=market_clock, specs=specs, store=store)
     if broker is None:
         from brokers.sim.broker import SimBroker, SimCosts
+        from brokers.sim.market import SimMarket
+        from brokers.sim.options import SimOptionChains
 
+        sim_options = None
+        if isinstance(market, SimMarket):  # option orders fill against the simulated chain
+            sim_options = SimOptionChains(market, rate=settings.risk_free_rate)
         broker = SimBroker(
             store,
             market,
@@ -254,6 +259,7 @@ def build(
                 slippage_bps=settings.sim_slippage_bps,
                 commission_per_share=settings.sim_commission_per_share,
             ),
+            options=sim_options,
         )
     orch = Orchestrator(
         store,
@@ -271,5 +277,6 @@ def build(
         guard=ReplyGuard(settings.secrets()),
         reply_budget_s=settings.llm_reply_budget_s,
         chains=option_chains(settings, market, broker, limiter),
+        options=settings.options_config(),
     )
     return App(settings=settings, store=store, orchestrator=orch)

@@ -148,6 +148,15 @@ def _exit_signal(e: ev.ExitSignal) -> str:
     return f"{head}." + (f" {e.note.rstrip('.')}." if e.note else "")
 
 
+def _settled(e: ev.OptionSettled) -> str:
+    held = f"{'long' if e.contracts > 0 else 'short'} {abs(e.contracts)}"
+    text = f"[{e.mode_label}] {e.symbol} ({held}) expired: {e.fate}"
+    if e.shares:
+        verb = "bought" if e.shares > 0 else "sold"
+        text += f", {abs(e.shares):,} {e.underlying} shares {verb} at {e.strike:,.2f}"
+    return text + "."
+
+
 def event_text(e: ev.DeskEvent) -> str:
     """One sentence for an event (redacted like the log)."""
     match e:
@@ -189,6 +198,8 @@ def event_text(e: ev.DeskEvent) -> str:
             text = _price_alert(e)
         case ev.ExitSignal():
             text = _exit_signal(e)
+        case ev.OptionSettled():
+            text = _settled(e)
         case ev.JobEvent():
             text = _job(e)
         case _:

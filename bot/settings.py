@@ -16,7 +16,13 @@ from pydantic_settings import NoDecode, SettingsConfigDict
 
 from bot.llm_settings import LLMSettings, vendor
 from bot.strategy_settings import StrategySettings
-from models.config import DeskConfig, ExecutionConfig, RiskLimits, ScannerConfig
+from models.config import (
+    DeskConfig,
+    ExecutionConfig,
+    OptionsConfig,
+    RiskLimits,
+    ScannerConfig,
+)
 from models.domain import Mode
 from models.monitor_types import ExitRuleConfig
 
@@ -104,6 +110,13 @@ class Settings(LLMSettings, StrategySettings):
     scan_min_iv_rank: float | None = Field(None, ge=0, le=100)
     # options: the risk-free rate (a decimal) for prices, greeks and implied vols
     risk_free_rate: float = Field(0.04, ge=-0.05, le=0.5)
+    # option strategies: scans card option ideas too; the approval level (unset: the
+    # venue's); the underlying's least IV rank; the option risk limits (% of equity)
+    options: bool = False
+    options_level: int | None = Field(None, ge=0, le=4)
+    options_min_iv_rank: float = Field(25.0, ge=0, le=100)
+    options_max_trade_pct: float = Field(20.0, gt=0, le=100)
+    options_max_heat_pct: float = Field(30.0, gt=0, le=100)
 
     # the monitor (exit rules: see models/monitor_types.py for what each number means)
     monitor_interval_s: float = Field(60.0, gt=0, le=86_400)
@@ -296,6 +309,15 @@ class Settings(LLMSettings, StrategySettings):
                 adverse_pct=self.exit_adverse_pct,
                 profit_pct=self.exit_profit_pct,
             ),
+        )
+
+    def options_config(self) -> OptionsConfig:
+        return OptionsConfig(
+            scan_ideas=self.options,
+            level=self.options_level,
+            min_iv_rank=self.options_min_iv_rank,
+            max_trade_pct=self.options_max_trade_pct,
+            max_heat_pct=self.options_max_heat_pct,
         )
 
     def scanner(self) -> ScannerConfig:

@@ -16,13 +16,15 @@ from models.domain import Side
 
 @dataclass(frozen=True, slots=True)
 class Execution:
-    """One fill as booking sees it: `quantity` shares (positive) at `price` on `side`."""
+    """One fill as booking sees it: `quantity` shares (positive) at `price` on `side`; an
+    option contract's price is per share of its `multiplier` (100)."""
 
     side: Side
     quantity: int
     price: float
     commission: float = 0.0
     ts: datetime | None = None
+    multiplier: int = 1
 
     @property
     def signed_quantity(self) -> int:
@@ -31,7 +33,7 @@ class Execution:
     @property
     def cash_flow(self) -> float:
         """The cash the fill moves (negative: paid), commission included."""
-        return -(self.side.sign * self.quantity * self.price + self.commission)
+        return -(self.side.sign * self.quantity * self.price * self.multiplier + self.commission)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +81,7 @@ class PositionState:
             return BookUpdate(new_qty, new_avg, 0.0, 0, n)
         closed = min(abs(quantity), n)
         direction = 1 if quantity > 0 else -1
-        realized = (price - self.avg_price) * closed * direction
+        realized = (price - self.avg_price) * closed * direction * fill.multiplier
         new_qty = quantity + signed
         opened = n - closed
         if new_qty == 0:

@@ -145,3 +145,30 @@ class DeskConfig(BaseModel):
     max_alerts: int = Field(500, ge=1, le=100_000)  # armed or fired alerts stored at once
     risk_free_rate: float = Field(0.04, ge=-0.05, le=0.5)  # options: prices, greeks, IVs
     exit_rules: ExitRuleConfig = Field(default_factory=ExitRuleConfig)
+
+
+class OptionsConfig(BaseModel):
+    """Option strategies (seed defaults): whether scans surface option ideas, the risk
+    limits of option positions (their max loss is their risk), and the options approval
+    level this desk may trade at (None: the venue's, or the simulator's full level)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    scan_ideas: bool = False  # COTRADER_OPTIONS=1: scans also card option ideas
+    strategies: tuple[str, ...] = ("bull_put_spread", "iron_condor", "cash_secured_put")
+    max_trade_pct: float = Field(
+        20.0, gt=0, le=100, description="max loss (a cash-secured put: capital) of one trade"
+    )
+    max_heat_pct: float = Field(
+        30.0, gt=0, le=100, description="max loss of every open option position together"
+    )
+    max_symbol_pct: float = Field(
+        30.0, gt=0, le=100, description="capital tied up on one underlying"
+    )
+    max_contracts: int = Field(100, ge=1, le=10_000)
+    level: int | None = Field(None, ge=0, le=4, description="options approval level")
+    drift_tolerance: float = Field(
+        0.10, ge=0, le=100, description="net price move ($/share) a card tolerates at the click"
+    )
+    scan_ideas_max: int = Field(3, ge=1, le=50, description="option cards one scan makes")
+    min_iv_rank: float = Field(25.0, ge=0, le=100, description="the underlying's IV rank")

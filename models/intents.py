@@ -46,6 +46,14 @@ class IntentKind(StrEnum):
     # options (issue 16): look only; an option trade asked for shows the chain, no card
     CHAIN = "chain"
     IV_RANK = "iv_rank"
+    # options (issue 17): a strategy card (bull put spread, cash-secured put, iron condor)
+    OPTION_PROPOSE = "option_propose"
+
+
+def strategy_phrase(name: str) -> str:
+    """'a bull put spread', 'an iron condor' (a strategy name in words, with its article)."""
+    words = name.replace("_", " ")
+    return ("an " if words[:1] in "aeiou" else "a ") + words
 
 
 class Intent(BaseModel):
@@ -87,6 +95,9 @@ class Intent(BaseModel):
     dte: int | None = Field(default=None, ge=0, le=1500)
     delta: float | None = Field(default=None, gt=0, lt=1)
     option_trade: bool = False
+    option_strategy: str | None = Field(
+        default=None, pattern=r"^(?:bull_put_spread|cash_secured_put|iron_condor)$"
+    )
     question: str | None = None
     reply: str | None = None
     readback: str = ""

@@ -19,6 +19,7 @@ from models.audit import emit
 from models.booking import BookUpdate, Execution, PositionState, TradeState, book_trade
 from models.domain import Side
 from models.ledger_reads import LedgerReads
+from models.options import OPTION_MULTIPLIER, is_occ
 from models.proposal_repo import PROPOSALS, Step, cas
 from models.tables import Fill, Order, Position, Proposal, Trade, utcnow
 
@@ -267,7 +268,8 @@ class LedgerRepo(LedgerReads):
         levels: tuple[float | None, float | None] = (None, None),
     ) -> None:
         pos = s.get(Position, fill.symbol)
-        ex = Execution(Side(fill.side), fill.quantity, fill.price, fill.commission, fill.ts)
+        mult = OPTION_MULTIPLIER if is_occ(fill.symbol) else 1
+        ex = Execution(Side(fill.side), fill.quantity, fill.price, fill.commission, fill.ts, mult)
         upd = (PositionState(pos.quantity, pos.avg_price) if pos else PositionState()).apply(ex)
         fill.realized_pnl = round(upd.realized_pnl, 4)
         s.add(fill)
@@ -311,6 +313,7 @@ class LedgerRepo(LedgerReads):
             s.add(
                 Position(
                     symbol=fill.symbol,
+                    asset_class="option" if is_occ(fill.symbol) else "equity",
                     quantity=upd.quantity,
                     avg_price=upd.avg_price,
                     opened_at=fill.ts,

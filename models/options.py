@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 OptionType = Literal["call", "put"]
+OPTION_MULTIPLIER = 100  # shares a standard equity option contract delivers
 Floats = NDArray[np.float64]
 
 _OCC = re.compile(r"^([A-Z][A-Z0-9.]{0,5}) *(\d{6})([CP])(\d{8})$")

@@ -98,19 +98,29 @@ class ProposalRepo:
                 q = q.where(col(Proposal.status).in_(list(statuses)))
             return list(s.exec(q).all())
 
-    def pending_like(self, symbol: str, kind: str, exclude: str) -> list[str]:
-        """Ids of other pending proposals for the same symbol and kind (to supersede)."""
+    def pending_like(
+        self,
+        symbol: str,
+        kind: str,
+        exclude: str,
+        strategy: str | None = None,
+        not_strategies: Collection[str] = (),
+    ) -> list[str]:
+        """Ids of other pending proposals for the same symbol and kind (to supersede), of
+        `strategy` only when given, never of `not_strategies` (an option card and a stock
+        card on one underlying do not replace each other)."""
         with self._store.session() as s:
-            return list(
-                s.exec(
-                    select(Proposal.id).where(
-                        Proposal.status == "pending",
-                        Proposal.symbol == symbol,
-                        Proposal.kind == kind,
-                        Proposal.id != exclude,
-                    )
-                ).all()
+            q = select(Proposal.id).where(
+                Proposal.status == "pending",
+                Proposal.symbol == symbol,
+                Proposal.kind == kind,
+                Proposal.id != exclude,
             )
+            if strategy is not None:
+                q = q.where(Proposal.strategy == strategy)
+            if not_strategies:
+                q = q.where(col(Proposal.strategy).not_in(list(not_strategies)))
+            return list(s.exec(q).all())
 
     def count(self, status: str) -> int:
         with self._store.session() as s:

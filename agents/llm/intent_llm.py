@@ -21,7 +21,7 @@ from agents.llm.offline_vocab import MAX_AMOUNT, MAX_PRICE, MAX_QTY
 from agents.llm.offline_writer import load_template
 from agents.llm.types import LLMResult, LLMTask, ToolSpec
 from models.domain import Period, Side, TimeInForce
-from models.intents import Intent, IntentKind
+from models.intents import Intent, IntentKind, strategy_phrase
 from services.rationale_check import numbers_in, only_known_numbers
 
 PROMPT = "intent.v4"
@@ -249,6 +249,14 @@ class IntentLLM:
                     delta=v.delta,
                     option_trade=v.option_trade,
                     readback=lead + what,
+                )
+            case it.ProposeOptionArgs():
+                return Intent(
+                    kind=K.OPTION_PROPOSE,
+                    symbols=symbols,
+                    option_strategy=v.strategy,
+                    quantity=v.contracts,
+                    readback=f"propose {strategy_phrase(v.strategy)} on {symbols[0]}",
                 )
             case it.IVRankArgs():
                 return Intent(kind=K.IV_RANK, symbols=symbols, readback=f"IV rank of {symbols[0]}")

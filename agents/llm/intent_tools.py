@@ -156,14 +156,29 @@ class IVRankArgs(_Args):
     symbol: Symbol = Field(min_length=1, max_length=12)
 
 
+class ProposeOptionArgs(_Args):
+    symbol: Symbol = Field(min_length=1, max_length=12)
+    strategy: Literal["bull_put_spread", "cash_secured_put", "iron_condor"]
+    contracts: int | None = Field(
+        default=None, gt=0, le=10_000, description="Omit to have the risk engine size it"
+    )
+
+
 OPTION_TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         "option_chain",
         "Show one expiry of a symbol's option chain (bid, ask, IV, greeks). Also the answer "
-        "to a request to trade options, with option_trade true: nothing is proposed.",
+        "to a request to trade any other option position, with option_trade true: nothing "
+        "is proposed.",
         ChainArgs,
     ),
     ToolSpec("iv_rank", "IV rank and IV percentile of a symbol.", IVRankArgs),
+    ToolSpec(
+        "propose_option",
+        "Create an option strategy card (a person must approve it): a bull put spread, a "
+        "cash-secured put ('sell a put') or an iron condor on a symbol.",
+        ProposeOptionArgs,
+    ),
 )
 
 INTENT_TOOLS: tuple[ToolSpec, ...] = (

@@ -1,7 +1,8 @@
 """Offline parsing of what a trader says about options: "show me the AAPL option chain",
-"NVDA puts 45 days delta 0.3", "what's the IV rank of TSLA". A request to trade options
-("sell a put on AAPL, 1 contract") is never read as a share order: until option orders
-exist it shows the chain the trader would pick from and says that nothing was proposed.
+"NVDA puts 45 days delta 0.3", "what's the IV rank of TSLA", and the strategies a card is
+made for: "bull put spread on SPY", "sell a put on AAPL", "iron condor on QQQ, 2
+contracts". Any other option trade ("buy a call") is never read as a share order: it
+shows the chain the trader would pick from and says that nothing was proposed.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 
-from models.intents import Intent, IntentKind
+from models.intents import Intent, IntentKind, strategy_phrase
 
 K = IntentKind
 
@@ -34,6 +35,35 @@ _DTE = re.compile(r"\b(\d{1,4})\s*-?\s*(?:dte|days?)\b")
 _DELTA = re.compile(
     r"\b(\d{1,2}(?:\.\d+)?|0?\.\d+)\s*delta\b|\bdelta\s*(?:of\s*|=\s*)?(\d{1,2}(?:\.\d+)?|0?\.\d+)\b"
 )
+
+
+_STRATEGY = (
+    (re.compile(r"\biron\s+condors?\b|\bcondors?\b|\bic\b"), "iron_condor"),
+    (
+        re.compile(
+            r"\bbull(?:ish)?\s+put\s+(?:credit\s+)?spreads?\b|\bput\s+credit\s+spreads?\b"
+            r"|\b(?:sell|short)\s+(?:an?\s+|the\s+)?put\s+spreads?\b"
+        ),
+        "bull_put_spread",
+    ),
+    (
+        re.compile(
+            r"\bcash[- ]secured\s+puts?\b|\bcsps?\b|\b(?:sell|write|short)\s+(?:an?\s+|"
+            r"one\s+|\d+\s+|the\s+)?puts?\b(?!\s+spread)"
+        ),
+        "cash_secured_put",
+    ),
+)
+_CONTRACTS = re.compile(r"\b(\d{1,4})\s+(?:contracts?|lots?)\b")
+
+
+def option_strategy(low: str) -> str | None:
+    """The strategy a trader asks to open ("bull put spread on SPY", "sell a put on AAPL",
+    "iron condor on QQQ"), or None."""
+    for pattern, name in _STRATEGY:
+        if pattern.search(low):
+            return name
+    return None
 
 
 def _delta(low: str) -> float | None:
@@ -84,6 +114,20 @@ def parse_options(
         if not syms:
             return Intent(kind=K.CLARIFY, question="IV rank of which symbol?", readback="IV rank")
         return Intent(kind=K.IV_RANK, symbols=syms[:1], readback=f"IV rank of {syms[0]}")
+    strategy = option_strategy(low)
+    if strategy is not None and not _CHAIN.search(low):
+        if not syms:
+            name = strategy.replace("_", " ")
+            return Intent(kind=K.CLARIFY, question=f"A {name} on which symbol?", readback=name)
+        n = _CONTRACTS.search(low)
+        return Intent(
+            kind=K.OPTION_PROPOSE,
+            symbols=syms[:1],
+            option_strategy=strategy,
+            quantity=int(n.group(1)) if n and int(n.group(1)) > 0 else None,
+            readback=f"propose {strategy_phrase(strategy)} on {syms[0]}"
+            + (f", {n.group(1)} contract{'s' if n.group(1) != '1' else ''}" if n else ""),
+        )
     trade = option_words and bool(_TRADE_VERB.search(low))
     chain = bool(_CHAIN.search(low)) or (option_words and bool(syms))
     if not (trade or chain):
@@ -110,4 +154,4 @@ def parse_options(
     )
 
 
-__all__ = ["parse_options"]
+__all__ = ["option_strategy", "parse_options"]

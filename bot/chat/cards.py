@@ -71,6 +71,13 @@ def status_text(c: Card) -> str:
 
 def compact_lines(c: Card) -> list[str]:
     """The card's body: entry, protection, size and risk, notes, rationale, status."""
+    if c.option is not None:
+        lines = option_lines(c)
+        lines += [f"Note: {n}" for n in c.notes[:NOTE_LINES]]
+        failed = [ck.name for ck in c.checks if not ck.passed]
+        if failed:
+            lines.append("Failed checks: " + ", ".join(failed))
+        return [*lines, *rationale_lines(c), status_text(c)]
     lines = [f"Entry {entry_text(c)}"]
     if prot := protection_text(c):
         lines.append(prot[:1].upper() + prot[1:])
@@ -137,8 +144,71 @@ def pending_line(c: Card) -> str:
     return f"{c.id}  {c.title} @ {px}{tif} · {risk} · {state}"
 
 
+OPTION_FIELDS = (
+    "legs",
+    "credit",
+    "limit",
+    "max_profit",
+    "max_loss",
+    "breakevens",
+    "pop",
+    "dte",
+    "greeks",
+    "capital",
+    "buying_power",
+    "expiry",
+    "contracts",
+    "underlying_price",
+    "iv_rank",
+)
+
+
+def option_lines(c: Card) -> list[str]:
+    """An option card's body: the legs, the net price, what it can make and lose."""
+    o = c.option or {}
+    out = []
+    for leg in o.get("legs", []):
+        quote = f"{leg['bid']}/{leg['ask']}" if leg.get("bid") is not None else "no quote"
+        delta = f" Δ {leg['delta']:+.2f}" if leg.get("delta") is not None else ""
+        out.append(
+            f"  {leg['side'].upper():4} {leg['quantity']}x {leg['symbol']}"
+            f" {leg['strike']:g}{leg['type'][0].upper()} {quote}{delta}"
+        )
+    credit = o.get("credit")
+    if c.kind == "exit":
+        verb = "debit" if (credit or 0) < 0 else "credit"
+        out.append(f"Net {verb} {money(o.get('limit'))} limit · realises {money(c.realizes)}")
+        return out
+    be = ", ".join(f"{b:,.2f}" for b in o.get("breakevens", []))
+    out.append(
+        f"Credit {money(credit)} (limit {money(o.get('limit'))}) · {o.get('dte')} DTE"
+        f" · POP {float(o.get('pop', 0)) * 100:.0f}%"
+    )
+    out.append(
+        f"Max profit {money(o.get('max_profit'))} · max loss {money(o.get('max_loss'))}"
+        f" · breakeven {be}"
+    )
+    g = o.get("greeks") or {}
+    bp = o.get("buying_power") or {}
+    out.append(
+        f"Δ {g.get('delta', 0):+.1f} θ {g.get('theta', 0):+.2f}/day ν {g.get('vega', 0):+.2f}"
+        f" · capital {money(o.get('capital'))} · BP {money(bp.get('effect'))}"
+        f" ({bp.get('source', 'computed')})"
+    )
+    return out
+
+
 def card_json(c: Card) -> dict[str, Any]:
-    """A card for scripts: every part the terminal shows, and more."""
+    """A card for scripts: every part the terminal shows, and more (an option card adds
+    its legs and numbers at the top level)."""
+    out = _card_json(c)
+    if c.option is not None:
+        out.update({k: c.option.get(k) for k in OPTION_FIELDS if k in c.option})
+        out["option_strategy"] = c.option.get("strategy")
+    return out
+
+
+def _card_json(c: Card) -> dict[str, Any]:
     return {
         "id": c.id,
         "title": c.title,

@@ -102,7 +102,8 @@ COMMANDS: tuple[CommandHelp, ...] = (
     ),
     CommandHelp(
         "propose",
-        PROPOSE_USAGE,
+        PROPOSE_USAGE + " | /propose SYMBOL bull_put_spread|cash_secured_put|iron_condor"
+        " [CONTRACTS]",
         "your own trade: a card with entry, stop, target, size and risk, to approve",
         "Parts in any order after the symbol. Side: buy, sell, or short (the word short is "
         "needed to open a short while you hold the symbol; a sell that reduces a long is an "
@@ -110,9 +111,14 @@ COMMANDS: tuple[CommandHelp, ...] = (
         "position for an exit); without one, risk sizes it. limit= makes a limit order "
         "(else market); stop= and target= replace the ATR stop and target; tif= is day "
         "(default), gtc (good till cancelled) or opg (at the next open). A part that "
-        "cannot be honoured is refused by name and nothing is created.",
+        "cannot be honoured is refused by name and nothing is created. Options: name a "
+        "strategy (bull_put_spread, cash_secured_put or iron_condor; short forms bps, csp, "
+        "ic) and optionally the contracts: the card is the best position the seed rules "
+        "find on the chain (legs, credit, max profit and loss, breakevens, POP, greeks), "
+        "sent as one multi-leg limit order.",
         (
             "/propose AAPL buy 10",
+            "/propose SPY bull_put_spread 2",
             "/propose NVDA $5000 limit=120.50",
             "/propose TSLA short 5% stop=260 target=210 tif=gtc",
         ),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from agents.errors import BadInput, CotraderError, NotAuthorized
 from agents.killswitch import CONFIRM_WITHIN
+from agents.option_proposals import is_strategy
 from agents.orchestrator import Orchestrator
 from agents.results import AnalysisView, BacktestView, Reply
 from bot.chat.help import usage
@@ -63,6 +64,10 @@ def _need(args: list[str], low: int, high: int, cmd: str) -> None:
 
 async def propose(o: Orchestrator, me: Actor, args: list[str]) -> Reply:
     _need(args, 1, 12, "propose")
+    if len(args) > 1 and is_strategy(args[1]):  # /propose SPY bull_put_spread [CONTRACTS]
+        _need(args, 2, 3, "propose")
+        card = await o.propose_option(args[0], args[1], args[2] if len(args) > 2 else None, me)
+        return Reply(kind="proposal", text=f"Proposal {card.id}: {card.title}", payload=card)
     spec = order_spec(o, args[0], args[1:])
     card = await o.propose_order(spec, me, source="command")
     return Reply(

@@ -21,6 +21,7 @@ from agents.results import (
     WhyView,
 )
 from bot.discord_app.limits import clip, fit
+from bot.discord_app.option_card_embeds import add_option_fields, payoff_name
 from bot.logs import redact_data
 from bot.text_views import (
     breakdown,
@@ -107,6 +108,8 @@ def card_embed(c: Card) -> discord.Embed:
         timestamp=c.created_at,
     )
     e.set_author(name=f"{tag} · {verb} PROPOSAL {c.id} · {note}")
+    if c.option is not None:
+        return _option_card(e, c, tag)
     e.add_field(name="Entry", value=entry_text(c))
     venue = " (at the venue)" if c.protective else ""
     e.add_field(name="Stop", value=_px(c.stop) + (venue if c.stop else ""))
@@ -141,6 +144,29 @@ def card_embed(c: Card) -> discord.Embed:
     done = outcome(c)
     if done:
         e.add_field(name="Outcome", value=done, inline=False)
+    e.set_footer(text=f"{tag} · {c.id} · /why {c.id} replays every step")
+    return shown(e)
+
+
+def _option_card(e: discord.Embed, c: Card, tag: str) -> discord.Embed:
+    """An option card: its legs and numbers, the checks, the outcome; the payoff chart is
+    the attached image (posted with the card)."""
+    add_option_fields(e, c)
+    checks = "\n".join(
+        f"{'✅' if ck.passed else '❌'} **{ck.name}**: {ck.detail}" for ck in c.checks
+    )
+    if checks:
+        e.add_field(name=f"Risk checks ({c.sizing or 'sized'})", value=checks, inline=False)
+    if c.status == "pending":
+        e.add_field(
+            name="Expires",
+            value=f"{when(c.expires_at)}; the net price is re-checked at the click",
+            inline=False,
+        )
+    if done := outcome(c):
+        e.add_field(name="Outcome", value=done, inline=False)
+    if c.kind == "entry":
+        e.set_image(url=f"attachment://{payoff_name(c)}")
     e.set_footer(text=f"{tag} · {c.id} · /why {c.id} replays every step")
     return shown(e)
 

@@ -15,7 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-MULTIPLIER = 100
+from models.options import OPTION_MULTIPLIER
+
+MULTIPLIER = OPTION_MULTIPLIER
 
 
 @dataclass(frozen=True)

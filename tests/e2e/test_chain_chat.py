@@ -92,11 +92,16 @@ def test_plain_language(chat: Chat) -> None:
     puts = chat.send("NVDA puts 45 days delta 0.3")
     assert puts["kind"] == "chain" and puts["delta"] == 0.3 and abs(puts["dte"] - 45) <= 4
     assert {c["type"] for c in puts["contracts"]} == {"put"}
-    # an option trade is never a share order: the chain to choose from, no card
-    sold = chat.send("sell a put on AAPL, 1 contract")
-    assert sold["kind"] == "chain" and "nothing was proposed" in sold["text"], sold
-    assert {c["type"] for c in sold["contracts"]} == {"put"}
+    # an option trade with no strategy card is never a share order: the chain, no card
+    bought = chat.send("buy a call on AAPL, 1 contract")
+    assert bought["kind"] == "chain" and "nothing was proposed" in bought["text"], bought
+    assert {c["type"] for c in bought["contracts"]} == {"call"}
     assert chat.send("/pending")["items"] == []
+    # selling a put is a cash-secured put card (one option leg, never shares)
+    sold = chat.send("sell a put on AAPL, 1 contract")
+    assert sold["kind"] == "proposal" and sold["proposal"]["strategy"] == "cash_secured_put"
+    assert [leg["type"] for leg in sold["proposal"]["legs"]] == ["put"], sold
+    assert [c["id"] for c in chat.send("/pending")["items"]] == [sold["proposal"]["id"]]
     assert chat.send("/orders")["orders"] == []
     which = chat.send("show me the option chain")
     assert which["kind"] == "clarify" and "Which symbol" in which["text"]

@@ -80,7 +80,7 @@ async def test_alpaca_chain_and_iv_rank_in_the_chat(
     assert rank["basis"] == "hv_proxy" and rank["iv_days"] == 0 and rank["proxy_days"] > 200
     assert "proxy" in rank["text"] and abs(rank["iv"] - VOL) < 0.01
 
-    nl = await chat.send("sell a put on AAPL, 1 contract")
+    nl = await chat.send("buy a put on AAPL, 1 contract")
     assert nl["kind"] == "chain" and all(c["type"] == "put" for c in nl["contracts"]), nl
     assert "nothing was proposed" in nl["text"]
     assert (await chat.send("/pending"))["items"] == []  # no card, no share order

@@ -277,7 +277,14 @@ TABLE = [
     case("run the monitor", K.MONITOR),
     case("show me the AAPL option chain", K.CHAIN, symbols=("AAPL",)),
     case("NVDA puts 45 days delta 0.3", K.CHAIN, symbols=("NVDA",), option_side="puts", dte=45),
-    case("sell a put on AAPL, 1 contract", K.CHAIN, symbols=("AAPL",), option_trade=True),
+    case("buy a call on AAPL, 1 contract", K.CHAIN, symbols=("AAPL",), option_trade=True),
+    case(
+        "sell a put on AAPL, 1 contract",
+        K.OPTION_PROPOSE,
+        symbols=("AAPL",),
+        option_strategy="cash_secured_put",
+        quantity=1,
+    ),
     case("what's the IV rank of TSLA", K.IV_RANK, symbols=("TSLA",)),
     case("trail NVDA 5%", K.STOP_MOVE, symbols=("NVDA",), trail_pct=5.0),
 ]

@@ -16,6 +16,7 @@ from bot.discord_app.cogs._base import CotraderCog, symbol_choices
 from bot.discord_app.components import card_view
 from bot.discord_app.embeds import analysis_embed, card_embed, scan_embed, why_embed, why_text
 from bot.discord_app.limits import CONTENT, DESCRIPTION, clip
+from bot.discord_app.option_card_embeds import payoff_file
 from bot.discord_app.replies import defer, say
 from bot.text_views import risk_text
 
@@ -48,6 +49,13 @@ def order_args(
     if tif:
         args.append(f"tif={tif}")
     return args
+
+
+STRATEGIES = [
+    app_commands.Choice(name="bull put spread", value="bull_put_spread"),
+    app_commands.Choice(name="cash-secured put", value="cash_secured_put"),
+    app_commands.Choice(name="iron condor", value="iron_condor"),
+]
 
 
 class Trading(CotraderCog):
@@ -91,8 +99,10 @@ class Trading(CotraderCog):
         stop="Stop price (default: ATR-based)",
         target="Target price (default: ATR-based)",
         tif="Time in force: day, gtc or opg",
+        strategy="An option strategy instead of shares: the best position on the chain",
+        contracts="Option contracts (default: sized by the max loss)",
     )
-    @app_commands.choices(side=SIDES, tif=TIFS)
+    @app_commands.choices(side=SIDES, tif=TIFS, strategy=STRATEGIES)
     @app_commands.autocomplete(symbol=symbol_choices)
     async def propose(
         self,
@@ -104,7 +114,23 @@ class Trading(CotraderCog):
         stop: PRICE | None = None,
         target: PRICE | None = None,
         tif: app_commands.Choice[str] | None = None,
+        strategy: app_commands.Choice[str] | None = None,
+        contracts: app_commands.Range[int, 1, 10_000] | None = None,
     ) -> None:
+        if strategy is not None:
+            await defer(interaction)
+            card = await self.orch.propose_option(
+                symbol, strategy.value, contracts, self.bot.actor_of(interaction), "discord"
+            )
+            chart = payoff_file(card)
+            msg = await interaction.edit_original_response(
+                content=clip(f"Asked: {strategy.name} on {symbol.upper()}", CONTENT),
+                embed=card_embed(card),
+                view=card_view(card),
+                attachments=[chart] if chart else [],
+            )
+            self.bot.cards.record(card, msg)
+            return
         args = order_args(side and side.value, size, limit, stop, target, tif and tif.value)
         spec = order_spec(self.orch, symbol, args)  # bad input: refused before the defer
         await defer(interaction)

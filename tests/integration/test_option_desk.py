@@ -1,0 +1,158 @@
+"""Option strategies on the whole simulated desk, in process: cards that obey the seed rules
+and whose numbers add up, one multi-leg order per approval whose legs show as one position,
+the monitor's exit card for every leg after a shock through the short strike, and expiry
+with assignment played through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+import pytest
+
+from agents import events as ev
+from bot.app import App
+from models.domain import Actor
+from models.options import parse_occ
+from services.options.strategies import RULES
+from tests.conftest import Clock
+from tests.e2e.broker_world import Alerts
+
+SYMBOL = "AAPL"
+
+
+def desk(make_app: Callable[..., App], clock: Clock) -> App:
+    # the IV-rank filter is its own test; here every strategy must find a position
+    return make_app(clock, options_min_iv_rank=0)
+
+
+@pytest.mark.parametrize("strategy", ["bull_put_spread", "cash_secured_put", "iron_condor"])
+async def test_each_strategy_card_obeys_its_rules_and_its_numbers_add_up(
+    make_app: Callable[..., App], clock: Clock, trader: Actor, strategy: str
+) -> None:
+    o = desk(make_app, clock).orchestrator
+    card = await o.propose_option(SYMBOL, strategy, None, trader)
+    rules, opt = RULES[strategy], card.option
+    assert opt is not None and card.kind == "entry" and card.strategy == strategy
+    assert card.status == "pending" and card.mode_label == "SIMULATED"
+    assert rules.dte[0] <= opt["dte"] <= rules.dte[1]
+    n, lim = card.quantity, opt["limit"]
+    assert n >= 1 and card.limit_price == lim and lim >= rules.min_credit
+    shorts = [leg for leg in opt["legs"] if leg["side"] == "sell"]
+    longs = [leg for leg in opt["legs"] if leg["side"] == "buy"]
+    for leg in shorts:
+        band = rules.put_delta if leg["type"] == "put" else rules.call_delta
+        assert band is not None and band[0] <= abs(leg["delta"]) <= band[1], leg
+        assert parse_occ(leg["symbol"]).strike == leg["strike"]
+    assert opt["max_profit"] == pytest.approx(lim * 100 * n)
+    if strategy == "cash_secured_put":
+        (k,) = (leg["strike"] for leg in shorts)
+        assert not longs
+        assert opt["max_loss"] == pytest.approx((k - lim) * 100 * n)
+        assert opt["capital"] == pytest.approx((k - lim) * 100 * n)
+        assert opt["breakevens"] == [pytest.approx(k - lim)]
+    else:
+        widths = {
+            abs(s["strike"] - b["strike"]) for s in shorts for b in longs if s["type"] == b["type"]
+        }
+        width = max(widths)
+        assert rules.width is not None and rules.width[0] <= width <= rules.width[1]
+        assert opt["max_loss"] == pytest.approx((width - lim) * 100 * n)
+        put = next(s["strike"] for s in shorts if s["type"] == "put")
+        assert opt["breakevens"][0] == pytest.approx(put - lim)
+        if strategy == "iron_condor":
+            call = next(s["strike"] for s in shorts if s["type"] == "call")
+            assert opt["breakevens"][1] == pytest.approx(call + lim)
+    assert card.risk_amount == pytest.approx(opt["max_loss"])
+    assert 0 < opt["pop"] < 1 and set(opt["greeks"]) == {"delta", "gamma", "theta", "vega"}
+    assert f"{lim:.2f}" in card.rationale and "Max profit" in card.rationale
+    why = [e.type for e in o.why(card.id).events]
+    assert "option.selection" in why and "risk.decision" in why
+
+
+async def _open_spread(o, trader: Actor, strategy: str = "bull_put_spread", n: int = 2):  # type: ignore[no-untyped-def]
+    card = await o.propose_option(SYMBOL, strategy, n, trader)
+    done = await o.approve(card.id, trader)
+    assert done.status == "filled", (done.status, done.status_reason)
+    return card, done
+
+
+async def test_approving_sends_one_multileg_order_whose_legs_show_as_one_position(
+    make_app: Callable[..., App], clock: Clock, trader: Actor
+) -> None:
+    o = desk(make_app, clock).orchestrator
+    card, done = await _open_spread(o, trader)
+    orders = o.orders().orders
+    assert [x.client_order_id for x in orders] == [card.id]  # one order, the card's id
+    assert done.order is not None and done.order.filled_quantity == 2
+    view = await o.positions()
+    assert view.positions == ()  # no stock line for an option leg
+    (pos,) = view.options
+    assert pos.key == card.id and pos.strategy == "bull_put_spread" and pos.contracts == 2
+    legs = {leg.symbol: leg.quantity for leg in pos.legs}
+    assert legs == {
+        leg["symbol"]: (-2 if leg["side"] == "sell" else 2) for leg in (card.option or {})["legs"]
+    }
+    assert pos.credit == pytest.approx(card.limit_price, abs=0.011)
+    assert pos.unrealized_pnl is not None and pos.delta is not None and pos.dte is not None
+    assert SYMBOL in view.greeks and "total" in view.greeks
+
+
+async def test_a_shock_through_the_short_strike_raises_one_exit_card_for_every_leg(
+    make_app: Callable[..., App], clock: Clock, trader: Actor
+) -> None:
+    app = desk(make_app, clock)
+    o, seen = app.orchestrator, Alerts()
+    o.subscribe(seen)
+    card, _ = await _open_spread(o, trader)
+    quiet = await o.monitor(trader)
+    assert quiet.findings == ()
+    await o.sim_shock(SYMBOL, -15, trader)
+    v = await o.monitor(trader)
+    rules = {f.rule for f in v.findings}
+    assert "short_strike_breached" in rules, v.findings
+    (pid,) = {f.proposal_id for f in v.findings}
+    assert pid is not None
+    exit_card = o.proposal(pid)
+    opt = exit_card.option or {}
+    assert exit_card.kind == "exit" and exit_card.quantity == 2 and opt["position"] == card.id
+    opened = {leg["symbol"]: leg["side"] for leg in (card.option or {})["legs"]}
+    assert {leg["symbol"]: leg["side"] for leg in opt["legs"]} == {
+        s: ("buy" if side == "sell" else "sell") for s, side in opened.items()
+    }
+    assert all(leg["opens"] is False for leg in opt["legs"])
+    assert any(isinstance(e, ev.ExitSignal) and e.proposal_id == pid for e in seen.events)
+    again = await o.monitor(trader)
+    assert again.findings == ()  # one card per position: nothing new
+    assert [c.id for c in o.pending() if c.kind == "exit"] == [pid]
+    closed = await o.approve(pid, trader)
+    assert closed.status == "filled", closed.status_reason
+    assert (await o.positions()).options == ()
+    assert [x.client_order_id for x in o.orders().orders] == [pid, card.id]
+
+
+async def test_expiry_worthless_and_assignment_are_played_through(
+    make_app: Callable[..., App], clock: Clock, trader: Actor
+) -> None:
+    app = desk(make_app, clock)
+    o, seen = app.orchestrator, Alerts()
+    o.subscribe(seen)
+    csp, _ = await _open_spread(o, trader, "cash_secured_put", 1)
+    opt = csp.option or {}
+    strike = opt["legs"][0]["strike"]
+    await o.sim_shock(SYMBOL, -30, trader)  # deep in the money at expiry: assigned
+    expiry = date.fromisoformat(opt["expiry"])
+    # the expiry date, after its 16:00 ET close (the shock is on that day's tape)
+    clock.t = datetime(expiry.year, expiry.month, expiry.day, 21, 30, tzinfo=UTC)
+    settled = await o.settle_options()
+    assert [(e.fate, e.contracts, e.shares) for e in settled] == [("assigned", -1, 100)]
+    assert settled[0].strike == strike
+    view = await o.positions()
+    assert view.options == ()
+    (shares,) = view.positions
+    assert shares.symbol == SYMBOL and shares.quantity == 100
+    assert shares.avg_price == pytest.approx(strike)
+    assert any(isinstance(e, ev.OptionSettled) for e in seen.events)
+    assert await o.settle_options() == []  # settled once
+    events = [e.type for e in app.store.events.recent(50)]
+    assert "option.assigned" in events
