@@ -102,8 +102,7 @@ COMMANDS: tuple[CommandHelp, ...] = (
     ),
     CommandHelp(
         "propose",
-        PROPOSE_USAGE + " | /propose SYMBOL bull_put_spread|cash_secured_put|iron_condor"
-        " [CONTRACTS]",
+        PROPOSE_USAGE,
         "your own trade: a card with entry, stop, target, size and risk, to approve",
         "Parts in any order after the symbol. Side: buy, sell, or short (the word short is "
         "needed to open a short while you hold the symbol; a sell that reduces a long is an "
