@@ -19,7 +19,13 @@ from loguru import logger
 from agents.chain_views import ChainView, ContractView, IVRankView, SmileCurve, SmileView, num
 from agents.data import DataAgent
 from agents.errors import BadInput, DataUnavailable
-from brokers.base import BrokerError, NoOptionsError, OptionChains, UnknownSymbolError
+from brokers.base import (
+    BrokerError,
+    NoOptionsError,
+    OptionChains,
+    OptionQuotes,
+    UnknownSymbolError,
+)
 from models.options import OptionChain
 from models.store import Store
 from services.options.bsm import ET
@@ -95,6 +101,22 @@ class ChainAgent:
             self._raw = {k: v for k, v in self._raw.items() if now - v[0] < self.ttl_s}
         self._raw[key] = (now, chain)
         return chain
+
+    async def contract_quotes(
+        self, symbol: str, contracts: Sequence[str], expiries: Sequence[date]
+    ) -> dict[str, tuple[float, float]]:
+        """(bid, ask) of `contracts` now: by the venue's contract quotes where it has them
+        (only those contracts are read), else from a fresh read of their expiries' chain."""
+        venue = self._venue()
+        if isinstance(venue, OptionQuotes):
+            rows = await self._read(symbol, venue.option_quotes(contracts))
+            return {k: (r.bid, r.ask) for k, r in rows.items()}
+        self.drop_cached(symbol)
+        ch = await self.raw(symbol, expiries)
+        wanted = set(contracts)
+        return {
+            s: (float(ch.bid[i]), float(ch.ask[i])) for i, s in enumerate(ch.symbols) if s in wanted
+        }
 
     def drop_cached(self, symbol: str) -> None:
         """Forget the cached chains of `symbol` (the next read asks the venue)."""

@@ -67,6 +67,8 @@ class ControlAgent:
         self.kills = KillConfirmation(store, gate, clock)
         self.llm = llm
         self.llm_name = llm_name
+        # the kill switch's closing orders for option positions (set by the orchestrator)
+        self.option_closes: Callable[[], Awaitable[list[OrderRequest]]] | None = None
         self.mode = mode
         self.clock = clock
         self.publish = publish
@@ -123,7 +125,16 @@ class ControlAgent:
         )
         flat: list[OrderView] = []
         if flatten:
+            for req in await self._option_closes():  # each strategy position: one order
+                try:
+                    flat.append(
+                        OrderView.of(await self.execution.send(req, actor.id, self.clock()))
+                    )
+                except (CotraderError, BrokerError) as e:
+                    logger.error("flatten {} options failed: {}", req.symbol, e)
             for pos in self.store.ledger.positions():
+                if pos.asset_class == "option":
+                    continue
                 side = Side.SELL if pos.quantity > 0 else Side.BUY
                 req = OrderRequest(
                     client_order_id=f"kill-{uuid.uuid4().hex[:12]}",
@@ -167,6 +178,17 @@ class ControlAgent:
             halted=True,
             flattened=flatten,
         )
+
+    async def _option_closes(self) -> list[OrderRequest]:
+        """The kill switch's orders closing each option strategy position (every leg as one
+        order at the natural price), from the hook the orchestrator sets."""
+        if self.option_closes is None:
+            return []
+        try:
+            return await self.option_closes()
+        except (CotraderError, BrokerError) as e:
+            logger.error("flatten: no option closing orders: {}", e)
+            return []
 
     def _close_unsent_approvals(self, actor: Actor, why: str) -> list[str]:
         """Approvals with no order yet that no desk is executing right now (interrupted by a

@@ -399,6 +399,8 @@ class MonitorAgent:
         reasons: list[str] = []
         for pid in self.store.proposals.pending_like(t.symbol, "exit", exclude=""):
             p = self.store.proposals.get(pid)
+            if p is not None and (p.facts or {}).get("option"):
+                continue  # an option position's exit: not this stock position's
             mon = (p.facts or {}).get("monitor") if p is not None else None
             if not isinstance(mon, dict):
                 return None, f"an exit card is open already: {pid}"  # a person's own

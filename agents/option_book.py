@@ -59,7 +59,7 @@ class OptionBook:
         positions = [p for p in self.store.ledger.positions() if p.asset_class == "option"]
         if not positions:
             return []
-        opened = {t.symbol: t.proposal_id for t in self.store.ledger.trades(status="open")}
+        opened = self.store.ledger.open_trade_origins()
         return group(
             HeldContract(p.symbol, p.quantity, p.avg_price, opened.get(p.symbol), p.strategy)
             for p in positions

@@ -12,6 +12,7 @@ import math
 from datetime import date
 from typing import Any
 
+from models.domain import Side, TradeIdea
 from services.options.book import OptionGroup
 from services.options.positions import LegQuote
 from services.options.strategies import Candidate, Rejection
@@ -155,6 +156,51 @@ def exit_facts(
     }
 
 
+def analyst_idea(symbol: str, o: dict[str, Any], score: float) -> TradeIdea:
+    """The card as the LLM analyst's facts: sold at the limit (a premium per share), the
+    stop where closing costs 2x the credit, the target at half the credit; every option
+    number beside them, so the rationale's numbers are checked against these."""
+    lim = float(o["limit"])
+    shorts = [leg for leg in o["legs"] if leg["side"] == "sell"]
+    facts: dict[str, float] = {
+        "credit": lim,
+        "max_profit": float(o["max_profit"]),
+        "max_loss": float(o["max_loss"]),
+        "pop_pct": round(float(o["pop"]) * 100),
+        "dte": float(o["dte"]),
+        "contracts": float(o["contracts"]),
+        "capital": float(o["capital"]),
+    }
+    for i, b in enumerate(o["breakevens"]):
+        facts[f"breakeven_{i + 1}"] = float(b)
+    for leg in o["legs"]:
+        facts[f"{leg['side']}_{leg['type']}_strike_{leg['strike']:g}"] = float(leg["strike"])
+    for leg in shorts:
+        if leg.get("delta") is not None:
+            facts[f"short_{leg['type']}_delta"] = float(leg["delta"])
+    if o.get("iv_rank") is not None:
+        facts["iv_rank"] = float(o["iv_rank"])
+    legs = ", ".join(f"{leg['side']} the {leg['strike']:g} {leg['type']}" for leg in o["legs"])
+    name = o["strategy"].replace("_", " ")
+    return TradeIdea(
+        symbol=symbol,
+        side=Side.SELL,
+        entry=lim,
+        stop=round(2 * lim, 2),
+        target=round(lim / 2, 2),
+        strategy=o["strategy"],
+        confidence=min(1.0, max(0.0, float(o["pop"]))),
+        score=score,
+        facts=facts,
+        summary=(
+            f"An option {name} on {symbol} (not shares): {legs}, expiring {o['expiry']}, "
+            f"for a net credit of {lim:.2f} a share per contract. Entry, stop and target are "
+            "option premiums per share: it is closed when buying it back costs twice the "
+            "credit (the stop) or half of it (the target)."
+        ),
+    )
+
+
 def _money(x: float) -> str:
     return f"${x:,.2f}"
 
@@ -206,4 +252,4 @@ def exit_rationale(symbol: str, o: dict[str, Any], mode_label: str) -> str:
     return text
 
 
-__all__ = ["entry_facts", "exit_facts", "exit_rationale", "offline_rationale"]
+__all__ = ["analyst_idea", "entry_facts", "exit_facts", "exit_rationale", "offline_rationale"]

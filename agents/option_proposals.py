@@ -18,6 +18,7 @@ from agents.chains import ChainAgent
 from agents.errors import BadInput, CotraderError, RiskRefused
 from agents.option_book import OptionBook, leg_quotes
 from agents.option_cards import (
+    analyst_idea,
     entry_facts,
     entry_limit,
     exit_facts,
@@ -156,7 +157,9 @@ class OptionProposals:
         quote = await self.proposals.data.quote(sym)
         text = offline_rationale(sym, facts, self.proposals.mode.label)
         prop = self._proposal(sym, name, "entry", Side.SELL, n, facts, text, decision, quote)
-        return await self._store(prop, actor, source, sel, decision)
+        card = await self._store(prop, actor, source, sel, decision)
+        idea = analyst_idea(sym, facts, float(facts["score"]))  # the LLM's, when it answers
+        return await self.proposals.with_rationale(card, idea, decision, "entry")
 
     async def _check(
         self,
@@ -243,7 +246,6 @@ class OptionProposals:
         )  # fmt: skip
         quote = await self.proposals.data.quote(g.underlying)
         text = exit_rationale(g.underlying, facts, self.proposals.mode.label)
-        facts["realizes_note"] = reason
         prop = self._proposal(g.underlying, g.strategy, "exit", side, g.contracts, facts,
                               text, decision, quote)  # fmt: skip
         prop.facts = {"option": facts, "realizes": facts["realizes"], "notes": [reason]}

@@ -5,13 +5,13 @@ legs are still held as the card closes them)."""
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from agents.errors import CotraderError
-from agents.option_book import leg_quotes
 from agents.option_proposals import OptionProposals
 from models.tables import Proposal
+from services.options.positions import LegQuote
 from services.risk.option_checks import OptionTrade, evaluate_option
 
 
@@ -33,15 +33,15 @@ async def recheck_option(
     """(why the card must not be sent now, or None; the numbers that decided)."""
     o = p.facts["option"]
     legs = o["legs"]
-    expiries = sorted({leg["expiry"] for leg in legs})
+    expiries = sorted({date.fromisoformat(leg["expiry"]) for leg in legs})
     try:
-        ideas.chains.drop_cached(p.symbol)
-        chain = await ideas.chains.priced(
-            p.symbol, [datetime.fromisoformat(e).date() for e in expiries]
+        quotes = await ideas.chains.contract_quotes(
+            p.symbol, [leg["symbol"] for leg in legs], expiries
         )
+        spot = await ideas.proposals.data.quote(p.symbol, fresh=True)
     except CotraderError as e:
         return f"no fresh option quotes ({e})", {}
-    net = net_mid(legs, leg_quotes(chain, {leg["symbol"] for leg in legs}))
+    net = net_mid(legs, {k: LegQuote(b, a) for k, (b, a) in quotes.items()})
     if not math.isfinite(net):
         return "a leg has no two-sided quote now", {}
     card = float(o["credit"])
@@ -51,7 +51,7 @@ async def recheck_option(
         "card_net": card,
         "limit": p.limit_price,
         "tolerance": tol,
-        "underlying": round(chain.spot, 2),
+        "underlying": round(spot.mid, 2),
     }
     if abs(net - card) > tol + 1e-9:
         return (

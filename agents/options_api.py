@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from agents.chain_views import ChainView, IVRankView, SmileView
 from agents.errors import BadInput
 from agents.events import OptionSettled
-from agents.results import Card
+from agents.option_book import OptionBook
+from agents.option_closes import closing_orders
+from agents.option_expiry import OptionExpiryAgent
+from agents.option_proposals import OptionProposals
+from agents.option_recheck import recheck_option
+from agents.results import Card, PositionsView
+from models.config import OptionsConfig
 from models.domain import Actor
 
 if TYPE_CHECKING:
@@ -61,7 +68,34 @@ def expiry_arg(raw: str) -> tuple[int | None, date | None]:
 
 
 class OptionsApi:
-    """Mixed into Orchestrator (its `options` ChainAgent)."""
+    """Mixed into Orchestrator (its `options` ChainAgent); `_setup_options` is called from
+    its constructor."""
+
+    def _setup_options(self: Orchestrator, cfg: OptionsConfig) -> None:
+        """The option strategy desk: the book, the cards, the click's re-check, the kill
+        switch's closes, and expiry on the desk loop."""
+        self.options_cfg = cfg
+        self.option_book = OptionBook(self.store, self.options)
+        self.option_ideas = OptionProposals(
+            self.options, self.option_book, self.proposals, self.risk, self.broker, cfg
+        )
+        self.approvals.option_recheck = partial(recheck_option, self.option_ideas)
+        self.controls.option_closes = partial(closing_orders, self.option_book, self.options)
+        self.option_expiry = OptionExpiryAgent(
+            self.store, self.broker, self.execution, self.mode, self.clock, self.publish
+        )
+        self.loop.every("option_expiry", self.desk_cfg.monitor_interval_s, self.settle_options)
+
+    async def book_greeks(self: Orchestrator) -> dict[str, dict[str, float]]:
+        """The book's greeks (empty without option positions)."""
+        return (await self.option_book.lines())[1]
+
+    async def with_options(self: Orchestrator, view: PositionsView) -> PositionsView:
+        """/positions with the option strategy positions and the book's greeks."""
+        options, greeks = await self.option_book.lines()
+        if not options:
+            return view
+        return view.model_copy(update={"options": tuple(options), "greeks": greeks})
 
     async def settle_options(
         self: Orchestrator, now: datetime | None = None

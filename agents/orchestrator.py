@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from functools import partial
 
 from loguru import logger
 
@@ -34,10 +33,6 @@ from agents.llm.chain import LLMChain
 from agents.llm.enrich import RationaleUpdater
 from agents.llm.guard import ReplyGuard
 from agents.monitor_api import MonitorApi
-from agents.option_book import OptionBook
-from agents.option_expiry import OptionExpiryAgent
-from agents.option_proposals import OptionProposals
-from agents.option_recheck import recheck_option
 from agents.options_api import OptionsApi
 from agents.proposals import SCANNER, ProposalAgent
 from agents.recovery import RecoveryAgent
@@ -199,20 +194,11 @@ class Orchestrator(EventsApi, MonitorApi, OptionsApi, ResearchApi, FrontendRecor
             chains, self.data, store, self.desk_cfg.risk_free_rate, self.clock
         )
         self.scanner.iv_rank_of = self.options.rank_value
-        self.options_cfg = options or OptionsConfig()
-        self.option_book = OptionBook(store, self.options)
-        self.option_ideas = OptionProposals(
-            self.options, self.option_book, self.proposals, self.risk, broker, self.options_cfg
-        )
-        self.approvals.option_recheck = partial(recheck_option, self.option_ideas)
-        self.option_expiry = OptionExpiryAgent(
-            store, broker, self.execution, mode, self.clock, self.publish
-        )
         self.jobs = JobScheduler(self)
         self.loop = DeskLoop()
         self.loop.every("housekeeping", self.desk_cfg.interval_s, self.housekeeping)
         self.loop.every("risk", self.desk_cfg.risk_interval_s, self._refresh_risk)
-        self.loop.every("option_expiry", self.desk_cfg.monitor_interval_s, self.settle_options)
+        self._setup_options(options or OptionsConfig())
         self._setup_monitor()
 
     # ------------------------------------------------------------------ lifecycle
@@ -389,10 +375,14 @@ class Orchestrator(EventsApi, MonitorApi, OptionsApi, ResearchApi, FrontendRecor
     async def risk_report(
         self, symbol: str | None = None, side: str | Side = Side.BUY, quantity: object = None
     ) -> RiskReport:
-        return await self.controls.risk_report(symbol, side, quantity)
+        report = await self.controls.risk_report(symbol, side, quantity)
+        greeks = await self.book_greeks()
+        return report.model_copy(update={"greeks": greeks}) if greeks else report
 
     async def status(self) -> StatusView:
-        return await self.controls.status()
+        view = await self.controls.status()
+        greeks = await self.book_greeks()
+        return view.model_copy(update={"greeks": greeks}) if greeks else view
 
     async def sim_shock(self, symbol: str, pct: float | str, actor: Actor) -> SimShockView:
         """Move the simulated market for `symbol` by `pct` percent now (approvers only,
@@ -408,11 +398,7 @@ class Orchestrator(EventsApi, MonitorApi, OptionsApi, ResearchApi, FrontendRecor
     async def positions(self) -> PositionsView:
         """Stock positions, and option legs grouped as strategy positions with the book's
         greeks."""
-        view = await self.reports.positions()
-        options, greeks = await self.option_book.lines()
-        if not options:
-            return view
-        return view.model_copy(update={"options": tuple(options), "greeks": greeks})
+        return await self.with_options(await self.reports.positions())
 
     def orders(self, open_only: bool = False) -> OrdersView:
         return self.reports.orders(open_only)

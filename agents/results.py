@@ -126,7 +126,9 @@ class Card(View):
         held)' (every front end's title)."""
         if self.option is not None:
             name = self.strategy.replace("_", " ").upper()
-            strikes = "/".join(f"{leg['strike']:g}" for leg in self.option["legs"])
+            strikes = "/".join(
+                f"{k:g}" for k in sorted({leg["strike"] for leg in self.option["legs"]})
+            )
             if self.kind == "exit":
                 return f"EXIT: CLOSE {self.quantity:,} {self.symbol} {name} {strikes}"
             return f"SELL {self.quantity:,} {self.symbol} {name} {strikes} {self.option['expiry']}"
@@ -326,6 +328,8 @@ class StatusView(View):
     market_open: bool
     notes: tuple[str, ...] = Field(default=())
     llm_usage: dict[str, Any] = Field(default_factory=dict)
+    # the book's greeks by underlying (options and shares) and their "total" theta/vega
+    greeks: dict[str, dict[str, float]] = Field(default_factory=dict)
 
     @property
     def llm_spend(self) -> str:

@@ -8,7 +8,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from agents.results import AnalysisView, BacktestView, Card, OrderView, ReconcileView
+from agents.results import (
+    AnalysisView,
+    BacktestView,
+    Card,
+    OrderView,
+    PositionsView,
+    ReconcileView,
+)
 from models.domain import ScoreComponent, Side, TimeInForce
 from services.risk import RiskReport
 
@@ -58,6 +65,9 @@ def risk_text(c: Card) -> str:
 
 
 def size_text(c: Card) -> str:
+    if c.option is not None:  # an option card: contracts, and the capital they tie up
+        unit = "contract" if c.quantity == 1 else "contracts"
+        return f"{c.quantity:,} {unit}, capital {_usd(c.notional)}"
     return f"{c.quantity:,} shares, {_usd(c.notional)}"
 
 
@@ -102,6 +112,44 @@ def preview_line(preview: dict[str, Any] | None, broker: str) -> str | None:
     return text + (f" (warning: {'; '.join(map(str, warnings))})" if warnings else "")
 
 
+def option_position_lines(p: PositionsView) -> list[str]:
+    """/positions' option part: each strategy position with its legs, P&L, DTE, greeks."""
+    out = []
+    for o in p.options:
+        strikes = "/".join(f"{leg.strike:g}" for leg in sorted(o.legs, key=lambda x: x.strike))
+        pnl = "-" if o.unrealized_pnl is None else f"{o.unrealized_pnl:+,.2f}"
+        greeks = (
+            f"Δ {o.delta:+.1f} θ {o.theta:+.2f}/day ν {o.vega:+.2f}"
+            if o.delta is not None and o.theta is not None and o.vega is not None
+            else "no greeks"
+        )
+        out.append(
+            f"{o.underlying} {o.strategy.replace('_', ' ')} {strikes} {o.expiry} x{o.contracts}"
+            f" ({o.dte if o.dte is not None else '?'} DTE): credit {o.credit:.2f}, close "
+            f"{'-' if o.close_cost is None else f'{o.close_cost:.2f}'}, P&L {pnl}, {greeks}"
+            + (f" [{o.note}]" if o.note else "")
+        )
+        for leg in o.legs:
+            out.append(f"    {leg.quantity:+d} {leg.symbol} @ {leg.avg_price:.2f}")
+    return out
+
+
+def greeks_lines(greeks: dict[str, dict[str, float]]) -> list[str]:
+    """The book's greeks: one line per underlying and the total theta and vega."""
+    out = []
+    for sym, g in greeks.items():
+        if sym == "total":
+            continue
+        out.append(
+            f"Greeks {sym}: delta {g['delta']:+,.1f} sh, gamma {g['gamma']:+,.2f}, "
+            f"theta {g['theta']:+,.2f}/day, vega {g['vega']:+,.2f}/vol pt"
+        )
+    if "total" in greeks:
+        t = greeks["total"]
+        out.append(f"Greeks total: theta {t['theta']:+,.2f}/day, vega {t['vega']:+,.2f}/vol pt")
+    return out
+
+
 def risk_lines(r: RiskReport) -> list[str]:
     """`/risk`: the desk state, every limit's use, 1-day VaR, correlation, the what-if."""
     head = f"Desk {r.state.value.upper()}" + (f": {r.reason}" if r.reason else "")
@@ -131,6 +179,7 @@ def risk_lines(r: RiskReport) -> list[str]:
             lines.append("No return history (left out): " + ", ".join(book.missing))
     elif book is not None:
         lines.append("No holdings with history: VaR is zero.")
+    lines += greeks_lines(r.greeks)
     w = r.what_if
     if w is not None:
         d95, d99 = w.delta(0.95), w.delta(0.99)

@@ -148,6 +148,12 @@ class LedgerReads:
             realized, fees = s.exec(q).one()  # type: ignore[call-overload]
             return float(realized), float(fees)
 
+    def open_trade_origins(self) -> dict[str, str | None]:
+        """The card that opened each open round trip, by symbol (None: not a card's)."""
+        with self._store.session() as s:
+            rows = s.exec(select(Trade.symbol, Trade.proposal_id).where(Trade.status == "open"))
+            return dict(rows.all())
+
     def open_trade_realized(self) -> dict[str, float]:
         """What each open round trip has realised so far (partial closes), by symbol."""
         with self._store.session() as s:

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Literal, NamedTuple
 
 import numpy as np
@@ -51,7 +52,12 @@ def occ_symbol(
 
 def parse_occ(symbol: str) -> OccSymbol:
     """The parts of an OCC symbol in either form (padded root or not); ValueError when
-    `symbol` is not one."""
+    `symbol` is not one. (Remembered: books and venues parse the same contracts often.)"""
+    return _parse_occ(symbol)
+
+
+@lru_cache(maxsize=65_536)
+def _parse_occ(symbol: str) -> OccSymbol:
     m = _OCC.match((symbol or "").strip().upper())
     if m is None:
         raise ValueError(f"{symbol!r} is not an OCC option symbol")

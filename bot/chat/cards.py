@@ -111,8 +111,16 @@ def render_full_card(c: Card) -> Panel:
     t.add_column(style="bold", no_wrap=True)
     t.add_column()
     t.add_row("Trade", f"{c.title} ({c.kind}, {c.order_type}, {tif_text(c.time_in_force)})")
-    t.add_row("Entry", entry_text(c))
-    t.add_row("Stop / target", protection_text(c) or "none")
+    if c.option is not None:  # an option card: its legs and numbers instead of entry/stop
+        rows = option_lines(c)
+        legs = [r.strip() for r in rows if r.startswith("  ")]
+        for i, leg in enumerate(legs):
+            t.add_row("Legs" if i == 0 else "", leg)
+        for r in rows[len(legs) :]:
+            t.add_row("", r)
+    else:
+        t.add_row("Entry", entry_text(c))
+        t.add_row("Stop / target", protection_text(c) or "none")
     t.add_row("Size", f"{size_text(c)}" + (f" ({c.sizing})" if c.sizing else ""))
     t.add_row("Risk" if c.kind != "exit" else "Exit", risk_text(c))
     if c.kind == "exit" and c.risk_amount:

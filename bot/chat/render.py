@@ -29,7 +29,13 @@ from bot.chat.cards import card_json, pending_line, render_card, render_full_car
 from bot.chat.monitor_render import MonitorPayload, render_monitor
 from bot.chat.trade_commands import Charted
 from bot.logs import redact_data
-from bot.text_views import breakdown, order_price, side_word
+from bot.text_views import (
+    breakdown,
+    greeks_lines,
+    option_position_lines,
+    order_price,
+    side_word,
+)
 from models.domain import RiskDecision
 
 __all__ = ["card_json", "render", "render_card", "reply_json"]
@@ -149,7 +155,10 @@ def render(r: Reply, con: Console) -> None:
                 _money(x.unrealized_pnl),
                 f"{x.unrealized_pct:+.2f}",
             )
-        con.print(t)
+        if p.positions or not p.options:
+            con.print(t)
+        for line in option_position_lines(p) + greeks_lines(p.greeks):
+            con.print(line)
         con.print(
             f"cash {_money(p.cash)}  equity {_money(p.equity)}  "
             f"buying power {_money(p.buying_power)}"
@@ -192,6 +201,8 @@ def render(r: Reply, con: Console) -> None:
             f"{_money(p.equity)}; market {'open' if p.market_open else 'closed'}"
         )
         con.print(f"LLM spend: {p.llm_spend}")
+        for line in greeks_lines(p.greeks):
+            con.print(line)
         for n in p.notes:
             con.print(f"Note: {n}")
     elif r.kind == "pending":

@@ -11,6 +11,7 @@ from agents.errors import CotraderError
 from agents.results import Card
 from bot.discord_app.components import card_view
 from bot.discord_app.embeds import card_embed
+from bot.discord_app.option_card_embeds import payoff_file
 
 if TYPE_CHECKING:
     from bot.discord_app.client import CotraderBot
@@ -25,14 +26,22 @@ class CardPoster:
         self.orch.record_post(card, message.channel.id, message.id)
 
     async def post(self, channel: discord.abc.Messageable, card: Card) -> discord.Message:
-        msg = await channel.send(embed=card_embed(card), view=card_view(card))
+        """A card in a channel (an option card with its payoff chart attached)."""
+        chart = payoff_file(card)
+        msg = await channel.send(
+            embed=card_embed(card), view=card_view(card), files=[chart] if chart else None
+        )
         self.record(card, msg)
         return msg
 
     async def follow_up(self, interaction: discord.Interaction, card: Card) -> discord.Message:
         """A card as a public follow-up of a (deferred) interaction."""
+        chart = payoff_file(card)
         msg = await interaction.followup.send(
-            embed=card_embed(card), view=card_view(card), wait=True
+            embed=card_embed(card),
+            view=card_view(card),
+            files=[chart] if chart else discord.utils.MISSING,
+            wait=True,
         )
         self.record(card, msg)
         return msg

@@ -26,6 +26,8 @@ from bot.logs import redact_data
 from bot.text_views import (
     breakdown,
     entry_text,
+    greeks_lines,
+    option_position_lines,
     order_price,
     preview_line,
     risk_text,
@@ -228,7 +230,12 @@ def positions_embed(p: PositionsView) -> discord.Embed:
             f"{x.unrealized_pnl:>11,.2f}{x.unrealized_pct:>+7.2f}"
         )
     body = "```\n" + "\n".join(lines) + "\n```" if p.positions else "No open positions."
-    e = discord.Embed(title=f"{tag} · positions", description=body, colour=colour)
+    if p.options:
+        opts = "```\n" + "\n".join(option_position_lines(p)) + "\n```"
+        body = opts if not p.positions else body + "\n" + opts
+    e = discord.Embed(title=f"{tag} · positions", description=clip(body, 3900), colour=colour)
+    if greeks := greeks_lines(p.greeks):
+        e.add_field(name="Greeks", value=clip("\n".join(greeks), 1000), inline=False)
     e.add_field(name="Cash", value=_money(p.cash))
     e.add_field(name="Equity", value=_money(p.equity))
     e.add_field(name="Buying power", value=_money(p.buying_power))
@@ -285,6 +292,8 @@ def status_embed(s: StatusView) -> discord.Embed:
         value=f"{s.pending} pending · {s.open_orders} open orders · {s.positions} positions",
         inline=False,
     )
+    if greeks := greeks_lines(s.greeks):
+        e.add_field(name="Greeks", value=clip("\n".join(greeks), 1000), inline=False)
     for n in s.notes[:3]:
         e.add_field(name="Note", value=n, inline=False)
     return shown(e)

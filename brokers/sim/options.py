@@ -18,6 +18,7 @@ import math
 import zlib
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 import numpy as np
 
@@ -36,6 +37,7 @@ from models.options import OptionChain, OptionRow, normal_occ, occ_symbol, parse
 
 _CLOSE = time(16, 0)
 _FAR_DAYS = 120  # expiries past this list every other strike
+_MAX_PARTS = 4096  # expiry builds kept (per minute and spot) before the cache starts over
 _MAX_STRIKES = 120
 IV30_YEARS = 30 / 365
 _ALPHA = 1 - 0.5 ** (1 / 5)  # the implied vol's average of regime variance: 5-day half-life
@@ -71,6 +73,11 @@ def _exchange_day(friday: date) -> date:
 def listed_expiries(today: date, weeklies: int = 8, months: int = 12) -> list[date]:
     """Weekly Fridays for `weeklies` weeks and monthly third Fridays for `months` months,
     from `today` (inclusive), soonest first; a holiday Friday's expiry is the Thursday."""
+    return list(_listed(today, weeklies, months))
+
+
+@lru_cache(maxsize=64)
+def _listed(today: date, weeklies: int, months: int) -> tuple[date, ...]:
     friday = today + timedelta(days=(4 - today.weekday()) % 7)
     out = {friday + timedelta(weeks=w) for w in range(weeklies)}
     y, m = today.year, today.month
@@ -80,7 +87,9 @@ def listed_expiries(today: date, weeklies: int = 8, months: int = 12) -> list[da
             out.add(d)
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     horizon = today + timedelta(days=months * 31)
-    return sorted({_exchange_day(d) for d in out if d <= horizon} - {today - timedelta(days=1)})
+    return tuple(
+        sorted({_exchange_day(d) for d in out if d <= horizon} - {today - timedelta(days=1)})
+    )
 
 
 def _num(x: float) -> float | None:
@@ -107,6 +116,7 @@ class SimOptionChains:
         self.weeklies = weeklies
         self.months = months
         self._mult_cache: dict[str, tuple[date, tuple[list[date], np.ndarray, float]]] = {}
+        self._parts: dict[tuple[object, ...], tuple[list[str], dict[str, np.ndarray]]] = {}
 
     async def option_expiries(self, underlying: str) -> list[date]:
         """The listed expiries; UnknownSymbolError for a symbol the simulator lacks."""
@@ -127,7 +137,7 @@ class SimOptionChains:
         bars = await self.market.daily_bars(spec.symbol, 1)
         ref = bars.close[-1]
         progress = self.market.session_minute() / SESSION_MINUTES
-        parts = [self._expiry(spec, e, spot, ref, now, mult, progress) for e in wanted]
+        parts = [self._cached(spec, e, spot, ref, now, mult, progress) for e in wanted]
         cat = {k: np.concatenate([p[1][k] for p in parts]) for k in parts[0][1]}
         return OptionChain(
             underlying=spec.symbol,
@@ -181,6 +191,26 @@ class SimOptionChains:
                     )
         return out
 
+    def _cached(
+        self,
+        spec: SimSpec,
+        expiry: date,
+        spot: float,
+        ref: float,
+        now: datetime,
+        mult: float,
+        progress: float,
+    ) -> tuple[list[str], dict[str, np.ndarray]]:
+        """One expiry's contracts, built once per market minute and spot (a quote that
+        moved, a shock, a new minute: built again)."""
+        key = (spec.symbol, expiry, spot, ref, mult, now.replace(second=0, microsecond=0))
+        hit = self._parts.get(key)
+        if hit is None:
+            if len(self._parts) >= _MAX_PARTS:
+                self._parts.clear()
+            hit = self._parts[key] = self._expiry(spec, expiry, spot, ref, now, mult, progress)
+        return hit
+
     def _expiry(
         self,
         spec: SimSpec,
@@ -213,9 +243,11 @@ class SimOptionChains:
         oi, volume, last = self._activity(
             spec.symbol, spec.avg_volume, expiry, z, t, theo, progress
         )
+        head = occ_symbol(spec.symbol, expiry, "call", 1.0)[:-9]  # root + YYMMDD
+        mills = np.rint(k * 1000).astype(np.int64).tolist()
         symbols = [
-            occ_symbol(spec.symbol, expiry, "call" if c else "put", float(x))
-            for c, x in zip(is_call.tolist(), k.tolist(), strict=True)
+            f"{head}{'C' if c else 'P'}{m:08d}"
+            for c, m in zip(is_call.tolist(), mills, strict=True)
         ]
         cols = {
             "is_call": is_call,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+from pydantic import Field
+
 from models.config import RiskLimits
 from models.domain import Frozen
 from services.risk.states import RiskFacts, RiskState, breaches
@@ -32,6 +34,8 @@ class RiskReport(Frozen):
     breaches: tuple[str, ...]
     portfolio: PortfolioRisk | None = None
     what_if: WhatIf | None = None
+    # the book's greeks by underlying (options and shares) and their "total" theta/vega
+    greeks: dict[str, dict[str, float]] = Field(default_factory=dict)
 
 
 def _use(name: str, value: float, limit: float, detail: str) -> LimitUse:

@@ -185,3 +185,25 @@ async def test_an_exit_gets_an_llm_rationale_too(make_app, clock, trader: Actor)
         assert exit_card.kind == "exit" and exit_card.rationale_meta["provider"] == "openai"
 
         assert d.anthropic.count == 0
+
+
+async def test_an_option_card_gets_an_llm_rationale_checked_against_its_numbers(
+    make_app, clock, trader: Actor
+) -> None:
+    def spoil(draft: dict[str, str]) -> None:
+        draft["thesis"] += " Max profit is 777.77."
+
+    async with llm_desk(make_app, clock, options_min_iv_rank=0) as d:
+        d.openai.push(rationale_reply("openai", spoil), rationale_reply("openai"))
+        card = await d.orch.propose_option("AAPL", "bull_put_spread", 2, trader)
+        assert card.rationale_meta["provider"] == "openai", card.rationale_meta
+        facts = data_of(d.openai.last_request().body)["facts"]
+        opt = card.option or {}
+        assert facts["strategy"] == "bull_put_spread" and facts["entry"] == opt["limit"]
+        assert facts["indicators"]["max_loss"] == opt["max_loss"]
+        assert facts["indicators"]["max_profit"] == opt["max_profit"]
+        assert "not shares" in facts["summary"]
+        assert "777.77" not in card.rationale
+        refused = events(d, card.id, "rationale.refused")
+        assert refused and "777.77" in str(refused[0].context["problems"])
+        assert card.option == opt and card.limit_price == opt["limit"]  # numbers untouched

@@ -14,6 +14,7 @@ from agents import events as ev
 from bot.app import App
 from models.domain import Actor
 from models.options import parse_occ
+from models.tables import Position
 from services.options.strategies import RULES
 from tests.conftest import Clock
 from tests.e2e.broker_world import Alerts
@@ -156,3 +157,36 @@ async def test_expiry_worthless_and_assignment_are_played_through(
     assert await o.settle_options() == []  # settled once
     events = [e.type for e in app.store.events.recent(50)]
     assert "option.assigned" in events
+
+
+async def test_the_kill_switch_flattens_each_strategy_position_as_one_order(
+    make_app: Callable[..., App], clock: Clock, trader: Actor
+) -> None:
+    app = desk(make_app, clock)
+    o = app.orchestrator
+    card, _ = await _open_spread(o, trader)
+    report = await o.kill(trader, flatten=True)
+    (close,) = report.flatten_orders
+    assert close.client_order_id.startswith(f"kill-{card.id}-")
+    assert close.symbol == SYMBOL and close.quantity == 2 and close.status == "filled"
+    assert (await o.positions()).options == ()
+    assert report.open_positions == ()
+
+
+async def test_reconciliation_compares_option_legs_and_finds_a_missing_one(
+    make_app: Callable[..., App], clock: Clock, trader: Actor
+) -> None:
+    app = desk(make_app, clock)
+    o = app.orchestrator
+    card, _ = await _open_spread(o, trader)
+    view = await o.reconcile(trader)
+    assert view.ok, view.report.discrepancies
+    assert view.report.book_positions == 2 and view.report.broker_positions == 2
+    short = next(leg["symbol"] for leg in (card.option or {})["legs"] if leg["side"] == "sell")
+    with app.store.session(write=True) as s:  # our books lose one leg
+        row = s.get(Position, short)
+        assert row is not None
+        s.delete(row)
+        s.commit()
+    bad = await o.reconcile(trader)
+    assert not bad.ok and short in {d.symbol for d in bad.report.discrepancies}
