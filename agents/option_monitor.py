@@ -22,10 +22,12 @@ from agents.errors import CotraderError
 from agents.monitor_views import Finding
 from agents.option_book import MarkedGroup, OptionBook
 from agents.option_proposals import OptionProposals
+from agents.option_rolls import roll_card
 from agents.results import Card
 from models.domain import Actor, Mode
 from models.monitor_types import RuleState
 from models.store import Store
+from services.options.book import OptionGroup
 from services.options.option_exits import OptionExitConfig, OptionRule, OptionTrigger, evaluate
 
 PREFIX = "opt:"
@@ -102,7 +104,7 @@ class OptionMonitor:
             try:
                 card = await self.ideas.exit_card(g, reason, actor, f"monitor:{triggers[0].rule}")
                 if any(t.roll for t in triggers):
-                    roll = await self._roll(g.underlying, g.strategy, actor)
+                    roll = await self._roll(g, reason, actor)
             except CotraderError as e:
                 note = f"no card: {e}"
         ctx: dict[str, Any] = {
@@ -156,13 +158,17 @@ class OptionMonitor:
             )
         return out
 
-    async def _roll(self, underlying: str, strategy: str, actor: Actor) -> Card | None:
-        """The new position a roll opens: the same strategy's best card on a later expiry
-        (its own click; approving the exit card and this one rolls the position)."""
+    async def _roll(self, g: OptionGroup, reason: str, actor: Actor) -> Card | None:
+        """The roll: one card closing `g` and opening the same strategy on a later expiry
+        (its own click); when that cannot be one order (an iron condor's 8 legs), the new
+        position's own card beside the exit card."""
         try:
-            return await self.ideas.propose(underlying, strategy, None, actor, "monitor:roll")
+            card = await roll_card(self.ideas, g, reason, actor, "monitor:roll")
+            if card is not None:
+                return card
+            return await self.ideas.propose(g.underlying, g.strategy, None, actor, "monitor:roll")
         except CotraderError as e:
-            logger.info("no roll card for {} {}: {}", underlying, strategy, e)
+            logger.info("no roll card for {} {}: {}", g.underlying, g.strategy, e)
             return None
 
 

@@ -156,8 +156,8 @@ class OptionProposals:
             raise RiskRefused(decision.reason(), decision)
         quote = await self.proposals.data.quote(sym)
         text = offline_rationale(sym, facts, self.proposals.mode.label)
-        prop = self._proposal(sym, name, "entry", Side.SELL, n, facts, text, decision, quote)
-        card = await self._store(prop, actor, source, sel, decision)
+        prop = self.proposal_row(sym, name, "entry", Side.SELL, n, facts, text, decision, quote)
+        card = await self.store_card(prop, actor, source, sel, decision)
         idea = analyst_idea(sym, facts, float(facts["score"]))  # the LLM's, when it answers
         return await self.proposals.with_rationale(card, idea, decision, "entry")
 
@@ -246,13 +246,13 @@ class OptionProposals:
         )  # fmt: skip
         quote = await self.proposals.data.quote(g.underlying)
         text = exit_rationale(g.underlying, facts, self.proposals.mode.label)
-        prop = self._proposal(g.underlying, g.strategy, "exit", side, g.contracts, facts,
+        prop = self.proposal_row(g.underlying, g.strategy, "exit", side, g.contracts, facts,
                               text, decision, quote)  # fmt: skip
         prop.facts = {"option": facts, "realizes": facts["realizes"], "notes": [reason]}
-        return await self._store(prop, actor, source, None, decision)
+        return await self.store_card(prop, actor, source, None, decision)
 
     # ------------------------------------------------------------------ storing
-    def _proposal(
+    def proposal_row(
         self,
         sym: str,
         strategy: str,
@@ -292,7 +292,7 @@ class OptionProposals:
             expires_at=now + timedelta(seconds=pa.cfg.proposal_ttl_seconds),
         )
 
-    async def _store(
+    async def store_card(
         self,
         p: Proposal,
         actor: Actor,

@@ -59,11 +59,12 @@ async def recheck_option(
             f"more than the {tol:.2f} tolerance",
             ctx,
         )
-    if p.kind == "exit":
+    if p.kind == "exit" or o.get("roll_of"):  # it closes a position: still held as it was?
         held = {g.key: g for g in ideas.book.groups()}.get(o.get("position", ""))
         if held is None or held.contracts < p.quantity:
             return "the position this card closes is no longer held as it was", ctx
-        return None, ctx
+        if p.kind == "exit":
+            return None, ctx
     n = p.quantity
     trade = OptionTrade(
         p.symbol,

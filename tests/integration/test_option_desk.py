@@ -6,7 +6,7 @@ with assignment played through."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -190,3 +190,35 @@ async def test_reconciliation_compares_option_legs_and_finds_a_missing_one(
         s.commit()
     bad = await o.reconcile(trader)
     assert not bad.ok and short in {d.symbol for d in bad.report.discrepancies}
+
+
+async def test_under_seven_days_and_threatened_a_roll_card_closes_and_reopens_in_one_order(
+    make_app: Callable[..., App], clock: Clock, trader: Actor
+) -> None:
+    app = desk(make_app, clock)
+    o = app.orchestrator
+    card, _ = await _open_spread(o, trader, n=1)
+    opt = card.option or {}
+    expiry = date.fromisoformat(opt["expiry"])
+    short = next(leg["strike"] for leg in opt["legs"] if leg["side"] == "sell")
+    # three days before a Friday expiry (a Tuesday), mid-session; the price 1% above the
+    # short strike
+    clock.t = datetime(expiry.year, expiry.month, expiry.day, 17, 0, tzinfo=UTC) - timedelta(days=3)
+    price = (await o.market.quote(SYMBOL)).last
+    await o.sim_shock(SYMBOL, (short * 1.01 / price - 1) * 100, trader)
+    v = await o.monitor(trader)
+    low = [f for f in v.findings if f.rule == "low_dte"]
+    assert low and "roll suggested" in low[0].reason, v
+    rolls = [c for c in o.pending() if (c.option or {}).get("roll_of") == card.id]
+    assert len(rolls) == 1, [c.option for c in o.pending()]
+    roll = rolls[0]
+    legs = (roll.option or {})["legs"]
+    closing = [leg for leg in legs if not leg["opens"]]
+    opening = [leg for leg in legs if leg["opens"]]
+    assert {leg["symbol"] for leg in closing} == {leg["symbol"] for leg in opt["legs"]}
+    assert len(opening) == 2 and all(leg["expiry"] > opt["expiry"] for leg in opening)
+    done = await o.approve(roll.id, trader)
+    assert done.status == "filled", done.status_reason
+    (pos,) = (await o.positions()).options
+    assert pos.key == roll.id and pos.expiry > opt["expiry"]  # the old one closed, one order
+    assert o.orders().orders[0].client_order_id == roll.id
