@@ -128,21 +128,21 @@ def exit_facts(
                 "opens": False,
             }
         )
-    limit = None
+    limit = signed = None  # the limit, and the same with the sign of the money (paid: −)
     if math.isfinite(net) and math.isfinite(natural):
         px = net - CONCESSION * max(0.0, net - natural)  # toward paying the natural
-        limit = abs(math.floor(px * 100 + 1e-9) / 100)
-        net = -limit if px < 0 else limit
+        signed = math.floor(px * 100 + 1e-9) / 100
+        limit = abs(signed)
     realizes = None
-    if limit is not None:
-        close = -limit if net < 0 else limit
-        realizes = round((g.credit + close) * M * g.contracts, 2)
+    if signed is not None:
+        realizes = round((g.credit + signed) * M * g.contracts, 2)
     return {
         "strategy": g.strategy,
         "expiry": g.expiry.isoformat(),
         "legs": legs,
-        "credit": _r(net, 4),
+        "credit": _r(net, 4),  # at the mids (the click's drift is measured from it)
         "limit": limit,
+        "debit": signed is not None and signed < 0,  # the order pays its limit
         "contracts": g.contracts,
         "open_credit": g.credit,
         "max_profit": _r(g.max_profit),
@@ -241,7 +241,7 @@ def offline_rationale(symbol: str, o: dict[str, Any], mode_label: str) -> str:
 
 def exit_rationale(symbol: str, o: dict[str, Any], mode_label: str) -> str:
     name = o["strategy"].replace("_", " ")
-    verb = "pay" if (o.get("credit") or 0) < 0 else "receive"
+    verb = "pay" if o.get("debit") else "receive"
     price = _money(o["limit"]) if o.get("limit") is not None else "the market"
     text = (
         f"[{mode_label}] Close the {symbol} {name} ({_legs_text(o)}, {o['contracts']} "

@@ -239,7 +239,7 @@ class OptionProposals:
         if facts["limit"] is None:
             raise BadInput(f"No quote for every leg of the {g.underlying} {g.strategy}: "
                            "no exit card made.")  # fmt: skip
-        side = Side.SELL if (facts["credit"] or 0) > 0 else Side.BUY
+        side = Side.BUY if facts["debit"] else Side.SELL
         decision = RiskDecision(
             approved=True, quantity=g.contracts, checks=(), risk_amount=0.0, risk_pct=0.0,
             notional=round(facts["limit"] * 100 * g.contracts, 2), sizing="position exit",

@@ -184,7 +184,7 @@ def option_lines(c: Card) -> list[str]:
         )
     credit = o.get("credit")
     if c.kind == "exit":
-        verb = "debit" if (credit or 0) < 0 else "credit"
+        verb = "debit" if o.get("debit") else "credit"
         out.append(f"Net {verb} {money(o.get('limit'))} limit · realises {money(c.realizes)}")
         return out
     be = ", ".join(f"{b:,.2f}" for b in o.get("breakevens", []))

@@ -36,7 +36,7 @@ def add_option_fields(e: discord.Embed, c: Card) -> None:
     e.add_field(name="Legs", value=legs_text(c), inline=False)
     credit = o.get("credit")
     if c.kind == "exit":
-        verb = "Net debit" if (credit or 0) < 0 else "Net credit"
+        verb = "Net debit" if o.get("debit") else "Net credit"
         e.add_field(name=verb, value=f"{_money(o.get('limit'))} limit")
         e.add_field(name="Realises", value=_money(c.realizes))
         return
