@@ -222,3 +222,37 @@ async def test_under_seven_days_and_threatened_a_roll_card_closes_and_reopens_in
     (pos,) = (await o.positions()).options
     assert pos.key == roll.id and pos.expiry > opt["expiry"]  # the old one closed, one order
     assert o.orders().orders[0].client_order_id == roll.id
+
+
+async def test_a_spread_out_of_the_money_at_expiry_expires_worthless_keeping_the_credit(
+    make_app: Callable[..., App], clock: Clock, trader: Actor
+) -> None:
+    app = desk(make_app, clock)
+    o = app.orchestrator
+    card, done = await _open_spread(o, trader, n=1)
+    opt = card.option or {}
+    expiry = date.fromisoformat(opt["expiry"])
+    await o.sim_shock(SYMBOL, 20, trader)  # far above both strikes at the close
+    clock.t = datetime(expiry.year, expiry.month, expiry.day, 21, 30, tzinfo=UTC)
+    settled = await o.settle_options()
+    assert sorted((e.fate, e.contracts, e.shares) for e in settled) == [
+        ("expired worthless", -1, 0),
+        ("expired worthless", 1, 0),
+    ]
+    assert (await o.positions()).options == () and (await o.positions()).positions == ()
+    trades = app.store.ledger.trades(status="closed")
+    kept = sum(t.realized_pnl for t in trades)
+    fill = done.order.avg_fill_price if done.order else None
+    assert fill is not None and kept == pytest.approx(fill * 100 - 2 * 0.65, abs=0.02)
+
+
+async def test_scans_card_option_ideas_when_options_are_on(
+    make_app: Callable[..., App], clock: Clock, trader: Actor
+) -> None:
+    app = make_app(clock, options=True, options_min_iv_rank=0)
+    report = await app.orchestrator.scan([SYMBOL, "MSFT"], trader)
+    options = [c for c in report.cards if c.option is not None]
+    assert options, report.notes
+    assert all(c.strategy in RULES and c.status == "pending" for c in options)
+    off = make_app(Clock(clock.t), options_min_iv_rank=0)
+    assert all(c.option is None for c in (await off.orchestrator.scan([SYMBOL], trader)).cards)
