@@ -16,6 +16,7 @@ from models.domain import (
     OrderRequest,
     Quote,
 )
+from models.news import Headline
 from models.options import OptionChain, OptionRow
 
 
@@ -209,4 +210,35 @@ class OptionExpiry(Protocol):
         option leg closes the position at 0.00 (status filled, `reason` "expired worthless",
         "assigned" or "exercised"), and when shares change hands an order "EXP-<OCC>-S" of
         the underlying for 100 × contracts shares at the strike."""
+        ...
+
+
+@runtime_checkable
+class NewsSource(Protocol):
+    """Headlines from one source (the simulator's, Alpaca's news API). Reads only."""
+
+    news_source: str  # "sim", "alpaca"
+
+    async def news(
+        self, symbols: Sequence[str] | None, since: datetime, limit: int = 50
+    ) -> list[Headline]:
+        """Headlines created at or after `since` naming any of `symbols` (None: any),
+        newest first, at most `limit`. BrokerError on transport failure; a malformed item
+        is skipped (and recorded), never returned."""
+        ...
+
+
+HeadlineCallback = Callable[[Headline], Awaitable[None]]
+
+
+@runtime_checkable
+class NewsStream(Protocol):
+    """Optional NewsSource capability: headlines pushed as they are published."""
+
+    connected: bool
+    drops: int
+
+    async def run(self, symbols: Sequence[str], on_headline: HeadlineCallback) -> None:
+        """Connect, subscribe to `symbols` ("*" for all) and deliver each headline until
+        cancelled; reconnect with backoff after a drop. A malformed message is skipped."""
         ...
