@@ -1,0 +1,103 @@
+"""Market headlines written for the sentiment tests, each labelled by a plain reading:
+good news for the holders of the stock it names is positive, bad news negative, a notice
+with no tone neutral. The bench (bench/news_sentiment.py) varies these too."""
+
+from __future__ import annotations
+
+POSITIVE: tuple[str, ...] = (
+    "Apple beats estimates and raises guidance",
+    "Nvidia shares soar after record revenue from data center chips",
+    "Microsoft tops quarterly profit expectations on cloud strength",
+    "Amazon stock jumps 8% as AWS growth accelerates",
+    "Goldman upgrades Tesla to buy, sees 40% upside",
+    "Meta announces $50 billion share buyback and first dividend",
+    "Eli Lilly wins FDA approval for new obesity drug",
+    "Costco raises quarterly dividend by 15%",
+    "AMD shares rally after better-than-expected data center sales",
+    "Netflix subscriber growth beats forecasts, stock surges in late trading",
+    "JPMorgan posts record profit as trading revenue climbs",
+    "Boeing wins $8 billion order from Emirates for 30 widebody jets",
+    "Palantir hits all-time high after raising full-year outlook",
+    "Broadcom raises forecast on strong AI networking demand",
+    "Ford swings to profit as truck sales rebound",
+    "Moderna vaccine trial meets primary endpoint, shares spike",
+    "Walmart lifts annual outlook as shoppers trade up",
+    "Intel gains after landing major foundry customer",
+    "Salesforce outperforms peers after upbeat margin outlook",
+    "Chevron agrees to buy Hess in $53 billion deal, raises buyback",
+    "Uber turns first annual profit, stock climbs 6%",
+    "Morgan Stanley upgrades Micron to overweight on memory recovery",
+    "Starbucks same-store sales top estimates as China rebounds",
+    "Visa revenue rises 11%, beating Wall Street views",
+    "Coinbase stock soars as bitcoin rallies to record high",
+    "Pfizer cancer drug cleared by FDA ahead of schedule",
+    "Disney streaming unit swings to profit, shares up 7%",
+    "Caterpillar posts record quarterly earnings, reaffirms guidance",
+    "Snowflake surges on stronger-than-expected product revenue",
+    "Delta raises full-year earnings forecast on strong travel demand",
+    "Super Micro rebounds 20% after auditor signs off on filings",
+    "United Airlines beats profit estimates and lifts outlook",
+)
+
+NEGATIVE: tuple[str, ...] = (
+    "Tesla recalls 120,000 vehicles over brake defect",
+    "Nvidia shares halted after SEC opens probe",
+    "Intel cuts guidance and announces 15,000 layoffs",
+    "Boeing misses estimates as 737 deliveries slump",
+    "Peloton plunges after revenue falls short of expectations",
+    "Rivian downgraded to sell at Morgan Stanley on cash burn",
+    "SEC charges former Nikola CEO with fraud",
+    "Walgreens cuts dividend by 48%, shares tumble",
+    "Justice Department files antitrust lawsuit against Apple",
+    "FDA rejects Biogen drug, citing safety concerns",
+    "Bed Bath & Beyond files for bankruptcy protection",
+    "Evergrande defaults on dollar bonds as crisis deepens",
+    "Nasdaq to delist Chinese lender after missed filings",
+    "CrowdStrike stock sinks after global outage disrupts airlines",
+    "Starbucks CEO steps down as sales slide for third quarter",
+    "Nike shares drop 12% after company withdraws full-year guidance",
+    "PayPal issues profit warning, stock falls in premarket",
+    "Snap underperforms after weak ad revenue outlook",
+    "AMD slips as data center sales miss forecasts",
+    "Shell writes down $4 billion on refinery closures",
+    "Short seller Hindenburg accuses Adani of stock manipulation",
+    "Wells Fargo faces new federal investigation into sales practices",
+    "Lucid slashes production forecast, stock down 9%",
+    "Disney posts wider loss as streaming costs mount",
+    "Target lowers outlook on weaker-than-expected consumer spending",
+    "Pfizer stock hits 52-week low after trial fails",
+    "Zoom shares tumble on disappointing enterprise growth",
+    "Carvana warns of going concern doubt as debt piles up",
+    "Meta fined $1.3 billion by EU regulators over data transfers",
+    "UnitedHealth discloses data breach affecting millions of members",
+    "Riot Platforms shares crash as bitcoin plunges below $50,000",
+    "Oracle misses revenue estimates, cuts cloud forecast",
+    "Ford recalls 1.9 million SUVs, stock slides",
+)
+
+NEUTRAL: tuple[str, ...] = (
+    "Microsoft to hold annual meeting on Dec. 10",
+    "Apple to report fourth-quarter results on Oct. 30",
+    "Amazon names new head of advertising unit",
+    "Alphabet schedules earnings call for Tuesday",
+    "Tesla to present at Goldman Sachs technology conference",
+    "Berkshire Hathaway files quarterly 13F holdings report",
+    "Coca-Cola declares regular quarterly dividend of 48 cents",
+    "Netflix shares unchanged ahead of earnings",
+    "Nvidia CEO to deliver keynote at Computex in Taipei",
+    "Exxon Mobil completes previously announced board appointments",
+    "Walmart to open new distribution center in Texas",
+    "Meta rolls out updated privacy settings for Instagram",
+    "Johnson & Johnson moves headquarters address filing to Delaware",
+    "JPMorgan sets date for investor day in May",
+    "Intel maintains price target at $35, rating hold",
+    "Ford to announce sales figures on Wednesday",
+)
+
+TABLE: tuple[tuple[str, str], ...] = (
+    *((h, "positive") for h in POSITIVE),
+    *((h, "negative") for h in NEGATIVE),
+    *((h, "neutral") for h in NEUTRAL),
+)
+
+__all__ = ["NEGATIVE", "NEUTRAL", "POSITIVE", "TABLE"]
