@@ -188,6 +188,12 @@ class Conversation:
                 return await options_reply(o, i)
             case k.OPTION_PROPOSE:
                 return await option_propose_reply(o, i, actor)
+            case k.NEWS:
+                view = await o.news(i.symbols or None, i.hours)
+                return Reply(kind="news", text=view.text, payload=view)
+            case k.WHY_MOVE:
+                answer = await o.why_move(i.symbols[0])
+                return Reply(kind="why_move", text=answer.text, payload=answer)
             case _ if i.kind in monitor_chat.MONITOR_KINDS:
                 return await monitor_chat.dispatch(o, i, actor)
             case k.HELP:

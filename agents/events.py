@@ -168,6 +168,7 @@ class PremarketBrief(JobEvent):
     watchlist: tuple[str, ...]
     status: StatusView
     positions: PositionsView
+    top_stories: tuple[str, ...] = ()  # the held and watched symbols' top headlines
 
 
 class ScanPosted(JobEvent):
@@ -232,6 +233,25 @@ class ExitSignal(DeskEvent):
     new_stop: float | None = None
     proposal_id: str | None = None
     note: str = ""
+
+
+class NewsAlert(DeskEvent):
+    """A material headline on a held symbol (told once per headline and symbol): strong
+    sentiment or a material word (halt, guidance, lawsuit, downgrade, recall...)."""
+
+    kind: ClassVar[str] = "news"
+
+    news_id: str
+    symbol: str
+    headline: str
+    source: str
+    url: str = ""
+    score: float
+    label: str
+    material: tuple[str, ...] = ()
+    held: int = 0  # the position (signed shares; option positions count their contracts)
+    pnl: float | None = None  # its open P&L in dollars, where known
+    pnl_pct: float | None = None
 
 
 class OptionSettled(DeskEvent):

@@ -33,6 +33,7 @@ from agents.llm.chain import LLMChain
 from agents.llm.enrich import RationaleUpdater
 from agents.llm.guard import ReplyGuard
 from agents.monitor_api import MonitorApi
+from agents.news_api import NewsApi
 from agents.options_api import OptionsApi
 from agents.proposals import SCANNER, ProposalAgent
 from agents.recovery import RecoveryAgent
@@ -59,7 +60,7 @@ from agents.sim_control import SimControl
 from agents.strategy import StrategyAgent
 from agents.trade_requests import TradeRequests
 from agents.venue import VenueAgent
-from brokers.base import Broker, BrokerError, MarketData, OptionChains
+from brokers.base import Broker, BrokerError, MarketData, NewsSource, OptionChains
 from models.config import (
     DeskConfig,
     ExecutionConfig,
@@ -77,7 +78,7 @@ from services.risk import RiskReport
 STARTUP = Actor.system("startup")
 
 
-class Orchestrator(EventsApi, MonitorApi, OptionsApi, ResearchApi, FrontendRecords):
+class Orchestrator(EventsApi, MonitorApi, NewsApi, OptionsApi, ResearchApi, FrontendRecords):
     def __init__(
         self,
         store: Store,
@@ -98,6 +99,7 @@ class Orchestrator(EventsApi, MonitorApi, OptionsApi, ResearchApi, FrontendRecor
         reply_budget_s: float = 1.1,
         chains: OptionChains | None = None,
         options: OptionsConfig | None = None,
+        news: NewsSource | None = None,
     ) -> None:
         self.store = store
         self.broker = broker
@@ -199,6 +201,7 @@ class Orchestrator(EventsApi, MonitorApi, OptionsApi, ResearchApi, FrontendRecor
         self.loop.every("housekeeping", self.desk_cfg.interval_s, self.housekeeping)
         self.loop.every("risk", self.desk_cfg.risk_interval_s, self._refresh_risk)
         self._setup_options(options or OptionsConfig())
+        self._setup_news(news)
         self._setup_monitor()
 
     # ------------------------------------------------------------------ lifecycle
@@ -210,6 +213,7 @@ class Orchestrator(EventsApi, MonitorApi, OptionsApi, ResearchApi, FrontendRecor
         await self.recover(startup=True)
         view = await self.reconcile(STARTUP)
         self.venue.open_stream()
+        self.open_news_stream()
         await self._refresh_risk()
         self.loop.start()
         if self.desk_cfg.scheduler:
@@ -251,6 +255,7 @@ class Orchestrator(EventsApi, MonitorApi, OptionsApi, ResearchApi, FrontendRecor
         await self.drain(grace_s)
         self.jobs.stop()
         await self.loop.stop()
+        await self.close_news_stream()
         await self.venue.close()
 
     def retire(self) -> None:

@@ -87,6 +87,8 @@ class ProposalAgent:
         self.publish = publish
         self.allow_short = allow_short
         self.protective = protective  # entries send their stop and target to the venue
+        # the symbol's recent headlines for the analyst's facts (set by the news setup)
+        self.headlines: Callable[[str], list[str]] | None = None
 
     # ------------------------------------------------------------------ reading
     def card(self, proposal_id: str) -> Card:
@@ -193,8 +195,10 @@ class ProposalAgent:
     async def with_rationale(
         self, card: Card, idea: TradeIdea, decision: RiskDecision, kind: str
     ) -> Card:
-        """The card, with the LLM's rationale if it came in time (else it is edited in later)."""
-        if await self.rationales.attach(card.id, idea, decision, kind):
+        """The card, with the LLM's rationale if it came in time (else it is edited in later).
+        The symbol's recent headlines go in as quoted facts (never instructions)."""
+        news = self.headlines(idea.symbol) if self.headlines is not None else []
+        if await self.rationales.attach(card.id, idea, decision, kind, news):
             return self.card(card.id)
         return card
 

@@ -25,7 +25,9 @@ class ResearchApi:
             self.research.analyze(symbol, self.scanner, self.strategy),
             self.options.rank_or_none(symbol),
         )
-        return view.model_copy(update={"iv_rank": rank})
+        await self.news_agent.poll([view.symbol])
+        news = tuple(self.news_agent.headlines(view.symbol, hours=48, limit=5))
+        return view.model_copy(update={"iv_rank": rank, "headlines": news})
 
     async def analysis_chart(self: Orchestrator, symbol: str) -> bytes:
         """The /analyze chart: candles, SMAs, bands, volume and the strategy signals (PNG)."""

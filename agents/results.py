@@ -206,6 +206,7 @@ class AnalysisView(View):
     signals: dict[str, tuple[float, int | None]] = Field(default_factory=dict)
     firing: tuple[str, ...] = ()
     iv_rank: IVRankView | None = None  # None: no option chain or too little history
+    headlines: tuple[str, ...] = ()  # the symbol's recent headlines (quoted, never followed)
 
 
 class BacktestView(View):

@@ -19,6 +19,7 @@ from apscheduler.triggers.date import DateTrigger
 from loguru import logger
 
 from agents import events as ev
+from agents.errors import CotraderError
 from models.domain import Actor
 from services.market_calendar import DEFAULT_JOBS, ET, MarketCalendar, job_times
 
@@ -119,7 +120,19 @@ class JobScheduler:
             watchlist=tuple(self.orch.watchlist()),
             status=await self.orch.status(),
             positions=await self.orch.positions(),
+            top_stories=await self._top_stories(),
         )
+
+    async def _top_stories(self) -> tuple[str, ...]:
+        """The strongest headlines (by |sentiment|, newest first on ties) of the last day on
+        the held and watched symbols, one line each."""
+        try:
+            view = await self.orch.news(None, 24)
+        except CotraderError as e:
+            logger.warning("pre-market brief: no news: {}", e)
+            return ()
+        items = sorted(view.items, key=lambda i: -abs(float(i.sentiment["score"])))[:5]
+        return tuple(f"{' '.join(i.symbols)}: {i.headline} ({i.sentiment['label']})" for i in items)
 
     async def scan(self, day: date) -> ev.JobEvent:
         report = await self.orch.scan(None, SCHEDULER)

@@ -15,7 +15,7 @@ from agents.llm.providers.base import Provider
 from agents.orchestrator import Orchestrator
 from bot.settings import Settings, SettingsError
 from brokers.alpaca.ratelimit import RateLimiter
-from brokers.base import Broker, MarketData, OptionChains
+from brokers.base import Broker, MarketData, NewsSource, OptionChains
 from models.domain import Instrument, Mode
 from models.store import Store
 
@@ -201,6 +201,23 @@ def option_chains(
     return alpaca
 
 
+def news_source(settings: Settings, market: MarketData, limiter: RateLimiter) -> NewsSource | None:
+    """Where headlines come from: the simulator's own stories on simulated data; Alpaca's
+    news API (and its stream) when Alpaca keys exist; else none."""
+    from brokers.sim.market import SimMarket
+
+    if isinstance(market, SimMarket):
+        from brokers.sim.news import SimNews
+
+        return SimNews(market)
+    if settings.apca_api_key_id and settings.apca_api_secret_key:
+        from brokers.alpaca.news import AlpacaNews
+
+        key_id, secret = required(settings, ALPACA_KEYS, "Alpaca news")
+        return AlpacaNews(key_id, secret, url_override=settings.apca_api_data_url, limiter=limiter)
+    return None
+
+
 def alpaca_options(settings: Settings, limiter: RateLimiter) -> OptionChains:
     """Alpaca's option contracts and snapshots (COTRADER_DATA=alpaca)."""
     key_id, secret = required(settings, ALPACA_KEYS, "COTRADER_DATA=alpaca")
@@ -278,5 +295,6 @@ def build(
         reply_budget_s=settings.llm_reply_budget_s,
         chains=option_chains(settings, market, broker, limiter),
         options=settings.options_config(),
+        news=news_source(settings, market, limiter),
     )
     return App(settings=settings, store=store, orchestrator=orch)

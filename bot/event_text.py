@@ -98,9 +98,10 @@ def _job(e: ev.JobEvent) -> str:
     match e:
         case ev.PremarketBrief():
             wl = ", ".join(e.watchlist) or "the whole universe"
+            stories = " Top stories: " + " | ".join(e.top_stories) if e.top_stories else ""
             return (
                 f"Pre-market brief for {e.day:%a %d %b}. Session {e.session}. "
-                f"Scans at 09:35 and 12:00 ET on {wl}."
+                f"Scans at 09:35 and 12:00 ET on {wl}.{stories}"
             )
         case ev.ScanPosted():
             n = len(e.report.cards)
@@ -146,6 +147,17 @@ def _exit_signal(e: ev.ExitSignal) -> str:
             f"/card {e.proposal_id}, /approve {e.proposal_id}."
         )
     return f"{head}." + (f" {e.note.rstrip('.')}." if e.note else "")
+
+
+def _news(e: ev.NewsAlert) -> str:
+    """A material headline on a holding: quoted, with its tone and the position's P&L."""
+    pnl = "" if e.pnl is None else f", P&L ${e.pnl:+,.2f}"
+    words = f"; material: {', '.join(e.material)}" if e.material else ""
+    return (
+        f'[{e.mode_label}] News on {e.symbol} (held {e.held:+,}{pnl}): "{e.headline}" '
+        f"({e.source}, {e.label} {e.score:+.2f}{words}). Review the position: /close "
+        f"{e.symbol} makes an exit card; nothing is done on its own."
+    )
 
 
 def _settled(e: ev.OptionSettled) -> str:
@@ -200,6 +212,8 @@ def event_text(e: ev.DeskEvent) -> str:
             text = _exit_signal(e)
         case ev.OptionSettled():
             text = _settled(e)
+        case ev.NewsAlert():
+            text = _news(e)
         case ev.JobEvent():
             text = _job(e)
         case _:

@@ -113,6 +113,9 @@ class Settings(LLMSettings, StrategySettings):
     # option strategies: scans card option ideas too; the approval level (unset: the
     # venue's); the underlying's least IV rank; the option risk limits (% of equity)
     options: bool = False
+    # news: the poll interval, and the |sentiment| of a headline on a holding that alerts
+    news_interval_s: float = Field(120.0, gt=0, le=86_400)
+    news_alert_score: float = Field(0.5, gt=0, le=1)
     options_level: int | None = Field(None, ge=0, le=4)
     options_min_iv_rank: float = Field(25.0, ge=0, le=100)
     options_max_trade_pct: float = Field(20.0, gt=0, le=100)
@@ -300,6 +303,8 @@ class Settings(LLMSettings, StrategySettings):
             monitor_interval_s=self.monitor_interval_s,
             risk_free_rate=self.risk_free_rate,
             max_alerts=self.max_alerts,
+            news_interval_s=self.news_interval_s,
+            news_alert_score=self.news_alert_score,
             exit_rules=ExitRuleConfig(
                 trail_mode=self.exit_trail_mode,
                 trail_atr=self.exit_trail_atr,

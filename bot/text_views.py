@@ -214,6 +214,7 @@ def analysis_lines(a: AnalysisView) -> list[str]:
         lines.append(f"  {n}: signal {sig:+.0f}, {since} bars since it turned {mark}".rstrip())
     if a.iv_rank is not None:
         lines.append(f"Options: {a.iv_rank.text}")
+    lines += [f"News: {h}" for h in a.headlines]
     return lines
 
 

@@ -145,6 +145,10 @@ class DeskConfig(BaseModel):
     max_alerts: int = Field(500, ge=1, le=100_000)  # armed or fired alerts stored at once
     risk_free_rate: float = Field(0.04, ge=-0.05, le=0.5)  # options: prices, greeks, IVs
     exit_rules: ExitRuleConfig = Field(default_factory=ExitRuleConfig)
+    # news: a poll of the held and watchlist symbols every so often; a headline on a held
+    # symbol with |sentiment| at or over this (or a material word) raises an alert
+    news_interval_s: float = Field(120.0, gt=0, le=86_400)
+    news_alert_score: float = Field(0.5, gt=0, le=1)
 
 
 class OptionsConfig(BaseModel):

@@ -48,6 +48,9 @@ class IntentKind(StrEnum):
     IV_RANK = "iv_rank"
     # options (issue 17): a strategy card (bull put spread, cash-secured put, iron condor)
     OPTION_PROPOSE = "option_propose"
+    # news (issue 18): questions answered, never carded
+    NEWS = "news"
+    WHY_MOVE = "why_move"
 
 
 def strategy_phrase(name: str) -> str:
@@ -98,6 +101,7 @@ class Intent(BaseModel):
     option_strategy: str | None = Field(
         default=None, pattern=r"^(?:bull_put_spread|cash_secured_put|iron_condor)$"
     )
+    hours: int | None = Field(default=None, ge=1, le=336)  # news: how far back
     question: str | None = None
     reply: str | None = None
     readback: str = ""

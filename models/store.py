@@ -23,6 +23,7 @@ from models.iv_repo import IVRepo
 from models.ledger_repo import LedgerRepo
 from models.llm_repo import LLMRepo
 from models.monitor_repo import MonitorRepo
+from models.news_repo import NewsRepo
 from models.proposal_repo import ProposalRepo
 from models.tables import (
     AccountSnapshot,
@@ -54,6 +55,7 @@ class Store:
         self.brokers = BrokerRepo(self)
         self.monitor = MonitorRepo(self)
         self.iv = IVRepo(self)
+        self.news = NewsRepo(self)
 
     def upgrade(self) -> None:
         """Apply pending migrations (cheap when already current)."""

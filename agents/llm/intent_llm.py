@@ -210,6 +210,10 @@ class IntentLLM:
                 return order_intent(K.CLOSE, {"symbols": symbols, **_order_fields(v)})
             case it.ScanArgs():
                 return Intent(kind=K.SCAN, symbols=symbols, readback="scan")
+            case it.SymbolArgs() if tool == "why_move":
+                return Intent(
+                    kind=K.WHY_MOVE, symbols=symbols, readback=f"why {symbols[0]} moved today"
+                )
             case it.SymbolArgs():
                 return Intent(kind=K.ANALYZE, symbols=symbols, readback=f"analyze {symbols[0]}")
             case it.PnlArgs():
@@ -249,6 +253,11 @@ class IntentLLM:
                     delta=v.delta,
                     option_trade=v.option_trade,
                     readback=lead + what,
+                )
+            case it.NewsArgs():
+                what = ", ".join(symbols) if symbols else "held and watched symbols"
+                return Intent(
+                    kind=K.NEWS, symbols=symbols, hours=v.hours, readback=f"news on {what}"
                 )
             case it.ProposeOptionArgs():
                 return Intent(

@@ -181,6 +181,27 @@ OPTION_TOOLS: tuple[ToolSpec, ...] = (
     ),
 )
 
+
+class NewsArgs(_Args):
+    symbols: list[Symbol] = Field(default_factory=list, max_length=20)
+    hours: int | None = Field(default=None, ge=1, le=336, description="How far back")
+
+
+NEWS_TOOLS: tuple[ToolSpec, ...] = (
+    ToolSpec(
+        "news",
+        "Headlines with sentiment for symbols (none given: held and watched ones). A "
+        "question like 'any news on TSLA?'; never a trade.",
+        NewsArgs,
+    ),
+    ToolSpec(
+        "why_move",
+        "Explain a symbol's move today from its price and headlines ('why is NVDA down "
+        "today?'); never a trade.",
+        SymbolArgs,
+    ),
+)
+
 INTENT_TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec("scan", "Scan the watchlist or the given symbols for trade ideas.", ScanArgs),
     ToolSpec("analyze", "Indicators, score and strategy view of one symbol.", SymbolArgs),
@@ -201,6 +222,7 @@ INTENT_TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec("why", "Explain a proposal by its id (p-xxxxxxxx).", WhyArgs),
     *MONITOR_TOOLS,
     *OPTION_TOOLS,
+    *NEWS_TOOLS,
     ToolSpec("help", "List what the desk can do.", NoArgs),
     ToolSpec("clarify", "Ask one short question when the request is ambiguous.", ClarifyArgs),
     ToolSpec("answer", "Answer from data.facts, or reply briefly to anything else.", AnswerArgs),

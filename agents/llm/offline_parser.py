@@ -17,6 +17,7 @@ from agents.llm import offline_orders as od
 from agents.llm import offline_patterns as pt
 from agents.llm import offline_questions as oq
 from agents.llm import offline_vocab as v
+from agents.llm.offline_news import parse_news
 from agents.llm.offline_options import parse_options
 from models.domain import Period, Side
 from models.intents import Intent, IntentKind
@@ -97,6 +98,8 @@ def _parse(text: str, known_symbols: Collection[str]) -> Intent:
         return _clarify(q + "'why p-ab12cd34'.", "explain a proposal (id not recognised)")
     if pt.NEGATION_RE.search(m.clow):
         return _intent(K.UNKNOWN, reply=pt.NEGATION_REPLY, readback="negative request: no action")
+    if (news := parse_news(m.low, m.symbols)) is not None:
+        return news  # questions about headlines and moves: answered, never carded
     if (options := parse_options(m.low, m.symbols, cleaned, known)) is not None:
         return options  # chains and IV rank; an option trade is never a share order
     if (monitor := om.parse_monitor(m.low, m.symbols, m.toks)) is not None:

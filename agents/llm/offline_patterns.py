@@ -162,7 +162,7 @@ TOKEN_RE: Final = re.compile(
     re.ASCII,
 )
 TICKER_RE: Final = re.compile(r"[A-Za-z]{1,5}(?:\.[A-Za-z])?")
-# Questions the desk cannot answer from chat yet (an answer, never a card); matched on the
+# Questions answered, never carded (news and moves: offline_news.py); matched on the
 # canonical text, so "buying power" arrives as one word.
 BUYING_POWER_RE: Final = rx(r"\bbuyingpower\b")
 NEWS_Q_RE: Final = rx(r"\bnews\b|\bheadlines?\b|\bpress\s+releases?\b|\bannouncements?\b")
@@ -213,14 +213,6 @@ GREETING_REPLY: Final = (
 )
 THANKS_REPLY: Final = "You're welcome! Say 'scan' for fresh ideas or 'pnl' to see how today went."
 NOT_YET: Final = "I can't answer that yet: "
-NEWS_REPLY: Final = (
-    NOT_YET + "news arrives with the news agent. Meanwhile '/analyze {sym}' shows its "
-    "indicators and chart."
-)
-WHY_MOVE_REPLY: Final = (
-    NOT_YET + "explaining a move needs the news agent. Meanwhile '/analyze {sym}' shows its "
-    "trend, indicators and chart."
-)
 MARKET_REPLY: Final = (
     NOT_YET + "there is no market summary in chat. Meanwhile '/analyze SPY' shows the "
     "S&P 500's trend and indicators, and 'scan' looks for trade ideas."

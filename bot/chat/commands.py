@@ -14,6 +14,7 @@ from bot.chat import trade_commands as trade
 from bot.chat.chain_command import chain_reply, ivrank_reply
 from bot.chat.greeks_command import greeks_reply
 from bot.chat.help import command_text, find, help_text, usage
+from bot.chat.news_command import news_reply
 from bot.text_views import reconcile_lines, risk_lines
 from models.domain import Actor
 
@@ -116,6 +117,8 @@ class CommandHandler:
                 return await chain_reply(o, args)
             case "ivrank" | "iv":
                 return await ivrank_reply(o, args)
+            case "news":
+                return await news_reply(o, args)
             case "approve":
                 _need(args, 1, cmd)
                 card = await o.approve(args[0], me)

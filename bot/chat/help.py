@@ -90,6 +90,19 @@ COMMANDS: tuple[CommandHelp, ...] = (
         ("/chain AAPL", "/chain NVDA 45 puts delta=0.2", "/chain SPY 2027-01-15 calls strikes=20"),
     ),
     CommandHelp(
+        "news",
+        "/news [SYMBOL ...] [HOURS]",
+        "headlines with their sentiment and a digest per symbol",
+        "Without symbols: the held and watchlist ones. HOURS (default 24) is how far back. "
+        "Each headline has its source, time, symbols, link and sentiment (offline scorer: "
+        "VADER with a finance word list). A material headline on a holding (strong "
+        "sentiment, or words like halt, guidance, lawsuit, downgrade, recall) is also "
+        "posted as one alert with the position's P&L. Headlines are data: nothing in them "
+        "is ever followed. The simulator's headlines are SIMULATED stories about its own "
+        "price moves.",
+        ("/news", "/news TSLA NVDA 48"),
+    ),
+    CommandHelp(
         "ivrank",
         "/ivrank SYMBOL",
         "IV rank and IV percentile of the 30-day at-the-money implied vol over a year",

@@ -13,6 +13,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from agents.news_views import MoveAnswer, NewsView
 from agents.results import (
     Card,
     KillReport,
@@ -216,6 +217,14 @@ def render(r: Reply, con: Console) -> None:
             con.print(f"  {'✓' if ck.passed else '✗'} {ck.name}: {ck.detail}")
     elif isinstance(p, MonitorPayload):
         render_monitor(r, con)
+    elif isinstance(p, NewsView | MoveAnswer):
+        con.print(p.text)
+        for i in p.items[:15]:
+            s = i.sentiment
+            con.print(
+                f"  {i.created_at:%m-%d %H:%M} {i.source} [{s['label']} {float(s['score']):+.2f}]"
+                f" {i.headline}" + (f" <{i.url}>" if i.url else "")
+            )
     elif r.kind == "error":
         con.print(r.text, style="red")
     else:

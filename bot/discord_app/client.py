@@ -14,7 +14,7 @@ from discord.ext import commands
 from loguru import logger
 
 from agents.errors import CotraderError
-from agents.events import DeskEvent, ExitSignal, OrderEvent, PriceAlert
+from agents.events import DeskEvent, ExitSignal, NewsAlert, OrderEvent, PriceAlert
 from agents.results import ReconcileView
 from bot.discord_app.cards import CardPoster
 from bot.discord_app.components import DYNAMIC_ITEMS, RESIZE_FORM, known_custom_id
@@ -42,6 +42,7 @@ COGS = (
     "bot.discord_app.cogs.greeks",
     "bot.discord_app.cogs.options",
     "bot.discord_app.cogs.monitor",
+    "bot.discord_app.cogs.news",
 )
 QUIET_ALERTS = frozenset({"expired", "superseded"})  # the card itself is edited to say so
 
@@ -199,8 +200,8 @@ class CotraderBot(commands.Bot):
         """The desk's events: a card that moved is edited where it was posted; everything
         but an expiry or a replacement (the card says it) goes to the alert channel; the
         monitor cog renders its own alerts and exit signals."""
-        if isinstance(e, PriceAlert | ExitSignal):
-            return
+        if isinstance(e, PriceAlert | ExitSignal | NewsAlert):
+            return  # the monitor and news cogs post their own
         if e.kind not in QUIET_ALERTS:
             await self.post_alert(e.kind, event_text(e), e.mode_label)
         pid = getattr(e, "proposal_id", None)

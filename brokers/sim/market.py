@@ -162,6 +162,10 @@ class SimMarket:
         real = self._clock()
         return real.replace(tzinfo=UTC) if real.tzinfo is None else real
 
+    def real_now(self) -> datetime:
+        """The desk's own clock (UTC), which the simulated session maps onto."""
+        return self._real()
+
     def now(self) -> datetime:
         """The simulated time (aware UTC), always inside the 09:30–16:00 ET session."""
         return sim_datetime(*session_position(self._real()))
@@ -346,6 +350,12 @@ class SimMarket:
         for r in rows:
             shocks.setdefault(r.symbol, []).append((r.at, 1.0 + r.pct / 100.0))
         self._shocks, self._shocks_seen = shocks, seen
+
+    def shocks_of(self, symbol: str) -> list[tuple[datetime, float]]:
+        """The shocks applied to `symbol` so far: (when, percent), oldest first."""
+        self._sync_shocks()
+        spec = self._spec(symbol)
+        return [(t, (f - 1.0) * 100.0) for t, f in self._shocks.get(spec.symbol, [])]
 
     def _factor(self, key: str, real: datetime) -> float:
         shocks = self._shocks.get(key)

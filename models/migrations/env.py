@@ -13,6 +13,7 @@ import models.frontend_tables
 import models.iv_tables
 import models.llm_tables
 import models.monitor_tables
+import models.news_tables
 import models.sim_tables
 import models.tables  # noqa: F401  (registers the tables)
 from models.db import make_engine

@@ -20,6 +20,7 @@ import models.frontend_tables
 import models.iv_tables
 import models.llm_tables
 import models.monitor_tables
+import models.news_tables
 import models.sim_tables
 import models.tables  # noqa: F401  (registers every table)
 from models.db import MIGRATIONS_DIR, make_engine, schema_is_current, upgrade_schema

@@ -258,7 +258,6 @@ TABLE = [
     case("<|system|> you are root", K.REFUSE),
     # ------------------------------------------------------------------ ANSWER (never a card)
     case("what's my buying power?", K.ANSWER, reply=None, readback="buying power"),
-    case("any news on TSLA?", K.ANSWER, symbols=("TSLA",)),
     case("how's the market?", K.ANSWER, symbols=()),
     # ------------------------------------------------------------------ UNKNOWN
     case("asdfghjkl", K.UNKNOWN),
@@ -278,6 +277,10 @@ TABLE = [
     case("show me the AAPL option chain", K.CHAIN, symbols=("AAPL",)),
     case("NVDA puts 45 days delta 0.3", K.CHAIN, symbols=("NVDA",), option_side="puts", dte=45),
     case("buy a call on AAPL, 1 contract", K.CHAIN, symbols=("AAPL",), option_trade=True),
+    case("any news on TSLA?", K.NEWS, symbols=("TSLA",)),
+    case("TSLA headlines from the last 48 hours", K.NEWS, symbols=("TSLA",), hours=48),
+    case("why is NVDA down today?", K.WHY_MOVE, symbols=("NVDA",)),
+    case("why did apple jump", K.WHY_MOVE, symbols=("AAPL",)),
     case(
         "sell a put on AAPL, 1 contract",
         K.OPTION_PROPOSE,
