@@ -38,6 +38,8 @@ SCRIPTS = (
     "chains.py",
     "spread_select.py",
     "option_fill.py",
+    "news_sentiment.py",
+    "news.py",
 )
 TIMEOUT_S = 180.0
 

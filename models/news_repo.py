@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from models.store import Store
 
 _NORM = re.compile(r"[^a-z0-9]+")
+ITEMS = NewsItem.__table__  # type: ignore[attr-defined]
+SYMBOLS = NewsSymbol.__table__  # type: ignore[attr-defined]
 SAME_STORY = timedelta(hours=24)  # the same words within this window are one story
 
 
@@ -42,35 +44,38 @@ class NewsRepo:
 
     def _one(self, h: Headline, sent: Sentiment, at: datetime) -> NewsItem | None:
         key = norm(h.headline)
+        row = NewsItem(
+            id=h.id, source=h.source, headline=h.headline, summary=h.summary, url=h.url,
+            author=h.author, symbols=" ".join(h.symbols), created_at=h.created_at,
+            stored_at=at, simulated=h.simulated, norm=key, score=sent.score,
+            label=sent.label, why=sent.why, scorer=sent.scorer,
+        )  # fmt: skip
         with self.store.session(write=True) as s:
-            if s.get(NewsItem, h.id) is not None:
-                return None
-            twin = s.exec(
-                select(NewsItem.id).where(
-                    NewsItem.norm == key,
-                    col(NewsItem.created_at) >= h.created_at - SAME_STORY,
-                    col(NewsItem.created_at) <= h.created_at + SAME_STORY,
+            con = s.connection()
+            twin = con.execute(
+                select(ITEMS.c.id)
+                .where(
+                    ITEMS.c.norm == key,
+                    ITEMS.c.created_at >= h.created_at - SAME_STORY,
+                    ITEMS.c.created_at <= h.created_at + SAME_STORY,
                 )
+                .limit(1)
             ).first()
             if twin is not None:
                 return None
-            row = NewsItem(
-                id=h.id, source=h.source, headline=h.headline, summary=h.summary, url=h.url,
-                author=h.author, symbols=" ".join(h.symbols), created_at=h.created_at,
-                stored_at=at, simulated=h.simulated, norm=key, score=sent.score,
-                label=sent.label, why=sent.why, scorer=sent.scorer,
-            )  # fmt: skip
-            s.add(row)
-            for sym in dict.fromkeys(h.symbols):
-                s.add(NewsSymbol(news_id=h.id, symbol=sym, created_at=h.created_at))
-            try:
+            try:  # the id is the primary key: a second copy is refused by the database
+                con.execute(ITEMS.insert(), [row.model_dump()])
+                syms = [
+                    {"news_id": h.id, "symbol": sym, "created_at": h.created_at}
+                    for sym in dict.fromkeys(h.symbols)
+                ]
+                if syms:
+                    con.execute(SYMBOLS.insert(), syms)
                 s.commit()
-            except IntegrityError:  # another process stored it first
+            except IntegrityError:
                 s.rollback()
                 return None
-            s.refresh(row)
-            s.expunge(row)
-            return row
+        return row
 
     def recent(
         self, symbols: Sequence[str] | None, since: datetime, limit: int = 50

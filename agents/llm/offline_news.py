@@ -12,6 +12,7 @@ from models.intents import Intent, IntentKind
 
 K = IntentKind
 
+MARKET = "SPY"
 _HAPPENING = re.compile(r"\bwhat'?s (?:going on|happening) with\b")
 _HOURS = re.compile(r"\b(?:last|past)\s+(\d{1,3})\s*(?:h|hours?)\b|\b(\d{1,3})\s*h(?:ours?)?\b")
 _DAYS = re.compile(r"\b(?:last|past)\s+(\d{1,2})\s*days?\b|\b(?:last|past)\s+week\b")
@@ -33,6 +34,8 @@ def parse_news(low: str, symbols: Sequence[str]) -> Intent | None:
     """A news question in `low` (lower-cased), or None."""
     syms = tuple(symbols)
     if pt.WHY_MOVE_RE.search(low) and not re.search(r"\bp-[a-z2-7]{8}\b", low):
+        if not syms and "market" in low:
+            syms = (MARKET,)  # the market's move: its broad index fund's
         if not syms:
             return Intent(
                 kind=K.CLARIFY, question="Which symbol's move should I explain?",

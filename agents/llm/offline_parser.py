@@ -98,8 +98,6 @@ def _parse(text: str, known_symbols: Collection[str]) -> Intent:
         return _clarify(q + "'why p-ab12cd34'.", "explain a proposal (id not recognised)")
     if pt.NEGATION_RE.search(m.clow):
         return _intent(K.UNKNOWN, reply=pt.NEGATION_REPLY, readback="negative request: no action")
-    if (news := parse_news(m.low, m.symbols)) is not None:
-        return news  # questions about headlines and moves: answered, never carded
     if (options := parse_options(m.low, m.symbols, cleaned, known)) is not None:
         return options  # chains and IV rank; an option trade is never a share order
     if (monitor := om.parse_monitor(m.low, m.symbols, m.toks)) is not None:
@@ -113,6 +111,8 @@ def _route(m: _Msg) -> Intent:
     imperative = any(i == m.core_idx for i, _ in m.verbs)
     if (wl := _watchlist(m, syms)) is not None:
         return wl
+    if not imperative and (news := parse_news(m.low, syms)) is not None:
+        return news  # questions about headlines and moves: answered, never carded
     if not imperative and (answer := oq.answer(m.clow, syms)) is not None:
         return answer
     if pt.RESUME_RE.search(m.core):

@@ -12,7 +12,7 @@ from agents import events as ev
 from agents.conversation import Conversation
 from bot.app import App
 from models.domain import Actor
-from models.news import Headline
+from models.news import Headline, Sentiment
 from tests.conftest import Clock
 from tests.e2e.broker_world import Alerts
 
@@ -126,3 +126,29 @@ async def test_hostile_headlines_change_nothing(
     assert o.risk.limits.model_dump() == limits
     after = app.store.state.get()
     assert (after.risk_state, after.paused) == (state.risk_state, state.paused)
+
+
+async def test_a_headline_is_stored_once_by_id_and_by_its_words_across_sources(
+    make_app: Callable[..., App], clock: Clock
+) -> None:
+    store = make_app(clock).store
+    s = Sentiment(score=-0.4, label="negative")
+    t = clock()
+
+    def h(id_: str, text: str, hours: float = 0) -> Headline:
+        return Headline(id=id_, source=id_.split(":")[0], headline=text, symbols=("TSLA", "TSLA"),
+                        created_at=t + timedelta(hours=hours))  # fmt: skip
+
+    first = store.news.add([(h("a:1", "Tesla recalls 2,000 cars!"), s)], t)
+    assert [r.id for r in first] == ["a:1"]
+    again = store.news.add(
+        [
+            (h("a:1", "Tesla recalls 2,000 cars!"), s),  # the same id
+            (h("b:9", "TESLA recalls 2,000 cars"), s),  # another source, the same words
+            (h("c:3", "Tesla recalls 2,000 cars", hours=30), s),  # a day later: a new story
+        ],
+        t,
+    )
+    assert [r.id for r in again] == ["c:3"]
+    rows = store.news.recent(["TSLA"], t - timedelta(hours=1), 10)
+    assert [r.id for r in rows] == ["c:3", "a:1"] and rows[1].label == "negative"

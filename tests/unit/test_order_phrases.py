@@ -168,14 +168,14 @@ PHRASES = [
     row("close TSLA limit 250 gtc", K.CLOSE, symbol=T, limit_price=250, tif=GTC),
     row("close my TSLA at the open", K.CLOSE, symbol=T, tif=OPG),
     # ------------------------------------------------------------------ questions stay questions
-    row("any news on TSLA?", K.ANSWER, symbol=T),
-    row("what's the news on AAPL", K.ANSWER, symbol=A),
+    row("any news on TSLA?", K.NEWS, symbol=T),
+    row("what's the news on AAPL", K.NEWS, symbol=A),
     row("what's the IV rank of TSLA?", K.IV_RANK, symbol=T),
     row("implied volatility of TSLA", K.IV_RANK, symbol=T),
-    row("why is NVDA down today?", K.ANSWER, symbol=N),
-    row("why is AAPL up", K.ANSWER, symbol=A),
-    row("why is NVDA selling off?", K.ANSWER, symbol=N),
-    row("why is the market down?", K.ANSWER),
+    row("why is NVDA down today?", K.WHY_MOVE, symbol=N),
+    row("why is AAPL up", K.WHY_MOVE, symbol=A),
+    row("why is NVDA selling off?", K.WHY_MOVE, symbol=N),
+    row("why is the market down?", K.WHY_MOVE, symbol="SPY"),
     row("how's the market?", K.ANSWER),
     row("how is the market doing today", K.ANSWER),
     row("what's my buying power?", K.ANSWER),
@@ -290,20 +290,21 @@ def test_a_part_that_cannot_be_used_is_named(text: str, words: tuple[str, ...]) 
         assert word.lower() in (intent.question or "").lower(), intent.question
 
 
-@pytest.mark.parametrize(
-    ("text", "topic"),
-    [
-        ("any news on TSLA?", "news"),
-        ("why is NVDA down today?", "news agent"),
-        ("how's the market?", "market"),
-    ],
-)
-def test_questions_say_what_is_not_possible_and_what_to_do(text: str, topic: str) -> None:
-    intent = parse(text, KNOWN)
+def test_the_market_question_says_what_is_not_possible_and_what_to_do() -> None:
+    intent = parse("how's the market?", KNOWN)
     assert intent.kind is K.ANSWER
     reply = intent.reply or ""
-    assert reply.startswith("I can't answer that yet") and topic in reply
+    assert reply.startswith("I can't answer that yet") and "market" in reply
     assert "/analyze" in reply or "'scan'" in reply
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("any news on TSLA?", K.NEWS), ("why is NVDA down today?", K.WHY_MOVE)],
+)
+def test_news_questions_go_to_the_news_agent_never_a_card(text: str, kind: IntentKind) -> None:
+    intent = parse(text, KNOWN)
+    assert intent.kind is kind and intent.symbols and intent.side is None
 
 
 def test_buying_power_is_left_for_the_desk_to_fill() -> None:
