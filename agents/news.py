@@ -24,7 +24,7 @@ from agents.errors import BadInput, CotraderError
 from agents.news_views import MoveAnswer, NewsDigest, NewsItemView, NewsView
 from brokers.base import BrokerError, NewsSource
 from models.domain import Mode
-from models.news import Headline
+from models.news import Headline, Sentiment
 from models.news_tables import NewsItem
 from models.options import is_occ, parse_occ
 from models.store import Store
@@ -44,6 +44,7 @@ class NewsAgent:
         clock: Callable[[], datetime],
         publish: Callable[[ev.DeskEvent], Awaitable[None]],
         alert_score: float = 0.5,
+        scorer: Callable[[Headline], Awaitable[Sentiment]] | None = None,
     ) -> None:
         self.store = store
         self.source = source
@@ -52,6 +53,7 @@ class NewsAgent:
         self.clock = clock
         self.publish = publish
         self.alert_score = alert_score
+        self.scorer = scorer  # the LLM's (agents/llm/news_sentiment.py); None: offline only
         self._last: dict[str, datetime] = {}  # symbol -> the last poll's time
         self._lock = asyncio.Lock()
 
@@ -85,7 +87,9 @@ class NewsAgent:
                 return []
             for s in syms:
                 self._last[s] = now
-            new = self.store.news.add([(h, score(h.headline, h.summary)) for h in got], now)
+            seen = self.store.news.known([h.id for h in got])
+            fresh = [h for h in got if h.id not in seen]
+            new = self.store.news.add([(h, await self._score(h)) for h in fresh], now)
         if new:
             self.store.events.add("news.stored", "agent:news", context={"count": len(new)})
             await self._alerts(new)
@@ -93,9 +97,21 @@ class NewsAgent:
 
     async def on_headline(self, h: Headline) -> None:
         """A pushed headline (the venue's stream): stored and alerted like a polled one."""
-        new = self.store.news.add([(h, score(h.headline, h.summary))], self.clock())
+        if self.store.news.known([h.id]):
+            return
+        new = self.store.news.add([(h, await self._score(h))], self.clock())
         if new:
             await self._alerts(new)
+
+    async def _score(self, h: Headline) -> Sentiment:
+        """The LLM's reading where there is one (checked), else the offline scorer's."""
+        if self.scorer is None:
+            return score(h.headline, h.summary)
+        try:
+            return await self.scorer(h)
+        except Exception as e:  # a scorer failure must not lose the headline
+            logger.warning("news: LLM sentiment failed, offline instead: {}", e)
+            return score(h.headline, h.summary)
 
     async def _alerts(self, rows: list[NewsItem]) -> None:
         held = self.held()

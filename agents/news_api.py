@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from loguru import logger
 
+from agents.llm.news_sentiment import NewsSentiment
 from agents.news import NewsAgent
 from agents.news_views import MoveAnswer, NewsView
 from brokers.base import BrokerError, NewsSource, NewsStream
@@ -22,9 +23,11 @@ class NewsApi:
     """Mixed into Orchestrator; `_setup_news` is called from its constructor."""
 
     def _setup_news(self: Orchestrator, source: NewsSource | None) -> None:
+        scorer = NewsSentiment(self.llm, self.guard) if self.llm.online else None
         self.news_agent = NewsAgent(
             self.store, source, self.data, self.mode, self.clock, self.publish,
             alert_score=self.desk_cfg.news_alert_score,
+            scorer=scorer.score if scorer is not None else None,
         )  # fmt: skip
         self._news_task: asyncio.Task[None] | None = None
         self.proposals.headlines = self.news_agent.headlines

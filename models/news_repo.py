@@ -77,6 +77,14 @@ class NewsRepo:
                 return None
         return row
 
+    def known(self, ids: Sequence[str]) -> set[str]:
+        """Which of `ids` are stored already."""
+        if not ids:
+            return set()
+        with self.store.session() as s:
+            rows = s.connection().execute(select(ITEMS.c.id).where(ITEMS.c.id.in_(list(ids))))
+            return {r[0] for r in rows}
+
     def recent(
         self, symbols: Sequence[str] | None, since: datetime, limit: int = 50
     ) -> list[NewsItem]:
