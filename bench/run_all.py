@@ -40,6 +40,7 @@ SCRIPTS = (
     "option_fill.py",
     "news_sentiment.py",
     "news.py",
+    "news_discord.py",
 )
 TIMEOUT_S = 180.0
 
