@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from agents import events as ev
 from agents.conversation import Conversation
 from bot.app import App
+from bot.event_text import event_text
 from models.domain import Actor
 from models.news import Headline, Sentiment
 from tests.conftest import Clock
@@ -152,3 +153,18 @@ async def test_a_headline_is_stored_once_by_id_and_by_its_words_across_sources(
     assert [r.id for r in again] == ["c:3"]
     rows = store.news.recent(["TSLA"], t - timedelta(hours=1), 10)
     assert [r.id for r in rows] == ["c:3", "a:1"] and rows[1].label == "negative"
+
+
+async def test_the_brief_and_analyze_carry_the_headlines(
+    make_app: Callable[..., App], clock: Clock, trader: Actor
+) -> None:
+    o = make_app(clock).orchestrator
+    card = await o.propose("AAPL", "buy", 10, trader)
+    await o.approve(card.id, trader)
+    await o.sim_shock("AAPL", -12, trader)
+    brief = await o.jobs.premarket_brief(clock().date())
+    assert isinstance(brief, ev.PremarketBrief)
+    assert any(s.startswith("AAPL:") and "12.0%" in s for s in brief.top_stories), brief
+    assert "Top stories: AAPL:" in event_text(brief)
+    analysis = await o.analyze("AAPL")
+    assert any("12.0%" in h for h in analysis.headlines)
