@@ -71,9 +71,11 @@ class NewsAgent:
         return sorted({*self.held(), *self.store.state.watchlist()})
 
     # ------------------------------------------------------------------ polling
-    async def poll(self, symbols: Sequence[str] | None = None) -> list[NewsItem]:
+    async def poll(self, symbols: Sequence[str] | None = None, llm: bool = False) -> list[NewsItem]:
         """Fetch, score and store what is new on `symbols` (default: the followed ones);
-        alert on the material ones for held symbols. Returns the rows stored now."""
+        alert on the material ones for held symbols. Returns the rows stored now. `llm`:
+        the LLM scores the new headlines (the desk loop's polls and the stream; a person's
+        question is answered at once with the offline scorer)."""
         syms = list(symbols) if symbols is not None else self.followed()
         if self.source is None or not syms:
             return []
@@ -89,7 +91,7 @@ class NewsAgent:
                 self._last[s] = now
             seen = self.store.news.known([h.id for h in got])
             fresh = [h for h in got if h.id not in seen]
-            new = self.store.news.add([(h, await self._score(h)) for h in fresh], now)
+            new = self.store.news.add([(h, await self._score(h, llm)) for h in fresh], now)
         if new:
             self.store.events.add("news.stored", "agent:news", context={"count": len(new)})
             await self._alerts(new)
@@ -99,13 +101,14 @@ class NewsAgent:
         """A pushed headline (the venue's stream): stored and alerted like a polled one."""
         if self.store.news.known([h.id]):
             return
-        new = self.store.news.add([(h, await self._score(h))], self.clock())
+        new = self.store.news.add([(h, await self._score(h, True))], self.clock())
         if new:
             await self._alerts(new)
 
-    async def _score(self, h: Headline) -> Sentiment:
-        """The LLM's reading where there is one (checked), else the offline scorer's."""
-        if self.scorer is None:
+    async def _score(self, h: Headline, llm: bool) -> Sentiment:
+        """The LLM's reading where there is one and `llm` (checked), else the offline
+        scorer's."""
+        if self.scorer is None or not llm:
             return score(h.headline, h.summary)
         try:
             return await self.scorer(h)

@@ -36,7 +36,7 @@ class NewsApi:
 
     async def poll_news(self: Orchestrator) -> int:
         """One news poll of the held and watchlist symbols (the desk loop's); stored count."""
-        return len(await self.news_agent.poll())
+        return len(await self.news_agent.poll(llm=True))
 
     async def news(
         self: Orchestrator, symbols: Sequence[str] | None = None, hours: int | None = None

@@ -31,7 +31,10 @@ async def test_the_llm_scores_a_headline_and_an_invented_number_is_refused(
     async with llm_desk(make_app, clock) as d:
         o = d.orch
         d.openai.set_default(tone(-0.8, "negative", "the recall"))
+        o.store.state.watch("AAPL", trader.id)
+        o.store.state.watch("MSFT", trader.id)
         await o.sim_shock("AAPL", -15, trader)
+        await o.poll_news()  # the desk loop's poll: the LLM scores what is new
         view = await o.news(["AAPL"], 24)
         (item,) = [i for i in view.items if "SIMULATED" in i.headline and "15.0" in i.headline]
         assert item.sentiment == {"score": -0.8, "label": "negative"}
@@ -43,6 +46,7 @@ async def test_the_llm_scores_a_headline_and_an_invented_number_is_refused(
         d.openai.set_default(tone(-0.9, "negative", "down 37% on the news"))  # 37: invented
         d.anthropic.set_default(tone(-0.9, "negative", "down 37% on the news"))
         await o.sim_shock("MSFT", -12, trader)
+        await o.poll_news()
         msft = await o.news(["MSFT"], 24)
         shock = [i for i in msft.items if "12.0" in i.headline]
         assert shock and shock[0].sentiment["score"] != -0.9  # refused: the offline score
