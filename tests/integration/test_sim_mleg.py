@@ -1,27 +1,17 @@
 """The paper broker's options orders: 1-4 legs at a net limit against the simulated chain,
-fills split across the legs, cash, positions and buying power with options, and expiry
-settlement (worthless, assigned, exercised)."""
+fills split across the legs, cash, positions and buying power with options."""
 
 from __future__ import annotations
 
-import asyncio
-import math
-import threading
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
 
-from brokers.base import OptionExpiry, OptionQuotes, OrderRejectedError
+from brokers.base import OptionQuotes, OrderRejectedError
 from brokers.sim.broker import SimBroker, SimCosts
-from brokers.sim.expiry import assignment_side, in_the_money
-from brokers.sim.legs import split_net
 from brokers.sim.market import SimMarket
 from brokers.sim.options import SimOptionChains
 from models.domain import (
-    BrokerOrder,
     OrderLeg,
     OrderRequest,
     OrderStatus,
@@ -29,101 +19,25 @@ from models.domain import (
     Side,
     TimeInForce,
 )
-from models.options import OptionRow
 from models.store import Store
 from tests.conftest import Clock
-
-# T0 is Friday 2026-11-20, 12:00 ET: AAPL near 192, the 2026-11-27 weekly listed
-EXP = "261127"
-SHORT_P, LONG_P = f"AAPL{EXP}P00185000", f"AAPL{EXP}P00180000"  # a $5 bull put spread
-START = 100_000.0
-FEE = 0.65
-
-
-def put(strike: float) -> str:
-    return f"AAPL{EXP}P{round(strike * 1000):08d}"
-
-
-def call(strike: float) -> str:
-    return f"AAPL{EXP}C{round(strike * 1000):08d}"
-
-
-def setup(
-    url: str, clock: Clock, **kw: object
-) -> tuple[Store, SimMarket, SimOptionChains, SimBroker]:
-    store = Store(url)
-    store.upgrade()
-    market = SimMarket(seed=42, clock=clock)
-    chains = SimOptionChains(market)
-    return store, market, chains, SimBroker(store, market, options=chains, **kw)  # type: ignore[arg-type]
-
-
-def sqlite(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'mleg.db'}"
-
-
-def order(
-    cid: str,
-    legs: list[tuple[str, Side]] | list[OrderLeg],
-    side: Side,
-    limit: float | None,
-    qty: int = 1,
-    **kw: object,
-) -> OrderRequest:
-    built = [g if isinstance(g, OrderLeg) else OrderLeg(symbol=g[0], side=g[1]) for g in legs]
-    return OrderRequest(
-        client_order_id=cid,
-        symbol="AAPL",
-        side=side,
-        quantity=qty,
-        order_type=kw.pop("order_type", OrderType.LIMIT),  # type: ignore[arg-type]
-        limit_price=limit,
-        legs=tuple(built),
-        **kw,  # type: ignore[arg-type]
-    )
-
-
-SPREAD = [(SHORT_P, Side.SELL), (LONG_P, Side.BUY)]
-GTC = TimeInForce.GTC
-
-
-def mid(q: OptionRow) -> float:
-    assert q.bid is not None and q.ask is not None
-    return (q.bid + q.ask) / 2
-
-
-async def fair(
-    chains: SimOptionChains, legs: list[tuple[str, Side]], side: Side = Side.SELL
-) -> float:
-    """The best net limit marketable now at the default costs: the legs' net mid (sells
-    +, buys -) less 10% of each leg's spread for a credit (SELL), plus it for a debit."""
-    quotes = await chains.option_quotes([s for s, _ in legs])
-    net = sum((1 if g is Side.SELL else -1) * mid(quotes[s]) for s, g in legs)
-    slip = sum(0.1 * ((quotes[s].ask or 0) - (quotes[s].bid or 0)) for s, _ in legs)
-    if side is Side.SELL:
-        return math.floor((net - slip) * 100) / 100
-    return math.ceil((slip - net) * 100) / 100
-
-
-def leg_net(o: BrokerOrder) -> float:
-    """Σ sign·ratio·price over the legs' fills, per unit (credit positive)."""
-    units = o.filled_quantity
-    total = sum(
-        (1 if g.side is Side.SELL else -1) * f.price * f.quantity
-        for g in o.option_legs
-        for f in g.fills
-    )
-    return total / units
-
-
-def cash_of(o: BrokerOrder) -> float:
-    """What the order's fills did to the cash."""
-    return sum(
-        (1 if g.side is Side.SELL else -1) * f.price * f.quantity * 100 - f.commission
-        for g in o.option_legs
-        for f in g.fills
-    )
-
+from tests.integration.sim_option_world import (
+    FEE,
+    GTC,
+    LONG_P,
+    SHORT_P,
+    SPREAD,
+    START,
+    call,
+    cash_of,
+    fair,
+    leg_net,
+    mid,
+    order,
+    put,
+    setup,
+    sqlite,
+)
 
 # ----------------------------------------------------------------------------- quotes
 
@@ -362,141 +276,3 @@ async def test_no_options_source_takes_no_options_orders(tmp_path: Path, clock: 
     with pytest.raises(OrderRejectedError, match="no option quotes"):
         await broker.submit(order("x", SPREAD, Side.SELL, 0.4))
     assert await broker.order_by_client_id("x") is None
-
-
-# ----------------------------------------------------------------------------- expiry
-
-
-async def test_expiry_worthless_and_assigned(db_url: str, clock: Clock) -> None:
-    _, market, chains, broker = setup(db_url, clock)
-    assert isinstance(broker, OptionExpiry)
-    otm = [(put(180), Side.SELL), (put(175), Side.BUY)]
-    itm = [(put(210), Side.SELL)]  # deep in the money: AAPL near 192
-    for cid, legs in (("otm", otm), ("itm", itm)):
-        o = await broker.submit(order(cid, legs, Side.SELL, await fair(chains, legs)))
-        assert o.status is OrderStatus.FILLED
-    before = await broker.account()
-    assert await broker.settle_expired(market.now()) == []  # nothing has expired yet
-    clock.advance(days=10)  # Monday 2026-11-30: the 27th's contracts expired on Friday
-    now = market.now()
-    close = market.close_on("AAPL", market.sim_date() - timedelta(days=3))
-    assert close is not None and 180 < close < 210
-    settled = await broker.settle_expired(now)
-    by_id = {o.client_order_id: o for o in settled}
-    assert set(by_id) == {
-        f"EXP-{put(180)}",
-        f"EXP-{put(175)}",
-        f"EXP-{put(210)}",
-        f"EXP-{put(210)}-S",
-    }
-    for sym, reason, side in (
-        (put(180), "expired worthless", Side.BUY),
-        (put(175), "expired worthless", Side.SELL),
-        (put(210), "assigned", Side.BUY),
-    ):
-        o = by_id[f"EXP-{sym}"]
-        assert o.status is OrderStatus.FILLED and o.reason == reason and o.fills == ()
-        (g,) = o.option_legs
-        assert (g.symbol, g.side, g.opens, g.filled_quantity) == (sym, side, False, 1)
-        assert [(f.quantity, f.price, f.commission) for f in g.fills] == [(1, 0.0, 0.0)]
-    shares = by_id[f"EXP-{put(210)}-S"]
-    assert (shares.symbol, shares.side, shares.filled_quantity) == ("AAPL", Side.BUY, 100)
-    assert [(f.quantity, f.price) for f in shares.fills] == [(100, 210.0)]
-    assert shares.status is OrderStatus.FILLED
-    held = {p.symbol: (p.quantity, p.avg_price) for p in await broker.positions()}
-    assert held == {"AAPL": (100, 210.0)}
-    after = await broker.account()
-    assert after.cash == pytest.approx(before.cash - 210 * 100, abs=0.01)
-    assert await broker.order_by_client_id(f"EXP-{put(210)}-S") == shares
-    # idempotent: nothing settles twice, the same orders come back
-    assert await broker.settle_expired(now) == settled
-    assert (await broker.account()).cash == after.cash
-
-
-async def test_a_long_call_in_the_money_is_exercised(tmp_path: Path, clock: Clock) -> None:
-    _, market, chains, broker = setup(sqlite(tmp_path), clock)
-    leg = [(call(170), Side.BUY)]
-    debit = await fair(chains, leg, Side.BUY)
-    o = await broker.submit(order("lc", leg, Side.BUY, debit))
-    assert o.status is OrderStatus.FILLED
-    cash = (await broker.account()).cash
-    clock.advance(days=10)
-    settled = await broker.settle_expired(market.now())
-    by_id = {x.client_order_id: x for x in settled}
-    assert by_id[f"EXP-{call(170)}"].reason == "exercised"
-    assert by_id[f"EXP-{call(170)}"].option_legs[0].side is Side.SELL
-    assert by_id[f"EXP-{call(170)}-S"].side is Side.BUY
-    assert {p.symbol: p.quantity for p in await broker.positions()} == {"AAPL": 100}
-    assert (await broker.account()).cash == pytest.approx(cash - 170 * 100, abs=0.01)
-
-
-async def test_expiry_day_settles_at_that_days_close(tmp_path: Path, clock: Clock) -> None:
-    """Past 16:00 ET on the expiry date itself the simulated date has not moved on: the
-    price at the close is the day's own path at 16:00."""
-    _, market, chains, broker = setup(sqlite(tmp_path), clock)
-    today = f"AAPL{market.sim_date():%y%m%d}P00210000"
-    o = await broker.submit(
-        order("t", [(today, Side.SELL)], Side.SELL, await fair(chains, [(today, Side.SELL)]))
-    )
-    assert o.status is OrderStatus.FILLED
-    assert await broker.settle_expired(clock.t) == []  # noon: still trading
-    clock.advance(hours=5)  # 17:00 ET
-    close = market.close_on("AAPL", market.sim_date())
-    assert close is not None and close < 210
-    orders = {x.client_order_id: x for x in await broker.settle_expired(clock.t)}
-    assert orders[f"EXP-{today}"].reason == "assigned"
-    assert [(f.quantity, f.price) for f in orders[f"EXP-{today}-S"].fills] == [(100, 210.0)]
-
-
-def test_at_the_strike_is_out_of_the_money() -> None:
-    assert not in_the_money(True, 100.0, 100.0) and not in_the_money(False, 100.0, 100.0)
-    assert in_the_money(True, 100.0, 100.01) and in_the_money(False, 100.0, 99.99)
-    assert assignment_side(False, -1) is Side.BUY and assignment_side(True, -1) is Side.SELL
-    assert assignment_side(True, 1) is Side.BUY and assignment_side(False, 1) is Side.SELL
-
-
-def test_concurrent_submits_of_one_options_client_id(tmp_path: Path, clock: Clock) -> None:
-    store, market, chains, _ = setup(sqlite(tmp_path), clock)
-    req = order("race", SPREAD, Side.SELL, asyncio.run(fair(chains, SPREAD)))
-    brokers = [SimBroker(Store(store.url), market, options=chains) for _ in range(8)]
-    barrier = threading.Barrier(8)
-    ids: list[str] = []
-
-    def go(b: SimBroker) -> None:
-        barrier.wait()
-        ids.append(asyncio.run(b.submit(req)).broker_order_id)
-
-    threads = [threading.Thread(target=go, args=(b,)) for b in brokers]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    assert len(ids) == 8 and len(set(ids)) == 1
-    held = {p.symbol: p.quantity for p in asyncio.run(brokers[0].positions())}
-    assert held == {SHORT_P: -1, LONG_P: 1}
-
-
-# ----------------------------------------------------------------------------- the split
-
-
-@st.composite
-def split_cases(draw: st.DrawFn) -> tuple[list[tuple[int, int, float]], int]:
-    """1-4 legs (premium sign, ratio, mid), one of ratio 1, and a net in cents."""
-    n = draw(st.integers(1, 4))
-    signs = st.sampled_from([1, -1])
-    mids = st.floats(0, 60, allow_nan=False)
-    legs = [(draw(signs), draw(st.integers(1, 5)), draw(mids)) for _ in range(n)]
-    i = draw(st.integers(0, n - 1))
-    legs[i] = (legs[i][0], 1, legs[i][2])
-    net = draw(st.integers(1, 10_000)) * draw(signs)
-    return legs, net
-
-
-@settings(max_examples=400, deadline=None)
-@given(split_cases())
-def test_the_net_split_across_legs_is_exact(case: tuple[list[tuple[int, int, float]], int]) -> None:
-    legs, net = case
-    assume(any(s == (1 if net > 0 else -1) for s, _, _ in legs))  # a leg that gives the net
-    cents = split_net(legs, net)
-    assert all(isinstance(c, int) and c >= 0 for c in cents)
-    assert sum(s * r * c for (s, r, _), c in zip(legs, cents, strict=True)) == net
