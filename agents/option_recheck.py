@@ -73,16 +73,19 @@ async def recheck_option(
         float(o["capital"]) / n,
         float(o["limit"]) * 100,
     )
-    pf = await ideas.risk.portfolio(now)
+    with ideas.proposals.store.reading():  # one read transaction for the book's facts
+        pf = await ideas.risk.portfolio(now)
+        held = ideas.exposure(p.symbol)
+        desk = ideas.risk.desk()
     level, source = await ideas.level()
     d = evaluate_option(
         trade,
         n,
         pf,
-        ideas.exposure(p.symbol),
+        held,
         ideas.risk.limits,
         ideas.cfg,
-        ideas.risk.desk(),
+        desk,
         level,
         pf.buying_power,
         level_source=source,
