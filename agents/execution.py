@@ -344,39 +344,29 @@ class ExecutionAgent(VenueCancels):
         return self._fills(bo, row, seen), steps
 
     def _fills(self, bo: BrokerOrder, row: Order, seen: set[str]) -> list[Fill]:
-        if bo.option_legs:  # a multi-leg order: each leg's own fills, on its contract
+        """The fills to book: a multi-leg order's are its legs' own, on each contract."""
+        if bo.option_legs:
             return [
-                Fill(
-                    broker=self.broker.name,
-                    fill_id=f.fill_id,
-                    order_id=0,
-                    client_order_id=bo.client_order_id,
-                    symbol=leg.symbol,
-                    side=leg.side.value,
-                    quantity=f.quantity,
-                    price=f.price,
-                    commission=f.commission,
-                    ts=f.ts,
-                )
+                self._fill_row(bo, f, leg.symbol, leg.side)
                 for leg in bo.option_legs
                 for f in leg.fills
                 if f.fill_id not in seen
             ]
-        return [
-            Fill(
-                broker=self.broker.name,
-                fill_id=f.fill_id,
-                order_id=0,
-                client_order_id=bo.client_order_id,
-                symbol=bo.symbol,
-                side=bo.side.value,
-                quantity=f.quantity,
-                price=f.price,
-                commission=f.commission,
-                ts=f.ts,
-            )
-            for f in self._unbooked(bo, row, seen)
-        ]
+        return [self._fill_row(bo, f, bo.symbol, bo.side) for f in self._unbooked(bo, row, seen)]
+
+    def _fill_row(self, bo: BrokerOrder, f: FillReport, symbol: str, side: Side) -> Fill:
+        return Fill(
+            broker=self.broker.name,
+            fill_id=f.fill_id,
+            order_id=0,
+            client_order_id=bo.client_order_id,
+            symbol=symbol,
+            side=side.value,
+            quantity=f.quantity,
+            price=f.price,
+            commission=f.commission,
+            ts=f.ts,
+        )
 
     def _unbooked(self, bo: BrokerOrder, row: Order, seen: set[str]) -> list[FillReport]:
         """The fills of `bo` not booked yet, never more shares than the venue's cumulative

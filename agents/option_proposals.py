@@ -37,6 +37,7 @@ from services.options.chain import PricedChain
 from services.options.strategies import (
     RULES,
     STRATEGY_NAMES,
+    Candidate,
     Selection,
     StrategyName,
     UnderlyingRules,
@@ -147,7 +148,7 @@ class OptionProposals:
         slip = c.credit - lim
         trade = OptionTrade(sym, name, (c.max_loss + slip) * 100, (c.capital + slip) * 100,
                             lim * 100)  # fmt: skip
-        decision = await self._check(trade, contracts, sym, c, today, p, rank, sel)
+        decision = await self._check(trade, contracts, sym, c)
         n = decision.quantity
         facts = entry_facts(c, n, today, p.spot, rank, sel.rejected, len(sel.candidates), lim)
         facts["buying_power"] = decision_bp(decision)
@@ -162,16 +163,10 @@ class OptionProposals:
         return await self.proposals.with_rationale(card, idea, decision, "entry")
 
     async def _check(
-        self,
-        trade: OptionTrade,
-        contracts: int | None,
-        sym: str,
-        c: Any,
-        today: Any,
-        p: PricedChain,
-        rank: float | None,
-        sel: Selection,
+        self, trade: OptionTrade, contracts: int | None, sym: str, c: Candidate
     ) -> RiskDecision:
+        """The option checks on `c`, with the venue's dry run for buying power where the
+        venue has one."""
         now = self.chains.clock()
         with self.proposals.store.reading():
             pf = await self.risk.portfolio(now)
@@ -211,7 +206,7 @@ class OptionProposals:
             return SIM_LEVEL, "the simulator's"
         return SIM_LEVEL, "assumed: the venue does not say; set COTRADER_OPTIONS_LEVEL"
 
-    async def venue_bp(self, sym: str, c: Any, n: int) -> tuple[float | None, str]:
+    async def venue_bp(self, sym: str, c: Candidate, n: int) -> tuple[float | None, str]:
         """The venue's dry-run buying-power need of the order (None: no dry run)."""
         if n < 1 or not isinstance(self.broker, OrderPreviewer):
             return None, "computed"

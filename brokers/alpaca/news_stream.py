@@ -19,21 +19,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from loguru import logger
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import WebSocketException
+from websockets.asyncio.client import ClientConnection
 
 from brokers.alpaca.news_convert import BadNewsItem, headline_from_wire, shown_id
-from brokers.alpaca.stream import Backoff
+from brokers.alpaca.stream import Backoff, keep_connected
 from brokers.base import BrokerError, HeadlineCallback
 from models.news import Headline
 
-_WIRE_LOG = logging.getLogger("brokers.alpaca.news_stream.wire")
-_WIRE_LOG.setLevel(logging.INFO)  # websockets logs every frame (the login too) at DEBUG
 FATAL_CODES = {401: "not authenticated", 402: "auth failed", 409: "insufficient subscription"}
 
 Record = Callable[[str, str], None]  # (news id or "", reason): a skipped message
@@ -88,38 +84,13 @@ class AlpacaNewsStream:
         """Deliver every headline until cancelled; reconnect with backoff after a drop or a
         failed connect. Raises NewsStreamRefused (a BrokerError) when the keys are refused."""
         wanted = stream_symbols(symbols)
-        attempt = 0
-        try:
-            while True:
-                try:
-                    async with connect(
-                        self.url,
-                        open_timeout=self.handshake_timeout,
-                        close_timeout=2.0,
-                        max_size=2**22,
-                        logger=_WIRE_LOG,
-                    ) as ws:
-                        await self._subscribe(ws, wanted)
-                        attempt = 0
-                        await self._consume(ws, on_headline)
-                    why = "closed by Alpaca"
-                except (OSError, TimeoutError, WebSocketException, StreamError) as e:
-                    why = self._redact(f"{type(e).__name__}: {e}")
-                attempt += 1
-                delay = self.backoff.delay(attempt)
-                if self.connected:
-                    self.connected = False
-                    self.drops += 1
-                    logger.warning(
-                        "alpaca: news stream dropped ({}); reconnect in {:g}s", why, delay
-                    )
-                else:
-                    logger.warning(
-                        "alpaca: news stream connect failed ({}); retry in {:g}s", why, delay
-                    )
-                await self._sleep(delay)
-        finally:
-            self.connected = False
+        await keep_connected(
+            self,
+            "news stream",
+            lambda ws: self._subscribe(ws, wanted),
+            lambda ws: self._consume(ws, on_headline),
+            transient=(StreamError,),
+        )
 
     async def _subscribe(self, ws: ClientConnection, wanted: list[str]) -> None:
         await self._expect(ws, "success", "connected")

@@ -26,7 +26,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from alpaca.common.enums import BaseURL
@@ -78,6 +78,60 @@ def stream_url(url_override: str | None = None, paper: bool = True) -> str:
     return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/") + "/stream", "", ""))
 
 
+class Reconnecting(Protocol):
+    """What `keep_connected` needs of a stream."""
+
+    url: str
+    handshake_timeout: float
+    backoff: Backoff
+    connected: bool
+    drops: int
+
+    async def _sleep(self, seconds: float) -> Any: ...
+
+    def _redact(self, text: str) -> str: ...
+
+
+async def keep_connected(
+    s: Reconnecting,
+    label: str,
+    subscribe: Callable[[ClientConnection], Awaitable[None]],
+    consume: Callable[[ClientConnection], Awaitable[None]],
+    transient: tuple[type[Exception], ...] = (),
+) -> None:
+    """Connect, `subscribe` (which sets `connected`), `consume` until the socket ends;
+    after a drop or a failed connect wait the backoff and start again, counting drops.
+    Errors other than the network's (and `transient`) end it (a refused login)."""
+    attempt = 0
+    try:
+        while True:
+            try:
+                async with connect(
+                    s.url,
+                    open_timeout=s.handshake_timeout,
+                    close_timeout=2.0,
+                    max_size=2**22,
+                    logger=_WIRE_LOG,
+                ) as ws:
+                    await subscribe(ws)
+                    attempt = 0
+                    await consume(ws)
+                why = "closed by Alpaca"
+            except (OSError, TimeoutError, WebSocketException, *transient) as e:
+                why = s._redact(f"{type(e).__name__}: {e}")
+            attempt += 1
+            delay = s.backoff.delay(attempt)
+            if s.connected:
+                s.connected = False
+                s.drops += 1
+                logger.warning("alpaca: {} dropped ({}); reconnect in {:g}s", label, why, delay)
+            else:
+                logger.warning("alpaca: {} connect failed ({}); retry in {:g}s", label, why, delay)
+            await s._sleep(delay)
+    finally:
+        s.connected = False
+
+
 class AlpacaTradeStream:
     """OrderStream over Alpaca's ``trade_updates``. The keys go into the login frame only."""
 
@@ -112,38 +166,9 @@ class AlpacaTradeStream:
     async def run(self, on_order: OrderCallback) -> None:
         """Deliver every update until cancelled; reconnect with backoff after a drop or a
         failed connect. Raises StreamAuthError (a BrokerError) when the keys are refused."""
-        attempt = 0
-        try:
-            while True:
-                try:
-                    async with connect(
-                        self.url,
-                        open_timeout=self.handshake_timeout,
-                        close_timeout=2.0,
-                        max_size=2**22,
-                        logger=_WIRE_LOG,
-                    ) as ws:
-                        await self._subscribe(ws)
-                        attempt = 0
-                        await self._consume(ws, on_order)
-                    why = "closed by Alpaca"
-                except (OSError, TimeoutError, WebSocketException) as e:
-                    why = self._redact(f"{type(e).__name__}: {e}")
-                attempt += 1
-                delay = self.backoff.delay(attempt)
-                if self.connected:
-                    self.connected = False
-                    self.drops += 1
-                    logger.warning(
-                        "alpaca: trade stream dropped ({}); reconnect in {:g}s", why, delay
-                    )
-                else:
-                    logger.warning(
-                        "alpaca: trade stream connect failed ({}); retry in {:g}s", why, delay
-                    )
-                await self._sleep(delay)
-        finally:
-            self.connected = False
+        await keep_connected(
+            self, "trade stream", self._subscribe, lambda ws: self._consume(ws, on_order)
+        )
 
     async def _subscribe(self, ws: ClientConnection) -> None:
         key, secret = self._secrets

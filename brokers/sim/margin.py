@@ -19,9 +19,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
 from models.domain import BrokerPosition, OrderLeg
-from models.options import is_occ, normal_occ, parse_occ
+from models.options import OPTION_MULTIPLIER, is_occ, normal_occ, parse_occ
 
-MULTIPLIER = 100  # shares a contract
+MULTIPLIER = OPTION_MULTIPLIER  # shares a contract
 
 
 def _by_underlying(held: Iterable[tuple[str, int]]) -> dict[str, list[tuple[bool, float, int]]]:
