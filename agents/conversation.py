@@ -16,6 +16,7 @@ from agents.llm.enrich import reply_deadline
 from agents.llm.intent_llm import IntentLLM
 from agents.llm.offline_parser import parse
 from agents.options_chat import option_propose_reply, options_reply
+from agents.report_views import report_text
 from agents.results import Reply
 from models.domain import Actor, Period
 from models.intents import Intent, IntentKind
@@ -191,6 +192,9 @@ class Conversation:
             case k.NEWS:
                 view = await o.news(i.symbols or None, i.hours)
                 return Reply(kind="news", text=view.text, payload=view)
+            case k.REPORT:
+                view = await o.report((i.period or Period.DAY).value)
+                return Reply(kind="report", text=report_text(view), payload=view)
             case k.WHY_MOVE:
                 answer = await o.why_move(i.symbols[0])
                 return Reply(kind="why_move", text=answer.text, payload=answer)

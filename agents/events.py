@@ -16,6 +16,7 @@ from typing import ClassVar
 from loguru import logger
 from pydantic import BaseModel, ConfigDict, Field
 
+from agents.report_views import ReportView, SuggestionView
 from agents.results import PnlView, PositionsView, ReconcileView, ScanReport, StatusView
 
 
@@ -192,6 +193,14 @@ class ReconcileDone(JobEvent):
     view: ReconcileView
 
 
+class ReportReady(JobEvent):
+    """A scheduled report (day, week or month) was written: its figures and files."""
+
+    kind: ClassVar[str] = "report"
+
+    view: ReportView
+
+
 class JobFailed(JobEvent):
     kind: ClassVar[str] = "error"
 
@@ -268,6 +277,15 @@ class OptionSettled(DeskEvent):
     strike: float
     shares: int = 0  # signed: + bought, − sold
     proposal_id: str | None = None
+
+
+class SuggestionsReady(DeskEvent):
+    """The weekly look at the reviewed trades found settings worth changing: cards with
+    Apply and Dismiss for approvers (nothing changes until one clicks Apply)."""
+
+    kind: ClassVar[str] = "suggestion"
+
+    suggestions: tuple[SuggestionView, ...]
 
 
 Listener = Callable[[DeskEvent], Awaitable[None]]

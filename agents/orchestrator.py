@@ -10,8 +10,10 @@ venue, booking) → LedgerRepo (fills, position, proposal status, one transactio
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from loguru import logger
 
@@ -38,6 +40,7 @@ from agents.options_api import OptionsApi
 from agents.proposals import SCANNER, ProposalAgent
 from agents.recovery import RecoveryAgent
 from agents.reports import Reports
+from agents.reports_api import ReportsApi
 from agents.research import Research
 from agents.research_api import ResearchApi
 from agents.results import (
@@ -78,7 +81,9 @@ from services.risk import RiskReport
 STARTUP = Actor.system("startup")
 
 
-class Orchestrator(EventsApi, MonitorApi, NewsApi, OptionsApi, ResearchApi, FrontendRecords):
+class Orchestrator(
+    EventsApi, MonitorApi, NewsApi, OptionsApi, ReportsApi, ResearchApi, FrontendRecords
+):
     def __init__(
         self,
         store: Store,
@@ -100,6 +105,7 @@ class Orchestrator(EventsApi, MonitorApi, NewsApi, OptionsApi, ResearchApi, Fron
         chains: OptionChains | None = None,
         options: OptionsConfig | None = None,
         news: NewsSource | None = None,
+        reports_dir: Path | None = None,
     ) -> None:
         self.store = store
         self.broker = broker
@@ -203,6 +209,7 @@ class Orchestrator(EventsApi, MonitorApi, NewsApi, OptionsApi, ResearchApi, Fron
         self._setup_options(options or OptionsConfig())
         self._setup_news(news)
         self._setup_monitor()
+        self._setup_reports(reports_dir or Path(tempfile.gettempdir()) / "cotrader-reports")
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> ReconcileView:

@@ -26,6 +26,7 @@ from services.market_calendar import DEFAULT_JOBS, ET, MarketCalendar, job_times
 if TYPE_CHECKING:
     from agents.orchestrator import Orchestrator
 
+JobResult = ev.DeskEvent | list[ev.DeskEvent] | None
 GRACE = timedelta(minutes=10)  # a job missed by a restart still runs within this window
 SCHEDULER = Actor.system("scheduler")
 
@@ -35,13 +36,14 @@ class JobScheduler:
         self.orch = orch
         self.calendar = calendar or MarketCalendar()
         self.scheduler = AsyncIOScheduler(timezone=ET)
-        self.jobs: dict[str, Callable[[date], Awaitable[ev.JobEvent | None]]] = {
+        self.jobs: dict[str, Callable[[date], Awaitable[JobResult]]] = {
             "premarket_brief": self.premarket_brief,
             "scan_open": self.scan,
             "scan_midday": self.scan,
             "eod_summary": self.eod_summary,
             "reconcile": self.reconcile,
             "iv_record": self.iv_record,
+            "reports": self.reports,
         }
         self._current = ""  # the job running now (its name, for its event)
 
@@ -95,8 +97,9 @@ class JobScheduler:
         except Exception as e:  # a failed job must not stop the scheduler
             logger.exception("job {} failed: {}", name, e)
             result = ev.JobFailed(mode_label=self._label, job=name, day=day, error=str(e))
-        if result is not None:
-            await self.orch.publish(result)
+        for event in result if isinstance(result, list) else [result]:
+            if event is not None:
+                await self.orch.publish(event)
         return True
 
     @property
@@ -147,6 +150,11 @@ class JobScheduler:
             pnl=await self.orch.pnl("day"),
             positions=await self.orch.positions(),
         )
+
+    async def reports(self, day: date) -> list[ev.DeskEvent]:
+        """After the close: the day's report, the week's and the month's on their last
+        sessions, and the week's suggestions (see ReportsApi.scheduled_reports)."""
+        return await self.orch.scheduled_reports(day)
 
     async def iv_record(self, day: date) -> ev.JobEvent | None:
         """After the close: each watched, held and universe symbol's 30-day ATM IV into the

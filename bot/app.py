@@ -296,5 +296,6 @@ def build(
         chains=option_chains(settings, market, broker, limiter),
         options=settings.options_config(),
         news=news_source(settings, market, limiter),
+        reports_dir=settings.home_dir / "reports",
     )
     return App(settings=settings, store=store, orchestrator=orch)

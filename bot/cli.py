@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -236,6 +237,62 @@ def analyze(
         con.print(f"  {n}: signal {sig:+.0f}, {since} bars since it turned {mark}".rstrip())
     if chart:
         con.print(f"chart written to {chart}")
+    raise typer.Exit(0)
+
+
+@app.command()
+def report(
+    period: Annotated[
+        str, typer.Option("--period", help="day, week or month (the one containing --date).")
+    ] = "day",
+    on: Annotated[
+        str | None, typer.Option("--date", help="A day in the period, YYYY-MM-DD (default today).")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the files here (default COTRADER_HOME/reports)."),
+    ] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print the figures and files as JSON.")
+    ] = False,
+) -> None:
+    """Write a performance report (markdown, trades and equity CSVs, charts) and print it."""
+    from datetime import date
+
+    from agents.errors import CotraderError
+    from bot.logs import redact_data
+    from brokers.base import BrokerError
+
+    if period.lower() not in ("day", "week", "month"):
+        raise _refuse([f"--period {period!r}: day, week or month"], "report")
+    try:
+        day = date.fromisoformat(on) if on else None
+    except ValueError:
+        raise _refuse([f"--date {on!r} is not a date (YYYY-MM-DD)"], "report") from None
+    a = _start()
+
+    async def work() -> Any:
+        if why := await _venue_check(a):
+            return why
+        return await a.orchestrator.report(period.lower(), out_dir=out, day=day)
+
+    try:
+        view = asyncio.run(work())
+    except (CotraderError, BrokerError) as e:
+        raise _refuse([str(e)], "report") from None
+    except OSError as e:
+        where = f" ({e.filename})" if e.filename else ""
+        raise _refuse([f"cannot write the report: {e.strerror or e}{where}"], "report") from None
+    finally:
+        a.close()
+    if isinstance(view, str):
+        raise _refuse([view])
+    if json_out:
+        print(json.dumps(redact_data({"kind": "report", **view.figures}), default=str))
+        raise typer.Exit(0)
+    from agents.report_views import report_text
+
+    print(report_text(view))
     raise typer.Exit(0)
 
 

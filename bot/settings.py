@@ -116,6 +116,7 @@ class Settings(LLMSettings, StrategySettings):
     # news: the poll interval, and the |sentiment| of a headline on a holding that alerts
     news_interval_s: float = Field(120.0, gt=0, le=86_400)
     news_alert_score: float = Field(0.5, gt=0, le=1)
+    review_days: int = Field(10, ge=1, le=120)  # sessions a passed-on idea is followed
     options_level: int | None = Field(None, ge=0, le=4)
     options_min_iv_rank: float = Field(25.0, ge=0, le=100)
     options_max_trade_pct: float = Field(20.0, gt=0, le=100)
@@ -305,6 +306,7 @@ class Settings(LLMSettings, StrategySettings):
             max_alerts=self.max_alerts,
             news_interval_s=self.news_interval_s,
             news_alert_score=self.news_alert_score,
+            review_days=self.review_days,
             exit_rules=ExitRuleConfig(
                 trail_mode=self.exit_trail_mode,
                 trail_atr=self.exit_trail_atr,

@@ -25,7 +25,8 @@ def parse_strategy_params(spec: str) -> dict[str, dict[str, int | float]]:
             resolved = resolve_params(name, items)
         except BacktestError as e:
             raise ValueError(str(e)) from None
-        out[name] = {k: v for k, v in resolved.items() if isinstance(v, int | float)}
+        given = {item.partition("=")[0].strip() for item in items}  # only what was set
+        out[name] = {k: v for k, v in resolved.items() if k in given and isinstance(v, int | float)}
     return out
 
 

@@ -143,6 +143,8 @@ class DeskConfig(BaseModel):
     # the monitor: a pass every so often while the session is open (and on price/fill events)
     monitor_interval_s: float = Field(60.0, gt=0, le=86_400)
     max_alerts: int = Field(500, ge=1, le=100_000)  # armed or fired alerts stored at once
+    # sessions a rejected or expired card is followed for ("ideas you passed on")
+    review_days: int = Field(10, ge=1, le=120)
     risk_free_rate: float = Field(0.04, ge=-0.05, le=0.5)  # options: prices, greeks, IVs
     exit_rules: ExitRuleConfig = Field(default_factory=ExitRuleConfig)
     # news: a poll of the held and watchlist symbols every so often; a headline on a held

@@ -51,6 +51,8 @@ class IntentKind(StrEnum):
     # news (issue 18): questions answered, never carded
     NEWS = "news"
     WHY_MOVE = "why_move"
+    # reports (issue 19): a performance report with its files and charts
+    REPORT = "report"
 
 
 def strategy_phrase(name: str) -> str:

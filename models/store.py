@@ -20,11 +20,13 @@ from models.db import make_engine, schema_is_current, upgrade_schema
 from models.domain import Event
 from models.frontend_repo import FrontendRepo
 from models.iv_repo import IVRepo
+from models.learning_repo import LearningRepo
 from models.ledger_repo import LedgerRepo
 from models.llm_repo import LLMRepo
 from models.monitor_repo import MonitorRepo
 from models.news_repo import NewsRepo
 from models.proposal_repo import ProposalRepo
+from models.report_reads import ReportReads
 from models.tables import (
     AccountSnapshot,
     DailyPerformance,
@@ -56,6 +58,8 @@ class Store:
         self.monitor = MonitorRepo(self)
         self.iv = IVRepo(self)
         self.news = NewsRepo(self)
+        self.learning = LearningRepo(self)
+        self.report_reads = ReportReads(self)
 
     def upgrade(self) -> None:
         """Apply pending migrations (cheap when already current)."""

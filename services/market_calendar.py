@@ -169,6 +169,8 @@ DEFAULT_JOBS: tuple[DailyJob, ...] = (
     DailyJob("scan_midday", time(12, 0)),
     DailyJob("eod_summary", anchor="close", offset=timedelta(minutes=5)),
     DailyJob("reconcile", anchor="close", offset=timedelta(minutes=5)),  # 16:05 on full days
+    # the day's report (and the week's and the month's on their last sessions)
+    DailyJob("reports", anchor="close", offset=timedelta(minutes=6)),
     DailyJob("iv_record", anchor="close", offset=timedelta(minutes=15)),  # the day's IV series
 )
 

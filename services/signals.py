@@ -67,14 +67,33 @@ def ema_cross(bars: OHLCV, fast: int = 12, slow: int = 26) -> Array:
     return _cross_state(ema(bars.close, fast), ema(bars.close, slow))
 
 
-def breakout(bars: OHLCV, n: int = 20) -> Array:
+def breakout(bars: OHLCV, n: int = 20, rsi_max: float = 100.0, rsi_n: int = 14) -> Array:
     """Momentum breakout: long when the close exceeds the highest high of the previous `n`
-    bars, short (or exit, with shorts off) when it falls below their lowest low."""
+    bars, short (or exit, with shorts off) when it falls below their lowest low. A long
+    breakout is not taken while RSI(`rsi_n`) on that bar is above `rsi_max`, a short one
+    while it is under 100 - `rsi_max`: such a bar only closes a position on the other side
+    (the default 100 never filters; a bar without an RSI yet is not filtered)."""
     hi = shift(rolling_max(bars.high, n, n))
     lo = shift(rolling_min(bars.low, n, n))
+    c = bars.close
     with np.errstate(invalid="ignore"):
-        events = np.where(bars.close > hi, 1.0, np.where(bars.close < lo, -1.0, np.nan))
-    return _warm(_hold(events), hi, lo)
+        up, down = c > hi, c < lo
+    if rsi_max < 100.0:
+        r = rsi(c, rsi_n)
+        with np.errstate(invalid="ignore"):
+            hot, cold = up & (r > rsi_max), down & (r < 100.0 - rsi_max)
+    else:
+        hot = cold = np.zeros(len(c), dtype=bool)
+    events = np.where(up & ~hot, 1.0, np.where(down & ~cold, -1.0, np.nan))
+    state = _hold(events)
+    if hot.any() or cold.any():
+        i = np.arange(len(c))
+        last_entry = np.maximum.accumulate(np.where(np.isnan(events), -1, i))
+        last_hot = np.maximum.accumulate(np.where(hot, i, -1))
+        last_cold = np.maximum.accumulate(np.where(cold, i, -1))
+        closed = ((state < 0) & (last_hot > last_entry)) | ((state > 0) & (last_cold > last_entry))
+        state = np.where(closed, 0.0, state)
+    return _warm(state, hi, lo)
 
 
 def mean_reversion_lines(
@@ -151,6 +170,13 @@ def _check_rsi_levels(p: Mapping[str, ParamValue]) -> None:
         )
 
 
+def _check_rsi_max(p: Mapping[str, ParamValue]) -> None:
+    if not 50 < p["rsi_max"] <= 100:
+        raise StrategyParamError(
+            f"rsi_max ({p['rsi_max']}) must be above 50 and at most 100 (100: no RSI filter)"
+        )
+
+
 class StrategySpec(NamedTuple):
     """A registry entry: the function, its default parameters and their types (and an
     optional cross-parameter check that raises StrategyParamError)."""
@@ -173,7 +199,12 @@ STRATEGIES: dict[str, StrategySpec] = {
     "ema_cross": StrategySpec(
         ema_cross, {"fast": 12, "slow": 26}, {"fast": int, "slow": int}, _check_fast_slow
     ),
-    "breakout": StrategySpec(breakout, {"n": 20}, {"n": int}),
+    "breakout": StrategySpec(
+        breakout,
+        {"n": 20, "rsi_max": 100.0, "rsi_n": 14},
+        {"n": int, "rsi_max": float, "rsi_n": int},
+        _check_rsi_max,
+    ),
     "mean_reversion": StrategySpec(
         mean_reversion,
         {"n": 20, "k": 2.0, "rsi_n": 14, "oversold": 30.0, "overbought": 70.0},

@@ -216,6 +216,10 @@ class IntentLLM:
                 )
             case it.SymbolArgs():
                 return Intent(kind=K.ANALYZE, symbols=symbols, readback=f"analyze {symbols[0]}")
+            case it.ReportArgs():
+                return Intent(
+                    kind=K.REPORT, period=Period(v.period), readback=f"report ({v.period})"
+                )
             case it.PnlArgs():
                 return Intent(kind=K.PNL, period=Period(v.period), readback=f"P&L ({v.period})")
             case it.WatchlistArgs():

@@ -48,6 +48,10 @@ class PnlArgs(_Args):
     period: Literal["day", "week", "month", "all"] = "day"
 
 
+class ReportArgs(_Args):
+    period: Literal["day", "week", "month"] = "day"
+
+
 class WatchlistArgs(_Args):
     action: Literal["add", "remove", "list"]
     symbols: list[Symbol] = Field(default_factory=list, max_length=50)
@@ -215,6 +219,13 @@ INTENT_TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec("positions", "Show open positions, cash and equity.", NoArgs),
     ToolSpec("orders", "Show recent orders.", NoArgs),
     ToolSpec("pnl", "Show profit and loss for a period.", PnlArgs),
+    ToolSpec(
+        "report",
+        "Write a performance report for a period (figures, trades and equity CSVs, equity "
+        "and strategy charts): 'weekly report', 'how did I do this week?', 'export my "
+        "trades to CSV', 'chart of my equity'.",
+        ReportArgs,
+    ),
     ToolSpec("watchlist", "Add to, remove from, or list the watchlist.", WatchlistArgs),
     ToolSpec("pause", "Pause new entry proposals.", NoArgs),
     ToolSpec("resume", "Resume after a pause.", NoArgs),

@@ -105,12 +105,22 @@ def _parse(text: str, known_symbols: Collection[str]) -> Intent:
     return _route(m)
 
 
+def _report(m: _Msg) -> Intent:
+    """A report of the period said (a day by default; an export or a chart: the month)."""
+    said = next((p for rx, p in pt.PERIODS if rx.search(m.clow)), None)
+    bulk = re.search(r"\bexport|\bcsv|\bspreadsheet|\bchart|\bgraph|\bplot|\bcurve", m.clow)
+    per = said if said in ("day", "week", "month") else ("month" if bulk or said else "day")
+    return _intent(K.REPORT, period=Period(per), readback=f"report for {_PERIOD_TEXT[per]}")
+
+
 def _route(m: _Msg) -> Intent:
     """Pick the intent once the message has been analysed."""
     syms = tuple(m.symbols)
     imperative = any(i == m.core_idx for i, _ in m.verbs)
     if (wl := _watchlist(m, syms)) is not None:
         return wl
+    if not syms and pt.REPORT_RE.search(m.clow):
+        return _report(m)
     if not imperative and (news := parse_news(m.low, syms)) is not None:
         return news  # questions about headlines and moves: answered, never carded
     if not imperative and (answer := oq.answer(m.clow, syms)) is not None:

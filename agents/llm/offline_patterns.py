@@ -86,6 +86,13 @@ PNL_RE: Final = rx(
     r"|earned|up|down)|\bhow\s+(?:am\s+i|are\s+we|did\s+i|did\s+we|have\s+i\s+been)\s+do(?:ing)?\b"
     r"|\bperformance\b|\breturns?\b|\bgains?\b|\bam\s+i\s+(?:up|down|green|red)\b|\bmy\s+results"
 )
+# a report asked for: "daily report", "how did I do this week?", "export my trades to CSV",
+# "show me a chart of my equity" (with no symbol named)
+REPORT_RE: Final = rx(
+    r"\breports?\b|\bexport\b|\bcsv\b|\bspreadsheet\b|\bequity\s+(?:curve|chart|graph)\b"
+    r"|\b(?:chart|graph|plot)\s+(?:of\s+)?(?:my|our|the)\s+(?:equity|account|performance|p\s?&\s?l"
+    r"|returns?)\b|\bhow\s+(?:did|have)\s+(?:i|we)\s+(?:do|done|fare|fared)\b"
+)
 PERIODS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     (rx(r"\bmonth|\bmtd\b|\b30\s*d(?:ays?)?\b"), "month"),
     (rx(r"\bweek|\bwtd\b|\b[57]\s*d(?:ays?)?\b"), "week"),

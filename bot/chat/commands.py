@@ -15,6 +15,7 @@ from bot.chat.chain_command import chain_reply, ivrank_reply
 from bot.chat.greeks_command import greeks_reply
 from bot.chat.help import command_text, find, help_text, usage
 from bot.chat.news_command import news_reply
+from bot.chat.report_command import report_reply, settings_reply, suggestions_reply
 from bot.text_views import reconcile_lines, risk_lines
 from models.domain import Actor
 
@@ -119,6 +120,12 @@ class CommandHandler:
                 return await ivrank_reply(o, args)
             case "news":
                 return await news_reply(o, args)
+            case "report":
+                return await report_reply(o, args)
+            case "suggestions" | "suggestion":
+                return suggestions_reply(o, me, args)
+            case "settings":
+                return settings_reply(o, me, args)
             case "approve":
                 _need(args, 1, cmd)
                 card = await o.approve(args[0], me)

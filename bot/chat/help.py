@@ -103,6 +103,38 @@ COMMANDS: tuple[CommandHelp, ...] = (
         ("/news", "/news TSLA NVDA 48"),
     ),
     CommandHelp(
+        "report",
+        "/report [day|week|month|YYYY-MM-DD]",
+        "a performance report with charts: markdown, trades and equity CSVs, two PNGs",
+        "Default: today. Equity at start and end against SPY, realised and unrealised P&L "
+        "(the same figures as /pnl), trades opened and closed, win rate, profit factor, "
+        "expectancy, Sharpe, Sortino, max drawdown, exposure, fees and slippage, P&L by "
+        "strategy and by symbol, risk events, cards approved and passed on (and what the "
+        "ideas you passed on would have done), LLM calls and cost. Files go to "
+        "COTRADER_HOME/reports. Daily, weekly and monthly reports are also posted after "
+        "the close.",
+        ("/report", "/report week", "/report 2026-12-01"),
+    ),
+    CommandHelp(
+        "suggestions",
+        "/suggestions [apply|dismiss ID]",
+        "setting changes the weekly trade reviews suggest, with their evidence",
+        "Every closed trade is reviewed (entry, execution, volatility, risk, timing, "
+        "greeks). With at least 30 closed trades, the week's review suggests settings whose "
+        "trades lost. Nothing changes until an approver applies one; /settings revert "
+        "undoes it.",
+        ("/suggestions", "/suggestions apply s-1a2b3c4d", "/suggestions dismiss s-1a2b3c4d"),
+        ("suggestion",),
+    ),
+    CommandHelp(
+        "settings",
+        "/settings [revert ID]",
+        "the settings changed at run time, and undoing one",
+        "Lists each change (who, when, from which suggestion) and whether it is in force. "
+        "revert ID (approvers) puts the setting back to its value before that change.",
+        ("/settings", "/settings revert 3"),
+    ),
+    CommandHelp(
         "ivrank",
         "/ivrank SYMBOL",
         "IV rank and IV percentile of the 30-day at-the-money implied vol over a year",

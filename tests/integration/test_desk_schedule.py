@@ -33,6 +33,7 @@ def test_an_early_close_moves_the_end_of_day_summary(make_app: Callable[..., App
         "scan_midday": (12, 0),
         "eod_summary": (13, 5),
         "reconcile": (13, 5),
+        "reports": (13, 6),
         "iv_record": (13, 15),
     }
 

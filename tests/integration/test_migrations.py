@@ -18,6 +18,7 @@ import models.bar_tables
 import models.broker_tables
 import models.frontend_tables
 import models.iv_tables
+import models.learning_tables
 import models.llm_tables
 import models.monitor_tables
 import models.news_tables

@@ -192,6 +192,7 @@ def test_default_jobs_on_a_regular_day() -> None:
         "scan_midday": utc(2026, 11, 20, 17, 0),
         "eod_summary": utc(2026, 11, 20, 21, 5),
         "reconcile": utc(2026, 11, 20, 21, 5),  # 16:05 ET
+        "reports": utc(2026, 11, 20, 21, 6),  # with the end of day's numbers recorded
         "iv_record": utc(2026, 11, 20, 21, 15),
     }
 

@@ -190,7 +190,15 @@ TABLE = [
     case("profit all time", K.PNL, period=Period.ALL),
     case("total pnl", K.PNL, period=Period.ALL),
     case("P/L today", K.PNL, period=Period.DAY),
-    case("how did I do this week", K.PNL, period=Period.WEEK),
+    # a report (issue 19): a look back is the whole report, not one P&L line
+    case("how did I do this week", K.REPORT, period=Period.WEEK),
+    case("how did I do this week?", K.REPORT, period=Period.WEEK),
+    case("daily report", K.REPORT, period=Period.DAY),
+    case("weekly report", K.REPORT, period=Period.WEEK),
+    case("monthly report please", K.REPORT, period=Period.MONTH),
+    case("export my trades to CSV", K.REPORT, period=Period.MONTH),
+    case("show me a chart of my equity", K.REPORT, period=Period.MONTH),
+    case("how have we done this month?", K.REPORT, period=Period.MONTH),
     case("How much did I make on TSLA this week", K.PNL, period=Period.WEEK, symbols=("TSLA",)),
     # ------------------------------------------------------------------ WATCHLIST
     case("add NVDA to my watchlist", K.WATCHLIST_ADD, symbols=("NVDA",)),
