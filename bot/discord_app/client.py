@@ -23,6 +23,7 @@ from bot.discord_app.decisions import Decisions
 from bot.discord_app.embeds import alert_embed
 from bot.discord_app.monitor_embeds import ReviewExitButton, is_review_id
 from bot.discord_app.replies import fail
+from bot.discord_app.report_embeds import SuggestionButton, is_suggestion_id
 from bot.event_text import event_text, reconcile_alert
 from models.domain import Actor
 
@@ -43,6 +44,7 @@ COGS = (
     "bot.discord_app.cogs.options",
     "bot.discord_app.cogs.monitor",
     "bot.discord_app.cogs.news",
+    "bot.discord_app.cogs.reports",
 )
 QUIET_ALERTS = frozenset({"expired", "superseded"})  # the card itself is edited to say so
 
@@ -109,7 +111,7 @@ class CotraderBot(commands.Bot):
     async def setup_hook(self) -> None:
         for ext in COGS:
             await self.load_extension(ext)
-        self.add_dynamic_items(*DYNAMIC_ITEMS, ReviewExitButton)
+        self.add_dynamic_items(*DYNAMIC_ITEMS, ReviewExitButton, SuggestionButton)
         self.orch.llm.warm_in_background()
         await self.sync_commands()
 
@@ -174,7 +176,7 @@ class CotraderBot(commands.Bot):
             else:
                 await self.decisions.unknown(interaction)
         elif interaction.type is discord.InteractionType.component and (
-            not (known_custom_id(cid) or is_review_id(cid))
+            not (known_custom_id(cid) or is_review_id(cid) or is_suggestion_id(cid))
             or not _carries(interaction.message, cid)
         ):
             await self.decisions.unknown(interaction)

@@ -10,6 +10,7 @@ from agents import events as ev
 from bot.discord_app.client import CotraderBot
 from bot.discord_app.cogs._base import CotraderCog
 from bot.discord_app.embeds import pnl_embed, positions_embed, scan_embed, status_embed
+from bot.discord_app.report_embeds import post_report, post_suggestions
 from bot.event_text import event_text
 from bot.logs import redact
 
@@ -34,6 +35,9 @@ class Alerts(CotraderCog):
     async def on_event(self, e: ev.DeskEvent) -> None:
         if isinstance(e, ev.JobEvent) and not isinstance(e, ev.JobFailed):
             await self._job(e)
+        elif isinstance(e, ev.SuggestionsReady):
+            if (chan := self.bot.alert_channel()) is not None:
+                await post_suggestions(chan, e.suggestions)
         else:
             await self.bot.on_event(e)
 
@@ -57,6 +61,8 @@ class Alerts(CotraderCog):
                     f"🌇 End of day {e.day:%a %d %b}.",
                     embeds=[pnl_embed(e.pnl), positions_embed(e.positions)],
                 )
+            case ev.ReportReady():
+                await post_report(chan, e.view)
             case _:
                 await chan.send(redact("🧾 " + event_text(e)))
 
