@@ -41,6 +41,7 @@ SCRIPTS = (
     "news_sentiment.py",
     "news.py",
     "news_discord.py",
+    "reports.py",
 )
 TIMEOUT_S = 180.0
 

@@ -72,14 +72,19 @@ class ReportReads:
         times = [t.closed_at for t in trades if t.closed_at is not None]
         orders: dict[tuple[str, datetime], Order] = {}
         if times:
-            rows = sess.exec(
-                select(Fill.symbol, Fill.ts, Order)
-                .join(Order, col(Order.id) == col(Fill.order_id))
-                .where(Fill.ts >= min(times), Fill.ts <= max(times))
+            keys = sess.exec(
+                select(Fill.symbol, Fill.ts, Fill.order_id).where(
+                    Fill.ts >= min(times), Fill.ts <= max(times)
+                )
             ).all()
-            for sym, ts, order in rows:
-                if (sym, ts) in closing:
-                    orders[(sym, ts)] = order
+            wanted = {(sym, ts): oid for sym, ts, oid in keys if (sym, ts) in closing}
+            by_id = {
+                o.id: o
+                for o in sess.exec(
+                    select(Order).where(col(Order.id).in_(sorted(set(wanted.values()))))
+                ).all()
+            }
+            orders = {k: by_id[oid] for k, oid in wanted.items() if oid in by_id}
         ids = {t.proposal_id for t in trades if t.proposal_id}
         ids |= {o.proposal_id for o in orders.values() if o.proposal_id}
         cards = _by_id(sess, ids)

@@ -10,7 +10,7 @@ import csv
 import io
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, fields, is_dataclass
+from dataclasses import fields, is_dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -107,8 +107,11 @@ def _jsonable(x: Any) -> Any:
     if isinstance(x, list | tuple):
         return [_jsonable(v) for v in x]
     if is_dataclass(x) and not isinstance(x, type):
-        return _jsonable(asdict(x))
+        return {f.name: _jsonable(getattr(x, f.name)) for f in fields(x)}
     return x
+
+
+JSON_RISK_EVENTS = 200  # the latest risk events in the JSON (the total is counted)
 
 
 def report_json(report: Report, files: Mapping[str, str]) -> dict[str, Any]:
@@ -116,7 +119,11 @@ def report_json(report: Report, files: Mapping[str, str]) -> dict[str, Any]:
     without the trades themselves (`trades_closed` counts them) and with `files` (name to
     path or URL of the CSVs and charts written beside it)."""
     out: dict[str, Any] = {
-        f.name: _jsonable(getattr(report, f.name)) for f in fields(report) if f.name != "trades"
+        f.name: _jsonable(getattr(report, f.name))
+        for f in fields(report)
+        if f.name not in ("trades", "risk_events")
     }
+    out["risk_events_total"] = len(report.risk_events)
+    out["risk_events"] = _jsonable(report.risk_events[-JSON_RISK_EVENTS:])
     out["files"] = {str(k): str(v) for k, v in files.items()}
     return out

@@ -156,8 +156,8 @@ def test_markdown_shows_the_reports_figures() -> None:
 def test_markdown_explains_a_realised_figure_apart_from_the_trades() -> None:
     md = render_markdown(report((trade(300.0),), realised=250.0))
     assert "The closed trades add up to +$300.00" in md
-    assert "the realised P&L is +$250.00" in md
-    assert "partial closes of positions still open or opened before the period" in md
+    assert "the realised P&L is +$250.00" in md and "fees and partial closes" in md
+    assert "closes of positions opened before it" in md
 
 
 def test_markdown_without_trades_shows_na() -> None:
