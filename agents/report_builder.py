@@ -37,7 +37,7 @@ from services.reports.types import (
     RiskEventLine,
     TradeRecord,
 )
-from services.reports.window import PeriodError, bar_day, report_window, slug
+from services.reports.window import PeriodError, bar_day, period_end, report_window, slug
 
 BENCHMARK = "SPY"
 
@@ -138,12 +138,7 @@ class ReportAgent:
         fill a moment after the desk's clock), else the window's end."""
         if self._running(w) is None:
             return w.end
-        return report_window(
-            w.period,
-            w.start.astimezone(ET).date(),
-            datetime.max.replace(tzinfo=ET) - timedelta(days=40),
-            self.calendar,
-        ).end
+        return period_end(w.period, w.start.astimezone(ET).date())
 
     def _running(self, w: ReportWindow) -> Period | None:
         """The /pnl period this window is, when it is the one running now."""

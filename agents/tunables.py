@@ -19,6 +19,8 @@ from services.backtest.errors import BacktestError
 from services.signals import STRATEGIES, resolve_params
 
 Number = float | int
+# numbers read once at start-up by agents that keep their own copy: not changed at run time
+FIXED = frozenset({"risk.max_order_quantity"})
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class Tunables:
             f"{name}.{f}"
             for name, fam in self.families.items()
             for f in type(fam.get()).model_fields
-            if _numeric(fam.get(), f)
+            if _numeric(fam.get(), f) and f"{name}.{f}" not in FIXED
         ]
         out += [
             f"{s}.{k}"
@@ -73,6 +75,8 @@ class Tunables:
     def value(self, key: str) -> Number:
         """The value in force now."""
         family, field = self._split(key)
+        if key.strip() in FIXED:
+            raise BadInput(f"{key} is read at start-up only: change it in the configuration.")
         if family in self.families:
             model = self.families[family].get()
             if not _numeric(model, field):

@@ -35,6 +35,22 @@ def parse_period(text: str | None, today: date) -> tuple[str, date]:
     raise PeriodError(f"Unknown period {text!r}: day, week, month or a date (YYYY-MM-DD).")
 
 
+def period_bounds(period: str, day: date) -> tuple[date, date, str]:
+    """(first day, the day after the last, label) of the period containing `day`."""
+    if period == "day":
+        return day, day + timedelta(days=1), day.isoformat()
+    if period == "week":
+        first = day - timedelta(days=day.weekday())
+        return first, first + timedelta(days=7), f"week of {first.isoformat()}"
+    first = day.replace(day=1)
+    return first, (first + timedelta(days=32)).replace(day=1), f"{first:%Y-%m}"
+
+
+def period_end(period: str, day: date) -> datetime:
+    """Midnight (US/Eastern) after the period containing `day`."""
+    return datetime.combine(period_bounds(period, day)[1], time(), tzinfo=ET)
+
+
 def report_window(
     period: str, day: date, now: datetime, calendar: MarketCalendar | None = None
 ) -> ReportWindow:
@@ -42,17 +58,7 @@ def report_window(
     just after `now` when it is still running (what happened at `now` is in it)."""
     if period not in PERIODS:
         raise PeriodError(f"Unknown period {period!r}: day, week or month.")
-    if period == "day":
-        first, after = day, day + timedelta(days=1)
-        label = day.isoformat()
-    elif period == "week":
-        first = day - timedelta(days=day.weekday())
-        after = first + timedelta(days=7)
-        label = f"week of {first.isoformat()}"
-    else:
-        first = day.replace(day=1)
-        after = (first + timedelta(days=32)).replace(day=1)
-        label = f"{first:%Y-%m}"
+    first, after, label = period_bounds(period, day)
     start = datetime.combine(first, time(), tzinfo=ET)
     end = min(datetime.combine(after, time(), tzinfo=ET), now.astimezone(ET) + NOW_SLACK)
     if end <= start:
