@@ -8,7 +8,7 @@ from discord import app_commands
 from bot.discord_app.client import CotraderBot
 from bot.discord_app.cogs._base import CotraderCog
 from bot.discord_app.help_embeds import command_choices, command_embed
-from bot.discord_app.limits import clip, fit
+from bot.discord_app.limits import FIELD_VALUE, chunks, clip, fit
 from bot.discord_app.replies import defer, fail, say
 
 CHAT_EXAMPLES = (
@@ -53,9 +53,13 @@ class Control(CotraderCog):
             await say(interaction, embed=command_embed(self.bot, command))
             return
         e = discord.Embed(title="cotrader: your co-trader desk", description=CHAT_EXAMPLES)
-        for cmd in sorted(self.bot.tree.walk_commands(), key=lambda c: c.qualified_name):
-            if isinstance(cmd, app_commands.Command):
-                e.add_field(name=f"/{cmd.qualified_name}", value=cmd.description, inline=False)
+        lines = [
+            f"`/{cmd.qualified_name}` {cmd.description}"
+            for cmd in sorted(self.bot.tree.walk_commands(), key=lambda c: c.qualified_name)
+            if isinstance(cmd, app_commands.Command)
+        ]
+        for i, block in enumerate(chunks("\n".join(lines), FIELD_VALUE)):  # none cut off
+            e.add_field(name="Commands" if i == 0 else "\u200b", value=block, inline=False)
         e.set_footer(
             text=f"/help command:NAME explains one. Approvers: "
             f"{self.bot.config.approvers.describe()}"

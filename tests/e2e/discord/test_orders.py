@@ -147,3 +147,8 @@ async def test_scan_shows_change_and_side_and_help_explains_one_command(
         assert [c["value"] for c in choices] == ["cancel"]
         nope = await fake.slash("help", {"command": "card"}, user=TRADER_ID)
         assert "terminal command" in (await nope.response())["content"]
+        every = (await (await fake.slash("help", {}, user=TRADER_ID)).response())["embeds"][0]
+        listed = "\n".join(f["value"] for f in every["fields"])
+        assert "more not shown" not in listed and "`/report`" in listed
+        for name in ("scan", "propose", "news", "suggestions", "settings", "watchlist"):
+            assert f"`/{name}" in listed, name
