@@ -141,9 +141,9 @@ class ReportAgent:
         return period_end(w.period, w.start.astimezone(ET).date())
 
     def _running(self, w: ReportWindow) -> Period | None:
-        """The /pnl period this window is, when it is the one running now."""
-        now = self.clock()
-        if w.end <= now:
+        """The /pnl period this window is, when it is the one running (its end was cut at
+        the clock when it was made, before the period's own end)."""
+        if w.end >= period_end(w.period, w.start.astimezone(ET).date()):
             return None
         return Period(w.period)
 
