@@ -43,9 +43,9 @@ async def round_trips(app: App, clock: Clock, trader: Actor) -> None:
 
 
 async def test_report_markdown_csv_and_pnl_agree_to_the_cent(
-    make_app: Callable[..., App], clock: Clock, trader: Actor
+    make_app: Callable[..., App], clock: Clock, trader: Actor, db_url: str
 ) -> None:
-    app = make_app(clock, sim_commission_per_share=0.01)
+    app = make_app(clock, sim_commission_per_share=0.01, database_url=db_url)
     o = app.orchestrator
     await round_trips(app, clock, trader)
     chat = CommandHandler(o, trader)
@@ -179,9 +179,9 @@ def seed_reviews(app: App, now: datetime) -> None:
 
 
 async def test_a_weekly_suggestion_changes_one_setting_only_on_an_approvers_apply(
-    make_app: Callable[..., App], clock: Clock, trader: Actor, viewer: Actor
+    make_app: Callable[..., App], clock: Clock, trader: Actor, viewer: Actor, db_url: str
 ) -> None:
-    app = make_app(clock)
+    app = make_app(clock, database_url=db_url)
     o = app.orchestrator
     seed_reviews(app, clock())
     (s,) = [x for x in await o.suggest_now() if x.key == "breakout.rsi_max"]
@@ -200,7 +200,7 @@ async def test_a_weekly_suggestion_changes_one_setting_only_on_an_approvers_appl
     again = await CommandHandler(o, trader).handle(f"/suggestions apply {s.id}")
     assert again is not None and again.kind == "error" and "applied already" in again.text
     # a restart keeps the change in force
-    o2 = make_app(clock).orchestrator
+    o2 = make_app(clock, database_url=db_url).orchestrator
     assert o2.tunables.value("breakout.rsi_max") == 70
     chat = CommandHandler(o2, trader)
     listing = await chat.handle("/settings")
