@@ -11,8 +11,9 @@ from services.reports.types import TradeRecord
 
 
 def exit_reason(tf: TradeFacts) -> str:
-    """Why the round trip closed: its venue stop or target, a monitor rule's exit card, a
-    person's exit card, the kill switch, or expiry."""
+    """Why the round trip closed: its venue stop or target (`stop`, `target`), a monitor
+    rule's exit card (`monitor:<rule>`), a person's exit card (`exit_card`), the kill switch
+    (`kill`), expiry (`expired_worthless`, `assigned`, `exercised`), else `manual`."""
     o = tf.exit_order
     if o is None:
         return "manual" if tf.trade.closed_at else ""
@@ -20,12 +21,10 @@ def exit_reason(tf: TradeFacts) -> str:
         return "kill"
     if o.role in ("stop", "target"):
         return o.role
-    if (
-        o.reason
-        and not o.proposal_id
-        and any(w in o.reason for w in ("expir", "assign", "exercis"))
-    ):
-        return "expiry"
+    if not o.proposal_id:  # the venue settled the contract at expiry
+        for fate in ("expired worthless", "assigned", "exercised"):
+            if fate in (o.reason or ""):
+                return fate.replace(" ", "_")
     card = tf.exit_card
     if card is not None and card.kind == "exit":
         mon = (card.facts or {}).get("monitor")
