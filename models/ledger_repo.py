@@ -7,7 +7,7 @@ the position change and the trade change commit together or not at all.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -212,11 +212,11 @@ class LedgerRepo(LedgerReads):
                     ).all()
                 )
                 fills, steps = plan(row, seen)
-                for fill in fills:
-                    if fill.fill_id in seen:
-                        continue
+                new = [f for f in fills if f.fill_id not in seen]
+                books = _Books.read(s, {f.symbol for f in new})
+                for fill in new:
                     fill.order_id = row.id or 0
-                    self._book_fill(s, fill, actor, strategy, row.proposal_id, levels)
+                    self._book_fill(s, books, fill, actor, strategy, row.proposal_id, levels)
                 changed = {k: v for k, v in (order_fields or {}).items() if getattr(row, k) != v}
                 if changed:
                     for k, v in changed.items():
@@ -261,20 +261,23 @@ class LedgerRepo(LedgerReads):
     def _book_fill(
         self,
         s: Session,
+        books: _Books,
         fill: Fill,
         actor: str,
         strategy: str,
         proposal_id: str | None,
         levels: tuple[float | None, float | None] = (None, None),
     ) -> None:
-        pos = s.get(Position, fill.symbol)
+        pos = books.positions.get(fill.symbol)
         mult = OPTION_MULTIPLIER if is_occ(fill.symbol) else 1
         ex = Execution(Side(fill.side), fill.quantity, fill.price, fill.commission, fill.ts, mult)
         upd = (PositionState(pos.quantity, pos.avg_price) if pos else PositionState()).apply(ex)
         fill.realized_pnl = round(upd.realized_pnl, 4)
         s.add(fill)
-        self._apply_position(s, pos, fill, upd, strategy, levels)
-        self._apply_trade(s, fill, ex, upd, strategy, proposal_id)
+        books.positions[fill.symbol] = self._apply_position(s, pos, fill, upd, strategy, levels)
+        books.trades[fill.symbol] = self._apply_trade(
+            s, books.trades.get(fill.symbol), fill, ex, upd, strategy, proposal_id
+        )
         emit(
             s,
             "fill",
@@ -301,55 +304,85 @@ class LedgerRepo(LedgerReads):
         upd: BookUpdate,
         strategy: str,
         levels: tuple[float | None, float | None] = (None, None),
-    ) -> None:
+    ) -> Position | None:
+        """Apply the fill to the position; returns the position after it (None: flat)."""
         if upd.quantity == 0:
             if pos is not None:
                 s.delete(pos)
-            return
+            return None
         if pos is None or upd.flipped:
             if pos is not None:
                 s.delete(pos)
                 s.flush()
-            s.add(
-                Position(
-                    symbol=fill.symbol,
-                    asset_class="option" if is_occ(fill.symbol) else "equity",
-                    quantity=upd.quantity,
-                    avg_price=upd.avg_price,
-                    opened_at=fill.ts,
-                    updated_at=fill.ts,
-                    strategy=strategy,
-                    stop_price=levels[0],
-                    target_price=levels[1],
-                )
+            new = Position(
+                symbol=fill.symbol,
+                asset_class="option" if is_occ(fill.symbol) else "equity",
+                quantity=upd.quantity,
+                avg_price=upd.avg_price,
+                opened_at=fill.ts,
+                updated_at=fill.ts,
+                strategy=strategy,
+                stop_price=levels[0],
+                target_price=levels[1],
             )
-            return
+            s.add(new)
+            return new
         if upd.opened_quantity and levels != (None, None):
             pos.stop_price, pos.target_price = levels
         pos.quantity = upd.quantity
         pos.avg_price = upd.avg_price
         pos.updated_at = fill.ts
         s.add(pos)
+        return pos
 
     @staticmethod
     def _apply_trade(
         s: Any,
+        row: Trade | None,
         fill: Fill,
         ex: Execution,
         upd: BookUpdate,
         strategy: str,
         proposal_id: str | None,
-    ) -> None:
-        """Store what the fill does to the open round trip and the one it opens."""
-        row = s.exec(
-            select(Trade).where(Trade.symbol == fill.symbol, Trade.status == "open")
-        ).first()
+    ) -> Trade | None:
+        """Store what the fill does to the open round trip `row` and the one it opens;
+        returns the symbol's open round trip after it (None: none)."""
         after, opened = book_trade(_trade_state(row) if row is not None else None, upd, ex)
         if row is not None and after is not None:
             _store_trade(s, row, after)
         if opened is not None:
             new = Trade(symbol=fill.symbol, strategy=strategy, proposal_id=proposal_id)
             _store_trade(s, new, opened)
+            return new
+        if row is not None and after is not None and not after.closed:
+            return row
+        return None
+
+
+@dataclass(slots=True)
+class _Books:
+    """The positions and open round trips of the symbols one booking touches, read once
+    (two queries, whatever the number of fills) and kept as the fills change them."""
+
+    positions: dict[str, Position | None]
+    trades: dict[str, Trade | None]
+
+    @classmethod
+    def read(cls, s: Session, symbols: set[str]) -> _Books:
+        if not symbols:
+            return cls({}, {})
+        held = {
+            p.symbol: p for p in s.exec(select(Position).where(col(Position.symbol).in_(symbols)))
+        }
+        open_ = {
+            t.symbol: t
+            for t in s.exec(
+                select(Trade).where(col(Trade.symbol).in_(symbols), Trade.status == "open")
+            )
+        }
+        return cls(
+            {sym: held.get(sym) for sym in symbols}, {sym: open_.get(sym) for sym in symbols}
+        )
 
 
 def _origin(p: Proposal | None) -> tuple[str, tuple[float | None, float | None]]:

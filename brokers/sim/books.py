@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from models.booking import Execution, PositionState
 from models.sim_tables import SimAccount, SimOrder, SimPosition
@@ -40,18 +40,39 @@ class Tx:
     changed: dict[str, SimOrder] = field(default_factory=dict)
 
 
+HELD = "sim_positions"  # Session.info: account -> {symbol: row}, read in this transaction
+
+
+def read_positions(s: Session, account_id: str) -> list[SimPosition]:
+    """Every position of the account, read into this transaction and kept with it (a
+    position it does not hold does not exist: `move_position` then needs no read)."""
+    rows = list(s.exec(select(SimPosition).where(SimPosition.account_id == account_id)).all())
+    s.info.setdefault(HELD, {})[account_id] = {r.symbol: r for r in rows}
+    return rows
+
+
+def _held(s: Session, account_id: str) -> dict[str, SimPosition] | None:
+    return s.info.get(HELD, {}).get(account_id)
+
+
 def move_position(s: Session, account_id: str, symbol: str, fill: Execution) -> None:
     """Apply a fill to the account's position in `symbol` (shares, or an option's
     contracts at its premium per share)."""
-    pos = s.get(SimPosition, (account_id, symbol), with_for_update=True)
+    held = _held(s, account_id)
+    # every writer locks the account row first: a position needs no lock of its own
+    pos = held.get(symbol) if held is not None else s.get(SimPosition, (account_id, symbol))
     state = PositionState(pos.quantity, pos.avg_price) if pos else PositionState()
     upd = state.apply(fill)
     if upd.quantity == 0:
         if pos is not None:
             s.delete(pos)
             s.flush()  # gone for the next fill in this transaction too
+            if held is not None:
+                held.pop(symbol, None)
         return
     if pos is None:
         pos = SimPosition(account_id=account_id, symbol=symbol, quantity=0, avg_price=0.0)
+        if held is not None:
+            held[symbol] = pos
     pos.quantity, pos.avg_price = upd.quantity, upd.avg_price
     s.add(pos)

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, func, select
 from brokers.base import BrokerError, MarketData, OptionQuotes, OrderRejectedError
 from brokers.sim import legs as rules
 from brokers.sim import margin, protective
-from brokers.sim.books import SimCosts, Tx, move_position
+from brokers.sim.books import SimCosts, Tx, move_position, read_positions
 from models.booking import Execution, buying_power_shortfall
 from models.domain import BrokerOrder, BrokerPosition, OrderRequest, OrderStatus, Side
 from models.options import OptionRow, is_occ, normal_occ
@@ -48,7 +48,7 @@ def legs_of(s: Session, order_ids: Iterable[str]) -> dict[str, list[SimOrderLeg]
 
 def held_rows(s: Session, account_id: str) -> list[BrokerPosition]:
     """The account's positions (shares and contracts) as this session sees them."""
-    rows = s.exec(select(SimPosition).where(SimPosition.account_id == account_id)).all()
+    rows = read_positions(s, account_id)
     return [
         BrokerPosition(symbol=r.symbol, quantity=r.quantity, avg_price=r.avg_price) for r in rows
     ]
@@ -205,7 +205,7 @@ class SimOptionOrders:
             s.flush()
             self._work_option(tx, row, legs, quotes)
             s.flush()
-            view = protective.view(s, row)
+            view = protective.view(s, row, options=True)
             s.commit()
             return view
 

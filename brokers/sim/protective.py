@@ -286,14 +286,19 @@ def settle_group(s: Session, parent_cid: str | None, now: datetime) -> SimOrder 
     return group
 
 
-def view(s: Session, row: SimOrder) -> BrokerOrder:
+def view(s: Session, row: SimOrder, options: bool = False) -> BrokerOrder:
     """The venue's view of a row with its fills; an entry's or a group's with its children
-    as `legs` (a child's own view has none)."""
-    fills = s.exec(
-        select(SimFill)
-        .where(SimFill.broker_order_id == row.broker_order_id)
-        .order_by(col(SimFill.ts), col(SimFill.fill_id))
-    ).all()
+    as `legs` (a child's own view has none). `options`: the row is an options order (its
+    fills are its legs', and it has no children: neither is looked for)."""
+    fills = (
+        ()
+        if options
+        else s.exec(
+            select(SimFill)
+            .where(SimFill.broker_order_id == row.broker_order_id)
+            .order_by(col(SimFill.ts), col(SimFill.fill_id))
+        ).all()
+    )
     return BrokerOrder(
         broker_order_id=row.broker_order_id,
         client_order_id=row.client_order_id,
@@ -323,7 +328,7 @@ def view(s: Session, row: SimOrder) -> BrokerOrder:
         reason=row.reason,
         submitted_at=row.submitted_at,
         legs=tuple(view(s, c) for c in children(s, row.client_order_id))
-        if row.role == OrderRole.MAIN.value
+        if row.role == OrderRole.MAIN.value and not options
         else (),
         option_legs=executions(s, row),  # an options order's legs, each with its fills
     )
