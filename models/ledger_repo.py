@@ -308,11 +308,11 @@ class LedgerRepo(LedgerReads):
         """Apply the fill to the position; returns the position after it (None: flat)."""
         if upd.quantity == 0:
             if pos is not None:
-                s.delete(pos)
+                _drop(s, pos)
             return None
         if pos is None or upd.flipped:
             if pos is not None:
-                s.delete(pos)
+                _drop(s, pos)
                 s.flush()
             new = Position(
                 symbol=fill.symbol,
@@ -357,6 +357,15 @@ class LedgerRepo(LedgerReads):
         if row is not None and after is not None and not after.closed:
             return row
         return None
+
+
+def _drop(s: Session, pos: Position) -> None:
+    """Remove a position: one this booking made (not written yet) is forgotten, a stored
+    one deleted."""
+    if pos in s.new:
+        s.expunge(pos)
+    else:
+        s.delete(pos)
 
 
 @dataclass(slots=True)

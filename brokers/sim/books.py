@@ -64,11 +64,13 @@ def move_position(s: Session, account_id: str, symbol: str, fill: Execution) -> 
     state = PositionState(pos.quantity, pos.avg_price) if pos else PositionState()
     upd = state.apply(fill)
     if upd.quantity == 0:
-        if pos is not None:
+        if pos is not None and pos in s.new:
+            s.expunge(pos)  # made by this transaction and not written: forget it
+        elif pos is not None:
             s.delete(pos)
             s.flush()  # gone for the next fill in this transaction too
-            if held is not None:
-                held.pop(symbol, None)
+        if held is not None:
+            held.pop(symbol, None)
         return
     if pos is None:
         pos = SimPosition(account_id=account_id, symbol=symbol, quantity=0, avg_price=0.0)

@@ -191,3 +191,34 @@ def test_the_simulator_and_our_books_agree_after_the_same_fills(
     position and ours (the same domain arithmetic) are equal, quantity and average price."""
     with tempfile.TemporaryDirectory() as d:
         asyncio.run(_book_both(Path(d), symbol, orders))
+
+
+def test_a_position_the_transaction_read_opens_closes_and_reopens(
+    tmp_path: Path, clock: Clock
+) -> None:
+    """The positions a transaction read are its own from then on: a position it opens and
+    closes before writing is never written, and one opened again is written once."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import select
+
+    from brokers.sim.books import move_position, read_positions
+    from models.booking import Execution
+    from models.sim_tables import SimPosition
+
+    store, _, broker = setup(tmp_path, clock)  # its account exists
+    acct, now = broker.account_id, datetime(2026, 11, 20, 15, tzinfo=UTC)
+    with store.session(write=True) as s:
+        assert read_positions(s, acct) == []
+        for side, qty, px in ((Side.BUY, 5, 10.0), (Side.SELL, 5, 11.0), (Side.BUY, 2, 12.0)):
+            move_position(s, acct, "AAPL", Execution(side, qty, px, 0.0, now))
+        move_position(s, acct, "MSFT", Execution(Side.BUY, 1, 50.0, 0.0, now))
+        s.commit()
+    with store.session(write=True) as s:
+        held = {p.symbol: (p.quantity, p.avg_price) for p in read_positions(s, acct)}
+        assert held == {"AAPL": (2, 12.0), "MSFT": (1, 50.0)}
+        move_position(s, acct, "MSFT", Execution(Side.SELL, 1, 51.0, 0.0, now))
+        s.commit()
+    with store.session() as s:
+        rows = s.exec(select(SimPosition)).all()
+        assert [(r.symbol, r.quantity) for r in rows] == [("AAPL", 2)]

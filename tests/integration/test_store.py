@@ -167,6 +167,33 @@ def test_a_fill_is_booked_once(db_url: str) -> None:
     assert len(s.ledger.trades(status="open")) == 1
 
 
+def test_one_booking_that_goes_flat_reopens_and_flips_the_same_symbol(db_url: str) -> None:
+    """Fills of one update applied in turn to the position and round trip the previous one
+    left, in one transaction: long 5, flat, long 3, then short 2 (a flip)."""
+    s = store_at(db_url)
+    order, _ = s.ledger.add_order(new_order("c9"), "t", {})
+
+    def f(i: int, side: str, qty: int, px: float) -> Fill:
+        return Fill(
+            broker="sim", fill_id=f"f9-{i}", order_id=order.id or 0, client_order_id="c9",
+            symbol="AAPL", side=side, quantity=qty, price=px, ts=NOW + timedelta(seconds=i),
+        )  # fmt: skip
+
+    fills = [f(0, "buy", 5, 100.0), f(1, "sell", 5, 101.0), f(2, "buy", 3, 102.0),
+             f(3, "sell", 5, 103.0)]  # fmt: skip
+    assert s.ledger.book("c9", lambda row, seen: (fills, []), "t") is not None
+    pos = s.ledger.position("AAPL")
+    assert pos is not None and pos.quantity == -2 and pos.avg_price == 103.0
+    trades = sorted(s.ledger.trades(), key=lambda t: t.opened_at)
+    assert [(t.direction, t.quantity, t.status) for t in trades] == [
+        ("long", 5, "closed"), ("long", 3, "closed"), ("short", 2, "open"),
+    ]  # fmt: skip
+    assert [round(t.realized_pnl, 2) for t in trades] == [5.0, 3.0, 0.0]
+    # the same fills again book nothing twice
+    assert s.ledger.book("c9", lambda row, seen: (fills, []), "t") is not None
+    assert len(s.ledger.trades()) == 3 and s.ledger.position("AAPL").quantity == -2  # type: ignore[union-attr]
+
+
 def test_watchlist_and_system_state(db_url: str) -> None:
     s = store_at(db_url)
     assert s.state.watch("AAPL", "alice") and not s.state.watch("AAPL", "alice")
