@@ -183,8 +183,10 @@ class OptionProposals:
 
     def exposure(self, underlying: str) -> OptionExposure:
         """The open option max loss, and the positions and capital on `underlying`."""
-        groups = self.book.groups()
-        stock = self.proposals.store.ledger.position(underlying)
+        groups = self.book.groups()  # read with the positions below: once in a reading block
+        stock = next(
+            (p for p in self.proposals.store.ledger.positions() if p.symbol == underlying), None
+        )
         finite = [g.max_loss for g in groups if math.isfinite(g.max_loss)]
         mine = [g for g in groups if g.underlying == underlying]
         capital = sum(g.capital for g in mine if math.isfinite(g.capital))

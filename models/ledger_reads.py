@@ -124,10 +124,14 @@ class LedgerReads:
             return int(s.exec(q).one())  # type: ignore[call-overload]
 
     def positions(self) -> list[BookedPosition]:
-        """Our open positions by symbol (plain values: read on every risk check)."""
+        """Our open positions by symbol (plain values: read on every risk check; once per
+        `Store.reading()` block)."""
+        return list(self._store.memo("ledger.positions", self._positions))
+
+    def _positions(self) -> tuple[BookedPosition, ...]:
         with self._store.session() as s:
             rows = s.connection().execute(select(*_POSITION_COLS).order_by(_POSITIONS.c.symbol))
-            return [BookedPosition(*r) for r in rows]
+            return tuple(BookedPosition(*r) for r in rows)
 
     def position(self, symbol: str) -> BookedPosition | None:
         with self._store.session() as s:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import delete, func
 from sqlalchemy.engine import Engine
@@ -36,6 +36,7 @@ from models.tables import (
     utcnow,
 )
 
+T = TypeVar("T")
 # the read session shared by a `Store.reading()` block: (store, thread, session)
 _SHARED: ContextVar[tuple[Store, int, Session] | None] = ContextVar("cotrader_read", default=None)
 
@@ -94,6 +95,18 @@ class Store:
                 yield
             finally:
                 _SHARED.reset(token)
+
+    def memo(self, key: str, read: Callable[[], T]) -> T:
+        """Inside a `reading()` block (on its thread): the block's one answer to `key`, read
+        once (the block is one read transaction; its reads do not see its writes anyway);
+        elsewhere `read()` every time."""
+        shared = _SHARED.get()
+        if shared is None or shared[:2] != (self, threading.get_ident()):
+            return read()
+        cache: dict[str, Any] = shared[2].info.setdefault("cotrader_memo", {})
+        if key not in cache:
+            cache[key] = read()
+        return cast(T, cache[key])
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -160,6 +173,10 @@ class StateRepo:
         self._store = store
 
     def get(self) -> SystemState:
+        """The desk's state (read once per `Store.reading()` block)."""
+        return self._store.memo("state", self._get)
+
+    def _get(self) -> SystemState:
         with self._store.session() as s:
             row = s.get(SystemState, 1)
             return row or SystemState(id=1, updated_at=utcnow())

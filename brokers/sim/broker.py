@@ -148,12 +148,12 @@ class SimBroker(SimStopMover, SimOptionOrders, SimExpiry):
 
     # ------------------------------------------------------------------ writes
     async def submit(self, request: OrderRequest) -> BrokerOrder:
+        if request.legs:  # it looks for a repeat itself, in its one read before the quotes
+            return await self._submit_option(request)
         cid = request.client_order_id
         existing = await self.order_by_client_id(cid)
         if existing is not None:  # the same client id again: the first order, never a second
             return existing
-        if request.legs:
-            return await self._submit_option(request)
         try:
             quote = await self._market.quote(request.symbol)
         except UnknownSymbolError as e:

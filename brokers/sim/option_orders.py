@@ -153,6 +153,12 @@ class SimOptionOrders:
 
     async def _submit_option(self, r: OrderRequest) -> BrokerOrder:
         """Validate, store and work an options order (see the module docstring)."""
+        cid = r.client_order_id
+        with self._store.session() as s:  # before the quotes, and not under the write lock
+            first = protective.by_client_id(s, cid)
+            if first is not None:  # the same client id again: the first order, never a second
+                return protective.view(s, first)
+            stocks = [p.symbol for p in held_rows(s, self.account_id) if not is_occ(p.symbol)]
         why = rules.order_problem(r, self._market.now())
         if why:
             raise OrderRejectedError(why)
@@ -165,10 +171,7 @@ class SimOptionOrders:
         missing = [x for x in symbols if x not in quotes]
         if missing:
             raise OrderRejectedError(f"no listed contract {', '.join(missing)} (no quote)")
-        with self._store.session() as s:  # market data before the write lock, not under it
-            stocks = [p.symbol for p in held_rows(s, self.account_id) if not is_occ(p.symbol)]
         marks = {k: q.last for k, q in (await self._market.quotes(stocks)).items()}
-        cid = r.client_order_id
         with self._store.session(write=True) as s:
             acct = s.get(SimAccount, self.account_id, with_for_update=True)
             assert acct is not None
