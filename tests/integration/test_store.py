@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import event, inspect
 from sqlmodel import SQLModel
 
 import models.sim_tables
@@ -192,6 +192,30 @@ def test_one_booking_that_goes_flat_reopens_and_flips_the_same_symbol(db_url: st
     # the same fills again book nothing twice
     assert s.ledger.book("c9", lambda row, seen: (fills, []), "t") is not None
     assert len(s.ledger.trades()) == 3 and s.ledger.position("AAPL").quantity == -2  # type: ignore[union-attr]
+
+
+def test_a_reading_block_reads_the_positions_and_the_state_once(db_url: str) -> None:
+    s = store_at(db_url)
+    order, _ = s.ledger.add_order(new_order("c2"), "t", {})
+    f = Fill(
+        broker="sim", fill_id="f2", order_id=order.id or 0, client_order_id="c2",
+        symbol="AAPL", side="buy", quantity=5, price=100.0, ts=NOW,
+    )  # fmt: skip
+    reads: list[str] = []
+
+    def seen(_c: object, _cur: object, stmt: str, *_: object) -> None:
+        if "FROM positions" in stmt or "FROM system_state" in stmt:
+            reads.append(stmt)
+
+    event.listen(s.engine, "before_cursor_execute", seen)
+    with s.reading():
+        assert s.ledger.positions() == [] and s.ledger.positions() == []
+        assert s.state.get().paused is False and s.state.get().paused is False
+        assert len(reads) == 2  # the block's one answer to each
+        s.ledger.book("c2", plan(f), "t", order_fields={"status": "filled"})  # a write apart
+        assert s.ledger.positions() == []  # the block keeps the answer it read
+    held = s.ledger.positions()  # outside a block: read afresh
+    assert [p.symbol for p in held] == ["AAPL"] and held[0].quantity == 5
 
 
 def test_watchlist_and_system_state(db_url: str) -> None:
