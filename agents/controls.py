@@ -16,7 +16,15 @@ from agents.killswitch import KillConfirmation
 from agents.results import KillReport, OrderView, StatusView
 from agents.risk import desk_of
 from brokers.base import BrokerError
-from models.domain import Actor, Mode, OrderRequest, ProposalStatus, RiskState, Side
+from models.domain import (
+    KILL_PREFIX,
+    Actor,
+    Mode,
+    OrderRequest,
+    ProposalStatus,
+    RiskState,
+    Side,
+)
 from services.inputs import InputError, parse_side
 from services.risk import RiskReport, Transition
 
@@ -137,7 +145,7 @@ class ControlAgent:
                     continue
                 side = Side.SELL if pos.quantity > 0 else Side.BUY
                 req = OrderRequest(
-                    client_order_id=f"kill-{uuid.uuid4().hex[:12]}",
+                    client_order_id=f"{KILL_PREFIX}{uuid.uuid4().hex[:12]}",
                     symbol=pos.symbol,
                     side=side,
                     quantity=abs(pos.quantity),

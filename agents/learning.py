@@ -185,15 +185,14 @@ class LearningAgent:
         row = self.store.learning.change(cid)
         if row is None:
             raise BadInput(f"No setting change {cid}.")
-        if row.reverted_at is None and row.old_value is not None:
-            self.tunables.value(row.key)  # still a known setting
+        now = self.tunables.value(row.key)  # still a known setting, or BadInput
+        if row.old_value is not None and row.reverted_at is None:
+            self.tunables.set(row.key, row.old_value)  # checked by its model, or BadInput
         try:
-            done = self.store.learning.revert(cid, actor.id, self.clock())
+            return self.store.learning.revert(cid, actor.id, self.clock())
         except LearningError as e:
+            self.tunables.set(row.key, float(now))  # the books refused: back as it was
             raise BadInput(str(e)) from None
-        if done.old_value is not None:
-            self.tunables.set(done.key, done.old_value)
-        return done
 
     def load(self) -> dict[str, float]:
         """Put the changes in force (from the books) on top of the configured settings; a

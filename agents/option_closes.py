@@ -10,7 +10,7 @@ from loguru import logger
 
 from agents.chains import ChainAgent
 from agents.option_book import OptionBook
-from models.domain import OrderLeg, OrderRequest, OrderType, Side
+from models.domain import KILL_PREFIX, OrderLeg, OrderRequest, OrderType, Side
 
 
 async def closing_orders(book: OptionBook, chains: ChainAgent) -> list[OrderRequest]:
@@ -38,7 +38,7 @@ async def closing_orders(book: OptionBook, chains: ChainAgent) -> list[OrderRequ
             continue
         out.append(
             OrderRequest(
-                client_order_id=f"kill-{g.key}-{secrets.token_hex(3)}",
+                client_order_id=f"{KILL_PREFIX}{g.key}-{secrets.token_hex(3)}",
                 symbol=g.underlying,
                 side=Side.SELL if net > 0 else Side.BUY,
                 quantity=g.contracts,

@@ -170,7 +170,8 @@ class ReportAgent:
 
     async def _equity(self, w: ReportWindow, start: float, end: float) -> tuple[EquityPoint, ...]:
         """Equity at each session's end (the daily rows; the last snapshot of a day without
-        one; `end` for today), the session before the window first, and SPY's closes."""
+        one; `end` for a running window's last session), the session before the window
+        first, and SPY's closes."""
         reads = self.store.report_reads
         first = w.start.astimezone(ET).date()
         before = self.calendar.previous_session(first)
@@ -179,7 +180,6 @@ class ReportAgent:
         snaps: dict[date, float] = {}
         for s in reads.snapshots(datetime.combine(lo, datetime.min.time(), tzinfo=ET), w.end):
             snaps[s.ts.astimezone(ET).date()] = s.equity
-        today = self.clock().astimezone(ET).date()
         closes = await self._benchmark(lo, w)
         points: list[EquityPoint] = []
         base = rows.get(lo) if before else None
@@ -188,10 +188,9 @@ class ReportAgent:
                 lo if before else first, base if base is not None else start, closes.get(lo)
             )
         )
+        now_day = w.sessions[-1] if w.sessions and self._running(w) is not None else None
         for day in w.sessions:
-            eq = end if day == today else rows.get(day, snaps.get(day))
-            if day == w.sessions[-1] and self._running(w) is not None:
-                eq = end
+            eq = end if day == now_day else rows.get(day, snaps.get(day))  # end: equity now
             if eq is not None:
                 points.append(EquityPoint(day, eq, closes.get(day)))
         return tuple(points)

@@ -93,9 +93,20 @@ class ReportsApi:
             which, on = parse_period(period, today)
         except PeriodError as e:
             raise BadInput(str(e)) from None
-        w = self.report_agent.window(which, day or on)
-        self.learning.review_closed()  # the trades' tags, before the report reads them
+        await self._learn()
+        return await self._report_view(which, day or on, out_dir, charts)
+
+    async def _learn(self: Orchestrator) -> None:
+        """What a report reads from the learning books, brought up to date: each closed
+        trade's review (its tags) and the ideas passed on."""
+        self.learning.review_closed()
         await self.learning.follow_passed()
+
+    async def _report_view(
+        self: Orchestrator, period: str, day: date, out_dir: Path | None = None,
+        charts: bool = True,
+    ) -> ReportView:  # fmt: skip
+        w = self.report_agent.window(period, day)
         built = await self.report_agent.build(w, out_dir, charts)
         r = built.report
         return ReportView(
@@ -119,8 +130,9 @@ class ReportsApi:
             periods.append("week")
         if closes_month(cal, day):
             periods.append("month")
+        await self._learn()  # once for every report of the run (and the suggestions)
         for p in periods:
-            view = await self.report(p, day=day)
+            view = await self._report_view(p, day)
             out.append(ev.ReportReady(mode_label=view.mode_label, job=f"report_{p}", day=day,
                                       view=view))  # fmt: skip
         if "week" in periods:

@@ -4,6 +4,7 @@ One place for both the report's trades and the trade review (learning.py)."""
 
 from __future__ import annotations
 
+from models.domain import KILL_PREFIX, two_sided_mid
 from models.options import is_occ
 from models.report_reads import TradeFacts
 from models.tables import Trade
@@ -17,7 +18,7 @@ def exit_reason(tf: TradeFacts) -> str:
     o = tf.exit_order
     if o is None:
         return "manual" if tf.trade.closed_at else ""
-    if o.client_order_id.startswith("kill-"):
+    if o.client_order_id.startswith(KILL_PREFIX):
         return "kill"
     if o.role in ("stop", "target"):
         return o.role
@@ -34,12 +35,6 @@ def exit_reason(tf: TradeFacts) -> str:
     return "manual"
 
 
-def _mid(bid: float | None, ask: float | None) -> float | None:
-    if not bid or not ask or bid <= 0 or ask <= 0:
-        return None
-    return (bid + ask) / 2
-
-
 def slippage(tf: TradeFacts) -> float:
     """Dollars paid against the cards' quote mids, entry and exit (> 0 is a cost). Option
     legs are left at 0: their cards quote the spread's net, not each contract."""
@@ -48,13 +43,13 @@ def slippage(tf: TradeFacts) -> float:
         return 0.0
     sign = 1.0 if t.direction == "long" else -1.0
     cost = 0.0
-    if tf.entry is not None and (mid := _mid(tf.entry.quote_bid, tf.entry.quote_ask)):
+    if tf.entry is not None and (mid := two_sided_mid(tf.entry.quote_bid, tf.entry.quote_ask)):
         cost += sign * (t.entry_price - mid) * t.quantity
     card = tf.exit_card
     if (
         card is not None
         and t.exit_price is not None
-        and (mid := _mid(card.quote_bid, card.quote_ask))
+        and (mid := two_sided_mid(card.quote_bid, card.quote_ask))
     ):
         cost += sign * (mid - t.exit_price) * t.closed_quantity
     return round(cost, 2)

@@ -69,6 +69,9 @@ def child_client_id(parent: str, role: OrderRole) -> str:
     return parent + role.suffix
 
 
+KILL_PREFIX = "kill-"  # the client ids of the kill switch's flattening orders
+
+
 def split_client_id(cid: str) -> tuple[str, OrderRole]:
     """(the parent client id, the role) of a client id ('p-x-sl' -> ('p-x', STOP))."""
     for role in (OrderRole.STOP, OrderRole.TARGET):
@@ -151,6 +154,13 @@ class Frozen(BaseModel):
 
 
 # ----------------------------------------------------------------------------- market data
+
+
+def two_sided_mid(bid: float | None, ask: float | None) -> float | None:
+    """The mid of a stored bid and ask, or None unless both are quoted (0 < bid <= ask)."""
+    if bid is None or ask is None or bid <= 0 or ask < bid:
+        return None
+    return (bid + ask) / 2
 
 
 class Quote(Frozen):

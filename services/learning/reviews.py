@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from models.domain import two_sided_mid
+
 CATEGORIES = ("entry", "execution", "volatility", "risk", "timing", "greeks")
 
 RSI_LONG_MAX = 70.0  # a long entered at or above this RSI is stretched
@@ -169,12 +171,6 @@ def _num(m: Mapping[str, Any] | None, key: str) -> float | None:
     return float(v)
 
 
-def _mid(bid: float | None, ask: float | None) -> float | None:
-    if bid is None or ask is None or bid <= 0 or ask < bid:
-        return None
-    return (bid + ask) / 2
-
-
 def _opt(x: ReviewInput) -> Mapping[str, Any]:
     o = x.facts.get("option")
     return o if isinstance(o, Mapping) else {}
@@ -221,9 +217,9 @@ def _entry_mid_spread(x: ReviewInput) -> tuple[float | None, float | None]:
         spread = None if natural is None else 2 * abs(credit - natural) / mid * 100
         return mid, spread
     bid, ask = x.quote_bid, x.quote_ask
-    if _mid(bid, ask) is None:
+    if two_sided_mid(bid, ask) is None:
         bid, ask = _num(x.facts, "bid"), _num(x.facts, "ask")
-    mid = _mid(bid, ask)
+    mid = two_sided_mid(bid, ask)
     if mid is None or bid is None or ask is None:
         return None, None
     return mid, (ask - bid) / mid * 100
@@ -278,7 +274,7 @@ def _execution(x: ReviewInput) -> list[ReviewTag]:
     sides: dict[str, float] = {}
     if mid is not None:
         sides["entry_bps"] = _sign(x) * (x.entry_price - mid) / mid * 1e4
-    exit_mid = None if x.option else _mid(x.exit_quote_bid, x.exit_quote_ask)
+    exit_mid = None if x.option else two_sided_mid(x.exit_quote_bid, x.exit_quote_ask)
     if exit_mid is not None:
         sides["exit_bps"] = _sign(x) * (exit_mid - x.exit_price) / exit_mid * 1e4
     limit = OPTION_SLIPPAGE_BPS if x.option else SLIPPAGE_BPS

@@ -230,3 +230,27 @@ async def test_a_suggestion_the_settings_refuse_changes_nothing(
     assert reply is not None and reply.kind == "error" and "refused" in reply.text
     assert o.scanner.cfg.min_score == 50 and app.store.learning.changes() == []
     assert app.store.learning.suggestion("s-badvalue").status == "pending"  # type: ignore[union-attr]
+
+
+async def test_reverting_an_older_change_under_a_newer_one_changes_nothing(
+    make_app: Callable[..., App], clock: Clock, trader: Actor
+) -> None:
+    app = make_app(clock)
+    o = app.orchestrator
+    for sid, value in (("s-first000", 60.0), ("s-second00", 70.0)):
+        row = SuggestionRow(
+            id=sid, created_at=datetime.now(UTC), key="scanner.min_score", value=value,
+            title=f"min score {value:g}", confidence=0.9,
+        )  # fmt: skip
+        assert app.store.learning.add_suggestion(row, "test") is not None
+    first = o.apply_suggestion("s-first000", trader)
+    second = o.apply_suggestion("s-second00", trader)
+    assert o.scanner.cfg.min_score == 70
+    chat = CommandHandler(o, trader)
+    refused = await chat.handle(f"/settings revert {first.id}")
+    assert refused is not None and refused.kind == "error" and f"revert {second.id}" in refused.text
+    assert o.scanner.cfg.min_score == 70 and o.settings_view().in_force == {"scanner.min_score": 70}
+    for change, value in ((second, 60), (first, 50)):
+        done = await chat.handle(f"/settings revert {change.id}")
+        assert done is not None and done.kind == "settings", done
+        assert o.scanner.cfg.min_score == value
